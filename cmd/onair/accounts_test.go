@@ -1,0 +1,68 @@
+package main
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/onair-live/onair/internal/store/storetest"
+)
+
+func TestAccounts(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, dbURL string) {
+		a := startApp(t, dbURL, nil)
+		creds := map[string]string{"email": "Host@Example.com", "password": "correct horse"}
+
+		t.Run("signup returns the host and a working token", func(t *testing.T) {
+			out := a.expect(http.StatusCreated, "POST", "/api/auth/signup", "", creds)
+			host := out["host"].(map[string]any)
+			if host["email"] != "Host@Example.com" || host["id"] == "" {
+				t.Errorf("host = %v", host)
+			}
+			if _, ok := host["password_hash"]; ok {
+				t.Error("the password hash is shown")
+			}
+			a.expect(http.StatusOK, "GET", "/api/events", out["token"].(string), nil)
+		})
+		t.Run("the same email in another case is a conflict", func(t *testing.T) {
+			out := a.expect(http.StatusConflict, "POST", "/api/auth/signup", "",
+				map[string]string{"email": "host@EXAMPLE.com", "password": "another one"})
+			if errCode(out) != "email_taken" {
+				t.Errorf("code = %q", errCode(out))
+			}
+		})
+		t.Run("signup validates every field at once", func(t *testing.T) {
+			out := a.expect(http.StatusUnprocessableEntity, "POST", "/api/auth/signup", "",
+				map[string]string{"email": "not an email", "password": "short"})
+			if errField(out, "email") == "" || errField(out, "password") == "" {
+				t.Errorf("fields = %v", out)
+			}
+		})
+		t.Run("login with the right password", func(t *testing.T) {
+			out := a.expect(http.StatusOK, "POST", "/api/auth/login", "",
+				map[string]string{"email": "host@example.com", "password": "correct horse"})
+			a.expect(http.StatusOK, "GET", "/api/events", out["token"].(string), nil)
+		})
+		t.Run("login failures say nothing about the account", func(t *testing.T) {
+			wrong := a.expect(http.StatusUnauthorized, "POST", "/api/auth/login", "",
+				map[string]string{"email": "host@example.com", "password": "wrong password"})
+			unknown := a.expect(http.StatusUnauthorized, "POST", "/api/auth/login", "",
+				map[string]string{"email": "nobody@example.com", "password": "wrong password"})
+			if errCode(wrong) != "invalid_credentials" || wrong["error"].(map[string]any)["message"] != unknown["error"].(map[string]any)["message"] {
+				t.Errorf("wrong password: %v; unknown email: %v", wrong, unknown)
+			}
+		})
+		t.Run("repeated failed logins are rate limited", func(t *testing.T) {
+			body := map[string]string{"email": "victim@example.com", "password": "guess guess"}
+			for range 10 {
+				a.expect(http.StatusUnauthorized, "POST", "/api/auth/login", "", body)
+			}
+			status, _, header := a.raw("POST", "/api/auth/login", "", body)
+			if status != http.StatusTooManyRequests || header.Get("Retry-After") == "" {
+				t.Errorf("11th failed login: %d, Retry-After %q", status, header.Get("Retry-After"))
+			}
+		})
+		t.Run("an unknown token is refused", func(t *testing.T) {
+			a.expect(http.StatusUnauthorized, "GET", "/api/events", "onair_not-a-token", nil)
+		})
+	})
+}

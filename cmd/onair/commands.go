@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"github.com/onair-live/onair/internal/accounts"
+	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/store"
+	"github.com/onair-live/onair/internal/web"
+)
+
+// openStore opens the database and brings its schema up to date.
+func openStore(ctx context.Context, databaseURL string) (*store.Store, error) {
+	st, err := store.Open(ctx, databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return st, nil
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	c := newCommand("serve", "Runs the HTTP API. Migrates the database first.", getenv, "ONAIR_ADDR", "DATABASE_URL", "APP_URL")
+	if help, err := c.parse(args, stdout, stderr); help || err != nil {
+		return err
+	}
+	cfg := c.cfg
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+
+	st, err := openStore(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	secret := cfg.SecretKey
+	if secret == "" {
+		// Generated once; every node reads the same one from the database.
+		if secret, err = st.Setting(ctx, "secret_key", func() string { return onair.RandomString(32) }); err != nil {
+			return fmt.Errorf("reading the secret key: %w", err)
+		}
+	}
+	_ = secret // signs tracking, unsubscribe and session tokens
+
+	srv := &http.Server{
+		Handler:           web.New(web.Config{Store: st, AppURL: cfg.AppURL, Logger: log}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
+	}
+	log.Info("onair listening", "addr", ln.Addr().String(), "database", string(st.Dialect()), "app_url", cfg.AppURL)
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	c := newCommand("migrate", "Applies every database migration not yet applied, then exits.", getenv, "DATABASE_URL")
+	if help, err := c.parse(args, stdout, stderr); help || err != nil {
+		return err
+	}
+	st, err := openStore(ctx, c.cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fmt.Fprintf(stdout, "database is up to date (%s)\n", st.Dialect())
+	return nil
+}
+
+func runHostCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	c := newCommand("host create", "Creates a host account and prints its API token on stdout.", getenv, "DATABASE_URL")
+	email := c.fs.String("email", "", "the host's email (required)")
+	password := c.fs.String("password", "", "the host's password, at least 8 characters (required)")
+	if help, err := c.parse(args, stdout, stderr); help || err != nil {
+		return err
+	}
+	if *email == "" || *password == "" {
+		return usageError{"host create needs --email and --password"}
+	}
+	st, err := openStore(ctx, c.cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	_, token, err := accounts.SignUp(ctx, st, onair.Credentials{Email: *email, Password: *password}, time.Now().UTC())
+	var ve *onair.ValidationError
+	if errors.As(err, &ve) {
+		return fmt.Errorf("cannot create the host: %s", ve.Error())
+	}
+	if err != nil {
+		return fmt.Errorf("cannot create the host: %w", err)
+	}
+	fmt.Fprintln(stdout, token)
+	return nil
+}
+
+func runVersion(args []string, stdout io.Writer) error {
+	if len(args) > 0 && !isHelp(args[0]) {
+		return usageError{"version takes no arguments"}
+	}
+	version, revision, built := "(devel)", "", ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" {
+			version = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				revision = s.Value
+			case "vcs.time":
+				built = s.Value
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "onair %s\n", version)
+	if revision != "" {
+		fmt.Fprintf(stdout, "commit %s %s\n", revision, built)
+	}
+	fmt.Fprintf(stdout, "%s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return nil
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/onair-live/onair/internal/store"
+)
+
+// config is onair's configuration, from the environment with flags on top.
+// Every value is checked at start, each with a message that names it.
+type config struct {
+	Addr        string
+	DatabaseURL string
+	AppURL      string
+	SecretKey   string
+	CronSecret  string
+	EmailFrom   string
+	SMTPURL     string
+
+	MailgunAPIKey     string
+	MailgunDomain     string
+	MailgunAPIBase    string
+	MailgunSigningKey string
+
+	TwilioAccountSID  string
+	TwilioAuthToken   string
+	TwilioPhoneNumber string
+	TwilioAPIBase     string
+
+	EmailRate float64
+	SMSRate   float64
+	SMTPConns int
+}
+
+// loadConfig reads the environment through getenv, with the API's defaults.
+// Numbers are parsed in validate, so that their errors come with the others.
+func loadConfig(getenv func(string) string) (config, map[string]string) {
+	get := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := config{
+		Addr:              get("ONAIR_ADDR", ":8080"),
+		DatabaseURL:       get("DATABASE_URL", "sqlite:onair.db"),
+		AppURL:            get("APP_URL", "http://localhost:8080"),
+		SecretKey:         get("ONAIR_SECRET_KEY", ""),
+		CronSecret:        get("CRON_SECRET", ""),
+		EmailFrom:         get("EMAIL_FROM", "onair <no-reply@localhost>"),
+		SMTPURL:           get("SMTP_URL", ""),
+		MailgunAPIKey:     get("MAILGUN_API_KEY", ""),
+		MailgunDomain:     get("MAILGUN_DOMAIN", ""),
+		MailgunAPIBase:    get("MAILGUN_API_BASE", "https://api.mailgun.net"),
+		MailgunSigningKey: get("MAILGUN_WEBHOOK_SIGNING_KEY", ""),
+		TwilioAccountSID:  get("TWILIO_ACCOUNT_SID", ""),
+		TwilioAuthToken:   get("TWILIO_AUTH_TOKEN", ""),
+		TwilioPhoneNumber: get("TWILIO_PHONE_NUMBER", ""),
+		TwilioAPIBase:     get("TWILIO_API_BASE", "https://api.twilio.com"),
+	}
+	numbers := map[string]string{
+		"ONAIR_EMAIL_RATE": get("ONAIR_EMAIL_RATE", "0"),
+		"ONAIR_SMS_RATE":   get("ONAIR_SMS_RATE", "10"),
+		"ONAIR_SMTP_CONNS": get("ONAIR_SMTP_CONNS", "10"),
+	}
+	return c, numbers
+}
+
+// validate checks every value and fills the numeric ones, returning all the
+// problems at once.
+func (c *config) validate(numbers map[string]string) error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("ONAIR_ADDR %q is not a listen address like :8080 or 127.0.0.1:8080", c.Addr)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		bad("ONAIR_ADDR %q: the port must be a number from 0 to 65535", c.Addr)
+	}
+	if _, _, err := store.ParseURL(c.DatabaseURL); err != nil {
+		errs = append(errs, err)
+	}
+	if u, err := url.Parse(c.AppURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		bad("APP_URL %q must be an absolute http(s) URL such as https://events.example.com", c.AppURL)
+	} else {
+		c.AppURL = strings.TrimRight(c.AppURL, "/")
+	}
+	if c.SecretKey != "" && len(c.SecretKey) < 32 {
+		bad("ONAIR_SECRET_KEY must be at least 32 characters (or unset, to generate one)")
+	}
+	if _, err := mail.ParseAddress(c.EmailFrom); err != nil {
+		bad("EMAIL_FROM %q is not an address like 'onair <no-reply@example.com>'", c.EmailFrom)
+	} else if strings.ContainsAny(c.EmailFrom, "\r\n") {
+		bad("EMAIL_FROM must be one line")
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			bad("SMTP_URL must look like smtp://user:pass@host:587 or smtps://user:pass@host:465")
+		}
+	}
+	if (c.MailgunAPIKey == "") != (c.MailgunDomain == "") {
+		bad("MAILGUN_API_KEY and MAILGUN_DOMAIN go together: set both or neither")
+	}
+	if c.SMTPURL != "" && c.MailgunAPIKey != "" {
+		bad("set SMTP_URL or MAILGUN_API_KEY, not both: onair sends email through one provider")
+	}
+	if n := countSet(c.TwilioAccountSID, c.TwilioAuthToken, c.TwilioPhoneNumber); n != 0 && n != 3 {
+		bad("TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_PHONE_NUMBER go together: set all three or none")
+	}
+	for name, base := range map[string]string{"MAILGUN_API_BASE": c.MailgunAPIBase, "TWILIO_API_BASE": c.TwilioAPIBase} {
+		if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("%s %q must be an absolute http(s) URL", name, base)
+		}
+	}
+	rate := func(name string, dst *float64) {
+		v, err := strconv.ParseFloat(numbers[name], 64)
+		if err != nil || v < 0 || v != v {
+			bad("%s %q must be a number of messages per second, 0 or more (0: no limit)", name, numbers[name])
+			return
+		}
+		*dst = v
+	}
+	rate("ONAIR_EMAIL_RATE", &c.EmailRate)
+	rate("ONAIR_SMS_RATE", &c.SMSRate)
+	if n, err := strconv.Atoi(numbers["ONAIR_SMTP_CONNS"]); err != nil || n < 1 || n > 1000 {
+		bad("ONAIR_SMTP_CONNS %q must be a whole number from 1 to 1000", numbers["ONAIR_SMTP_CONNS"])
+	} else {
+		c.SMTPConns = n
+	}
+	return errors.Join(errs...)
+}
+
+func countSet(values ...string) int {
+	n := 0
+	for _, v := range values {
+		if v != "" {
+			n++
+		}
+	}
+	return n
+}

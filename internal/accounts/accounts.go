@@ -1,0 +1,126 @@
+// Package accounts signs hosts up and in: argon2id password hashes and API
+// tokens, shared by the HTTP API and the command line.
+package accounts
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/store"
+)
+
+// argon2id parameters: OWASP's recommended minimum (19 MiB, 2 passes, one
+// lane), a cost that a login can afford and a stolen table cannot.
+const (
+	argonTime    = 2
+	argonMemory  = 19 * 1024
+	argonThreads = 1
+	argonKeyLen  = 32
+	argonSaltLen = 16
+)
+
+// HashPassword returns the PHC-style argon2id hash of password.
+func HashPassword(password string) string {
+	salt := make([]byte, argonSaltLen)
+	rand.Read(salt)
+	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
+		argon2.Version, argonMemory, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+// CheckPassword reports whether password matches hash, in constant time.
+func CheckPassword(hash, password string) bool {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var version int
+	var memory uint32
+	var passes uint32
+	var threads uint8
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return false
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &memory, &passes, &threads); err != nil {
+		return false
+	}
+	b64 := base64.RawStdEncoding
+	salt, err1 := b64.DecodeString(parts[4])
+	want, err2 := b64.DecodeString(parts[5])
+	if err1 != nil || err2 != nil || len(want) == 0 {
+		return false
+	}
+	got := argon2.IDKey([]byte(password), salt, passes, memory, threads, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// dummyHash is checked against when an email is unknown, so that a login
+// for an unknown email takes as long as one with a wrong password.
+var dummyHash = HashPassword("not a password of anyone")
+
+// ErrBadCredentials is the one answer to a failed login: it does not say
+// whether the email exists.
+var ErrBadCredentials = onair.Errorf(onair.ErrUnauthorized, "invalid_credentials", "invalid email or password")
+
+// SignUp creates a host account and its first API token.
+func SignUp(ctx context.Context, st *store.Store, c onair.Credentials, now time.Time) (onair.Host, string, error) {
+	c, err := c.Validate()
+	if err != nil {
+		return onair.Host{}, "", err
+	}
+	h := onair.Host{ID: onair.NewID(), Email: c.Email, PasswordHash: HashPassword(c.Password), CreatedAt: now}
+	if err := st.CreateHost(ctx, h); err != nil {
+		return onair.Host{}, "", err
+	}
+	token, err := NewToken(ctx, st, h.ID, now)
+	return h, token, err
+}
+
+// LogIn checks a host's credentials and returns a new API token.
+func LogIn(ctx context.Context, st *store.Store, c onair.Credentials, now time.Time) (onair.Host, string, error) {
+	if strings.TrimSpace(c.Email) == "" || c.Password == "" {
+		v := &onair.ValidationError{}
+		if strings.TrimSpace(c.Email) == "" {
+			v.Add("email", "is required")
+		}
+		if c.Password == "" {
+			v.Add("password", "is required")
+		}
+		return onair.Host{}, "", v
+	}
+	if len(c.Password) > onair.MaxPasswordLen {
+		return onair.Host{}, "", ErrBadCredentials
+	}
+	h, err := st.HostByEmail(ctx, c.Email)
+	if errors.Is(err, onair.ErrNotFound) {
+		CheckPassword(dummyHash, c.Password)
+		return onair.Host{}, "", ErrBadCredentials
+	}
+	if err != nil {
+		return onair.Host{}, "", err
+	}
+	if !CheckPassword(h.PasswordHash, c.Password) {
+		return onair.Host{}, "", ErrBadCredentials
+	}
+	token, err := NewToken(ctx, st, h.ID, now)
+	return h, token, err
+}
+
+// NewToken issues a new API token for host.
+func NewToken(ctx context.Context, st *store.Store, hostID string, now time.Time) (string, error) {
+	token, hash := onair.NewAPIToken()
+	if err := st.CreateToken(ctx, hash, hostID, store.TokenAPI, now, nil); err != nil {
+		return "", err
+	}
+	return token, nil
+}

@@ -1,0 +1,383 @@
+package onair
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// EventStatus is where an event is in its life.
+type EventStatus string
+
+// The statuses of an event. An event goes scheduled → live → ended, or to
+// cancelled from scheduled or live.
+const (
+	StatusScheduled EventStatus = "scheduled"
+	StatusLive      EventStatus = "live"
+	StatusEnded     EventStatus = "ended"
+	StatusCancelled EventStatus = "cancelled"
+)
+
+// NotificationSettings say which channels an event's messages use and what
+// the host adds to them.
+type NotificationSettings struct {
+	EmailEnabled  bool   `json:"email_enabled"`
+	SMSEnabled    bool   `json:"sms_enabled"`
+	CustomMessage string `json:"custom_message"`
+}
+
+// Event is a scheduled live event.
+type Event struct {
+	ID                  string
+	HostID              string
+	Title               string
+	Description         string
+	Status              EventStatus
+	ScheduledStart      time.Time
+	Timezone            string
+	DurationMinutes     int
+	MaxRegistrations    int // 0 means unlimited
+	RegistrationEnabled bool
+	StreamURL           string
+	Notifications       NotificationSettings
+	Intervals           []Interval
+	RegistrationCount   int
+	// Version grows with every change to the schedule (reschedule, cancel):
+	// work planned for an older version is stale.
+	Version int
+	// Sequence is the calendar entry's SEQUENCE (RFC 5545), raised on every
+	// change that attendees' calendars must pick up.
+	Sequence    int
+	StartedAt   *time.Time
+	EndedAt     *time.Time
+	CancelledAt *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Limits of an event's fields.
+const (
+	MaxTitleLen         = 200
+	MaxDescriptionLen   = 10000
+	MaxCustomMessageLen = 500
+	MaxStreamURLLen     = 2048
+	MaxDurationMinutes  = 7 * 24 * 60
+	MaxCapacity         = 10_000_000
+	MaxScheduleAhead    = 5 * 366 * 24 * time.Hour
+)
+
+// EventInput is the writable part of an event, as a host sends it. A nil
+// field is absent: a default on create, unchanged on update.
+type EventInput struct {
+	Title                *string                    `json:"title"`
+	Description          *string                    `json:"description"`
+	ScheduledStart       *string                    `json:"scheduled_start"`
+	Timezone             *string                    `json:"timezone"`
+	DurationMinutes      *int                       `json:"duration_minutes"`
+	MaxRegistrations     *int                       `json:"max_registrations"`
+	RegistrationEnabled  *bool                      `json:"registration_enabled"`
+	StreamURL            *string                    `json:"stream_url"`
+	NotificationSettings *NotificationSettingsInput `json:"notification_settings"`
+	SelectedIntervals    *[]string                  `json:"selected_intervals"`
+}
+
+// NotificationSettingsInput is the writable part of NotificationSettings.
+type NotificationSettingsInput struct {
+	EmailEnabled  *bool   `json:"email_enabled"`
+	SMSEnabled    *bool   `json:"sms_enabled"`
+	CustomMessage *string `json:"custom_message"`
+}
+
+// NewEvent builds a new scheduled event for host from in, with the defaults
+// of the API for every absent field.
+func NewEvent(hostID string, in EventInput, now time.Time) (Event, error) {
+	ev := Event{
+		ID:                  NewID(),
+		HostID:              hostID,
+		Status:              StatusScheduled,
+		Timezone:            "UTC",
+		DurationMinutes:     60,
+		RegistrationEnabled: true,
+		Notifications:       NotificationSettings{EmailEnabled: true},
+		Version:             1,
+		CreatedAt:           now,
+		UpdatedAt:           now,
+	}
+	if in.SelectedIntervals == nil {
+		defaults := append([]string(nil), DefaultIntervals...)
+		in.SelectedIntervals = &defaults
+	}
+	v := &ValidationError{}
+	if in.Title == nil {
+		v.Add("title", "is required")
+	}
+	if in.ScheduledStart == nil {
+		v.Add("scheduled_start", "is required")
+	}
+	ev, _ = ev.apply(v, in, now)
+	if err := v.Err(); err != nil {
+		return Event{}, err
+	}
+	return ev, nil
+}
+
+// Change says what an update changed beyond plain fields.
+type Change struct {
+	Rescheduled bool // the start time moved
+	Replan      bool // the reminder plan (start, zone, intervals or channels) changed
+}
+
+// Update applies in to a copy of e. Ended and cancelled events cannot be
+// changed; a live event keeps its start time.
+func (e Event) Update(in EventInput, now time.Time) (Event, Change, error) {
+	switch e.Status {
+	case StatusEnded:
+		return e, Change{}, Errorf(ErrGone, "event_ended", "the event has ended and can no longer be changed")
+	case StatusCancelled:
+		return e, Change{}, Errorf(ErrGone, "event_cancelled", "the event was cancelled and can no longer be changed")
+	}
+	v := &ValidationError{}
+	next, change := e.apply(v, in, now)
+	if err := v.Err(); err != nil {
+		return e, Change{}, err
+	}
+	if change.Rescheduled && e.Status != StatusScheduled {
+		return e, Change{}, Errorf(ErrConflict, "event_live", "a live event cannot be rescheduled")
+	}
+	if change.Rescheduled {
+		next.Version++
+		next.Sequence++
+	}
+	next.UpdatedAt = now
+	return next, change, nil
+}
+
+// apply copies the fields present in in onto e, recording every problem in v.
+func (e Event) apply(v *ValidationError, in EventInput, now time.Time) (Event, Change) {
+	var ch Change
+	if in.Title != nil {
+		e.Title = cleanLine(v, "title", *in.Title, MaxTitleLen, true)
+	}
+	if in.Description != nil {
+		e.Description = cleanText(v, "description", *in.Description, MaxDescriptionLen)
+	}
+	if in.Timezone != nil {
+		tz := strings.TrimSpace(*in.Timezone)
+		if tz == "" {
+			tz = "UTC"
+		}
+		if !ValidTimezone(tz) {
+			v.Add("timezone", "is not a known IANA time zone, e.g. America/New_York")
+		} else if tz != e.Timezone {
+			e.Timezone = tz
+			ch.Replan = true
+		}
+	}
+	if in.ScheduledStart != nil {
+		t, err := time.Parse(time.RFC3339, strings.TrimSpace(*in.ScheduledStart))
+		switch {
+		case err != nil:
+			v.Add("scheduled_start", "must be an RFC 3339 time with offset, e.g. 2026-12-15T14:00:00Z")
+		case t.Equal(e.ScheduledStart):
+			// unchanged: a client may send back what it read
+		case !t.After(now):
+			v.Add("scheduled_start", "must be in the future")
+		case t.Sub(now) > MaxScheduleAhead:
+			v.Add("scheduled_start", "must be within 5 years")
+		default:
+			ch.Rescheduled = !e.ScheduledStart.IsZero()
+			ch.Replan = true
+			e.ScheduledStart = t.UTC()
+		}
+	}
+	if in.DurationMinutes != nil {
+		if d := *in.DurationMinutes; d < 1 || d > MaxDurationMinutes {
+			v.Add("duration_minutes", "must be between 1 and 10080 (one week)")
+		} else {
+			e.DurationMinutes = d
+		}
+	}
+	if in.MaxRegistrations != nil {
+		switch m := *in.MaxRegistrations; {
+		case m < 0 || m > MaxCapacity:
+			v.Add("max_registrations", "must be between 0 (unlimited) and 10000000")
+		case m != 0 && m < e.RegistrationCount:
+			v.Add("max_registrations", "cannot be lower than the "+strconv.Itoa(e.RegistrationCount)+" registrations already made")
+		default:
+			e.MaxRegistrations = m
+		}
+	}
+	if in.RegistrationEnabled != nil {
+		e.RegistrationEnabled = *in.RegistrationEnabled
+	}
+	if in.StreamURL != nil {
+		e.StreamURL = cleanLine(v, "stream_url", *in.StreamURL, MaxStreamURLLen, false)
+		if e.StreamURL != "" && !v.Has("stream_url") && !isWebURL(e.StreamURL) {
+			v.Add("stream_url", "must be an http or https URL")
+		}
+	}
+	if ns := in.NotificationSettings; ns != nil {
+		if ns.EmailEnabled != nil && *ns.EmailEnabled != e.Notifications.EmailEnabled {
+			e.Notifications.EmailEnabled = *ns.EmailEnabled
+			ch.Replan = true
+		}
+		if ns.SMSEnabled != nil && *ns.SMSEnabled != e.Notifications.SMSEnabled {
+			e.Notifications.SMSEnabled = *ns.SMSEnabled
+			ch.Replan = true
+		}
+		if ns.CustomMessage != nil {
+			e.Notifications.CustomMessage = cleanText(v, "notification_settings.custom_message", *ns.CustomMessage, MaxCustomMessageLen)
+		}
+	}
+	if in.SelectedIntervals != nil {
+		ivs, err := ParseIntervals(*in.SelectedIntervals)
+		if err != nil {
+			v.Add("selected_intervals", err.Error())
+		} else if !sameIntervals(ivs, e.Intervals) {
+			e.Intervals = ivs
+			ch.Replan = true
+		}
+	}
+	return e, ch
+}
+
+func sameIntervals(a, b []Interval) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func isWebURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// ValidTimezone reports whether name is an IANA time zone this binary knows.
+func ValidTimezone(name string) bool {
+	if name == "" || name == "Local" || len(name) > 64 {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}
+
+// SpotsLeft is how many registrations the event still takes, or nil when
+// it has no limit.
+func (e Event) SpotsLeft() *int {
+	if e.MaxRegistrations == 0 {
+		return nil
+	}
+	n := max(e.MaxRegistrations-e.RegistrationCount, 0)
+	return &n
+}
+
+// Registration closed reasons, as the public registration endpoint names them.
+const (
+	ClosedFull      = "full"
+	ClosedPast      = "past"
+	ClosedDisabled  = "closed"
+	ClosedCancelled = "cancelled"
+	ClosedLive      = "live"
+)
+
+// RegistrationClosed says why the event takes no registration at now, as
+// one of the Closed* reasons and the error a registration attempt gets; it
+// returns "", nil when registration is open.
+func (e Event) RegistrationClosed(now time.Time) (string, error) {
+	switch {
+	case e.Status == StatusCancelled:
+		return ClosedCancelled, Errorf(ErrGone, "event_cancelled", "this event was cancelled")
+	case e.Status == StatusEnded:
+		return ClosedPast, Errorf(ErrGone, "event_past", "this event is over")
+	case e.Status == StatusLive:
+		return ClosedLive, Errorf(ErrGone, "event_live", "this event has already started")
+	case !now.Before(e.ScheduledStart):
+		return ClosedPast, Errorf(ErrGone, "event_past", "this event has already started")
+	case !e.RegistrationEnabled:
+		return ClosedDisabled, Errorf(ErrForbidden, "registration_closed", "registration for this event is closed")
+	case e.MaxRegistrations > 0 && e.RegistrationCount >= e.MaxRegistrations:
+		return ClosedFull, Errorf(ErrConflict, "event_full", "this event is full")
+	}
+	return "", nil
+}
+
+// Start makes a scheduled event live. It sends nothing: every message was
+// scheduled ahead.
+func (e Event) Start(now time.Time) (Event, error) {
+	switch e.Status {
+	case StatusLive:
+		return e, Errorf(ErrConflict, "event_live", "the event is already live")
+	case StatusEnded:
+		return e, Errorf(ErrGone, "event_ended", "the event has ended")
+	case StatusCancelled:
+		return e, Errorf(ErrGone, "event_cancelled", "the event was cancelled")
+	}
+	e.Status = StatusLive
+	e.StartedAt = &now
+	e.UpdatedAt = now
+	return e, nil
+}
+
+// End ends a live or scheduled event; nothing pending is sent after it.
+func (e Event) End(now time.Time) (Event, error) {
+	switch e.Status {
+	case StatusEnded:
+		return e, Errorf(ErrGone, "event_ended", "the event has already ended")
+	case StatusCancelled:
+		return e, Errorf(ErrGone, "event_cancelled", "the event was cancelled")
+	}
+	e.Status = StatusEnded
+	e.EndedAt = &now
+	e.UpdatedAt = now
+	return e, nil
+}
+
+// Cancel cancels a scheduled or live event.
+func (e Event) Cancel(now time.Time) (Event, error) {
+	switch e.Status {
+	case StatusEnded:
+		return e, Errorf(ErrGone, "event_ended", "the event has already ended")
+	case StatusCancelled:
+		return e, Errorf(ErrGone, "event_cancelled", "the event was already cancelled")
+	}
+	e.Status = StatusCancelled
+	e.CancelledAt = &now
+	e.Version++
+	e.Sequence++
+	e.UpdatedAt = now
+	return e, nil
+}
+
+// EventFilter selects a host's events.
+type EventFilter struct {
+	HostID string
+	Status EventStatus // "" for all
+	Query  string      // matched against title and description, case-insensitively
+	Limit  int
+	Offset int
+}
+
+// ParseStatusFilter reads the list filter names of the API: upcoming, live,
+// completed, cancelled (and the plain statuses).
+func ParseStatusFilter(s string) (EventStatus, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "all":
+		return "", nil
+	case "upcoming", "scheduled":
+		return StatusScheduled, nil
+	case "live":
+		return StatusLive, nil
+	case "completed", "ended":
+		return StatusEnded, nil
+	case "cancelled", "canceled":
+		return StatusCancelled, nil
+	}
+	return "", Errorf(ErrInvalid, "bad_request", "status must be one of upcoming, live, completed, cancelled")
+}

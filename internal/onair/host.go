@@ -1,0 +1,83 @@
+package onair
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"time"
+	"unicode/utf8"
+)
+
+// Host is an account that runs events.
+type Host struct {
+	ID           string    `json:"id"`
+	Email        string    `json:"email"`
+	PasswordHash string    `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// Credentials are what a host signs up and logs in with.
+type Credentials struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// Password bounds. The upper one keeps hashing cheap enough that a huge
+// password cannot be used to burn CPU.
+const (
+	MinPasswordLen = 8
+	MaxPasswordLen = 256
+)
+
+// Validate checks credentials for a new account and returns them with the
+// email trimmed.
+func (c Credentials) Validate() (Credentials, error) {
+	v := &ValidationError{}
+	c.Email = cleanEmail(v, "email", c.Email)
+	switch n := utf8.RuneCountInString(c.Password); {
+	case c.Password == "":
+		v.Add("password", "is required")
+	case n < MinPasswordLen:
+		v.Add("password", "must be at least 8 characters")
+	case len(c.Password) > MaxPasswordLen:
+		v.Add("password", "must be at most 256 bytes")
+	}
+	return c, v.Err()
+}
+
+// TokenPrefix marks onair API tokens so that they are recognisable in logs
+// and by secret scanners.
+const TokenPrefix = "onair_"
+
+// NewAPIToken returns a new random API token (256 bits) and the hash under
+// which it is stored; the token itself is shown once and never stored.
+func NewAPIToken() (token, hash string) {
+	token = TokenPrefix + RandomString(32)
+	return token, HashToken(token)
+}
+
+// HashToken is the stored form of an API or session token.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// RandomString returns n random bytes from the system's CSPRNG, encoded as
+// unpadded URL-safe base64.
+func RandomString(n int) string {
+	b := make([]byte, n)
+	rand.Read(b) // never fails on supported platforms (crypto/rand panics instead)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// NewID returns a random identifier in UUID version 4 form. Ids appear in
+// public URLs, so they must not be guessable or enumerable.
+func NewID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

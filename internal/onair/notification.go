@@ -1,0 +1,87 @@
+package onair
+
+import "time"
+
+// NotificationKind is what a notification tells its recipients.
+type NotificationKind string
+
+// The kinds of notification.
+const (
+	KindConfirmation NotificationKind = "confirmation"
+	KindReminder     NotificationKind = "reminder"
+	KindStartingNow  NotificationKind = "starting_now"
+	KindRescheduled  NotificationKind = "rescheduled"
+	KindCancelled    NotificationKind = "cancelled"
+)
+
+// Channel is how a message travels.
+type Channel string
+
+// The channels.
+const (
+	ChannelEmail Channel = "email"
+	ChannelSMS   Channel = "sms"
+)
+
+// NotificationStatus is where a notification is in its life.
+type NotificationStatus string
+
+// The statuses of a notification.
+const (
+	NotifScheduled       NotificationStatus = "scheduled"
+	NotifSending         NotificationStatus = "sending"
+	NotifSent            NotificationStatus = "sent"
+	NotifPartiallyFailed NotificationStatus = "partially_failed"
+	NotifFailed          NotificationStatus = "failed"
+	NotifSkipped         NotificationStatus = "skipped"
+	NotifCancelled       NotificationStatus = "cancelled"
+)
+
+// Notification is one message of an event on one channel, sent to many
+// registrants: a reminder at one interval, a confirmation, a notice.
+type Notification struct {
+	ID            string
+	EventID       string
+	Kind          NotificationKind
+	Interval      string // the interval's name for reminders, "" otherwise
+	Channel       Channel
+	ScheduledTime time.Time
+	Status        NotificationStatus
+	EventVersion  int // the event's Version it was planned for
+	Recipients    int
+	SentCount     int
+	FailedCount   int
+	ErrorDetails  string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// DeliveryStatus is where one message to one recipient is.
+type DeliveryStatus string
+
+// The statuses of a delivery.
+const (
+	DeliveryPending DeliveryStatus = "pending"
+	DeliverySending DeliveryStatus = "sending"
+	DeliverySent    DeliveryStatus = "sent"
+	DeliveryFailed  DeliveryStatus = "failed"
+	DeliverySkipped DeliveryStatus = "skipped"
+)
+
+// Delivery is one notification to one registration on one channel; there is
+// at most one per (notification, registration, channel), which is what makes
+// a second send impossible.
+type Delivery struct {
+	ID                int64
+	NotificationID    string
+	RegistrationID    string
+	Channel           Channel
+	Status            DeliveryStatus
+	Provider          string
+	ProviderMessageID string
+	Attempts          int
+	Error             string
+	SentAt            *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}

@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/onair-live/onair/internal/onair"
+)
+
+const eventColumns = `id, host_id, title, description, status, scheduled_start, timezone,
+	duration_minutes, max_registrations, registration_enabled, stream_url, email_enabled,
+	sms_enabled, custom_message, selected_intervals, registration_count, version, ics_sequence,
+	started_at, ended_at, cancelled_at, created_at, updated_at`
+
+func scanEvent(row scanner) (onair.Event, error) {
+	var e onair.Event
+	var start, created, updated int64
+	var started, ended, cancelled sql.NullInt64
+	var intervals string
+	err := row.Scan(&e.ID, &e.HostID, &e.Title, &e.Description, &e.Status, &start, &e.Timezone,
+		&e.DurationMinutes, &e.MaxRegistrations, &e.RegistrationEnabled, &e.StreamURL,
+		&e.Notifications.EmailEnabled, &e.Notifications.SMSEnabled, &e.Notifications.CustomMessage,
+		&intervals, &e.RegistrationCount, &e.Version, &e.Sequence,
+		&started, &ended, &cancelled, &created, &updated)
+	if err != nil {
+		return e, err
+	}
+	e.ScheduledStart, e.CreatedAt, e.UpdatedAt = fromDB(start), fromDB(created), fromDB(updated)
+	e.StartedAt, e.EndedAt, e.CancelledAt = fromDBPtr(started), fromDBPtr(ended), fromDBPtr(cancelled)
+	var names []string
+	if err := json.Unmarshal([]byte(intervals), &names); err != nil {
+		return e, fmt.Errorf("event %s: stored intervals: %w", e.ID, err)
+	}
+	if e.Intervals, err = onair.ParseIntervals(names); err != nil {
+		return e, fmt.Errorf("event %s: stored intervals: %w", e.ID, err)
+	}
+	return e, nil
+}
+
+func intervalsJSON(ivs []onair.Interval) string {
+	names := make([]string, len(ivs))
+	for i, iv := range ivs {
+		names[i] = iv.String()
+	}
+	b, _ := json.Marshal(names)
+	return string(b)
+}
+
+// CreateEvent stores a new event.
+func (s *Store) CreateEvent(ctx context.Context, e onair.Event) error {
+	_, err := s.write.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`, search_text)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
+		e.ID, e.HostID, e.Title, e.Description, e.Status, dbTime(e.ScheduledStart), e.Timezone,
+		e.DurationMinutes, e.MaxRegistrations, e.RegistrationEnabled, e.StreamURL,
+		e.Notifications.EmailEnabled, e.Notifications.SMSEnabled, e.Notifications.CustomMessage,
+		intervalsJSON(e.Intervals), e.RegistrationCount, e.Version, e.Sequence,
+		dbTimePtr(e.StartedAt), dbTimePtr(e.EndedAt), dbTimePtr(e.CancelledAt),
+		dbTime(e.CreatedAt), dbTime(e.UpdatedAt), searchText(e.Title, e.Description))
+	return s.normalize(err)
+}
+
+// Event finds any event by id, for the public pages.
+func (s *Store) Event(ctx context.Context, id string) (onair.Event, error) {
+	e, err := scanEvent(s.read.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
+	return e, s.normalize(err)
+}
+
+// HostEvent finds one of host's events; another host's event is not found.
+func (s *Store) HostEvent(ctx context.Context, hostID, id string) (onair.Event, error) {
+	e, err := scanEvent(s.read.QueryRowContext(ctx,
+		`SELECT `+eventColumns+` FROM events WHERE id = $1 AND host_id = $2`, id, hostID))
+	return e, s.normalize(err)
+}
+
+// FindEvents lists a host's events matching f, and how many match in all.
+// Upcoming and live events come soonest first, the others latest first.
+func (s *Store) FindEvents(ctx context.Context, f onair.EventFilter) ([]onair.Event, int, error) {
+	where := []string{"host_id = $1"}
+	args := []any{f.HostID}
+	if f.Status != "" {
+		args = append(args, string(f.Status))
+		where = append(where, fmt.Sprintf("status = $%d", len(args)))
+	}
+	if q := strings.TrimSpace(f.Query); q != "" {
+		args = append(args, likePattern(q))
+		n := len(args)
+		where = append(where, fmt.Sprintf(`search_text LIKE $%d ESCAPE '\'`, n))
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, s.normalize(err)
+	}
+	order := "scheduled_start DESC, id"
+	if f.Status == onair.StatusScheduled || f.Status == onair.StatusLive {
+		order = "scheduled_start ASC, id"
+	}
+	args = append(args, f.Limit, f.Offset)
+	rows, err := s.read.QueryContext(ctx, fmt.Sprintf(`SELECT %s FROM events WHERE %s ORDER BY %s LIMIT $%d OFFSET $%d`,
+		eventColumns, cond, order, len(args)-1, len(args)), args...)
+	if err != nil {
+		return nil, 0, s.normalize(err)
+	}
+	defer rows.Close()
+	events := []onair.Event{}
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		events = append(events, e)
+	}
+	return events, total, s.normalize(rows.Err())
+}
+
+// UpdateEvent changes one of host's events: change gets the event as it is
+// now, locked against every other writer, and returns it as it must be.
+// Registration counts are never written here, so a registration that
+// commits meanwhile is not lost.
+func (s *Store) UpdateEvent(ctx context.Context, hostID, id string, change func(onair.Event) (onair.Event, error)) (onair.Event, error) {
+	var out onair.Event
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		cur, err := scanEvent(tx.QueryRowContext(ctx,
+			`SELECT `+eventColumns+` FROM events WHERE id = $1 AND host_id = $2`+s.forUpdate, id, hostID))
+		if err != nil {
+			return s.normalize(err)
+		}
+		e, err := change(cur)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE events SET title = $1, description = $2, status = $3,
+			scheduled_start = $4, timezone = $5, duration_minutes = $6, max_registrations = $7,
+			registration_enabled = $8, stream_url = $9, email_enabled = $10, sms_enabled = $11,
+			custom_message = $12, selected_intervals = $13, version = $14, ics_sequence = $15,
+			started_at = $16, ended_at = $17, cancelled_at = $18, updated_at = $19, search_text = $20
+			WHERE id = $21`,
+			e.Title, e.Description, e.Status, dbTime(e.ScheduledStart), e.Timezone, e.DurationMinutes,
+			e.MaxRegistrations, e.RegistrationEnabled, e.StreamURL, e.Notifications.EmailEnabled,
+			e.Notifications.SMSEnabled, e.Notifications.CustomMessage, intervalsJSON(e.Intervals),
+			e.Version, e.Sequence, dbTimePtr(e.StartedAt), dbTimePtr(e.EndedAt), dbTimePtr(e.CancelledAt),
+			dbTime(e.UpdatedAt), searchText(e.Title, e.Description), e.ID)
+		out = e
+		return s.normalize(err)
+	})
+	return out, err
+}

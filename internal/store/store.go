@@ -1,0 +1,270 @@
+// Package store keeps onair's data on SQLite (the embedded default) or
+// PostgreSQL, through database/sql. Both backends run the same SQL where the
+// dialects agree; where they differ, the difference is in this file.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/onair-live/onair/internal/onair"
+)
+
+// Dialect names a database engine.
+type Dialect string
+
+// The supported engines.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Store is onair's persistence.
+type Store struct {
+	dialect Dialect
+	// write takes every write. On SQLite it holds a single connection: SQLite
+	// has one writer at a time, and queueing writers in Go is cheaper and
+	// fairer than letting them collide on the file lock. On PostgreSQL it is
+	// the same pool as read.
+	write *sql.DB
+	// read serves queries outside transactions; on SQLite, WAL lets these
+	// run beside the writer.
+	read *sql.DB
+	// forUpdate locks the rows a read-modify-write transaction reads. SQLite
+	// needs nothing: its write transactions begin IMMEDIATE and run one at a
+	// time.
+	forUpdate string
+}
+
+// ParseURL splits a DATABASE_URL into its engine and the driver's data
+// source, or says clearly what is wrong with it.
+func ParseURL(databaseURL string) (Dialect, string, error) {
+	u := strings.TrimSpace(databaseURL)
+	switch {
+	case strings.HasPrefix(u, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(u, "sqlite:"), "//")
+		if path == "" {
+			return "", "", errors.New("DATABASE_URL: sqlite: needs a file path, e.g. sqlite:onair.db")
+		}
+		if path == ":memory:" || strings.Contains(path, "mode=memory") {
+			return "", "", errors.New("DATABASE_URL: an in-memory SQLite database would lose every registration at exit; give a file path")
+		}
+		if strings.ContainsAny(path, "?#") {
+			return "", "", errors.New("DATABASE_URL: the SQLite path must not contain '?' or '#'")
+		}
+		return SQLite, path, nil
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		if _, err := pgconn.ParseConfig(u); err != nil {
+			return "", "", fmt.Errorf("DATABASE_URL: not a valid PostgreSQL URL: %v", redact(err))
+		}
+		return Postgres, u, nil
+	}
+	return "", "", errors.New("DATABASE_URL must be sqlite:PATH or postgres://USER@HOST/DB")
+}
+
+// redact keeps a password in a connection string out of an error message.
+func redact(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "://"); i >= 0 {
+		if j := strings.Index(msg[i:], "@"); j >= 0 {
+			return msg[:i+3] + "…" + msg[i+j:]
+		}
+	}
+	return msg
+}
+
+// sqlitePragmas: WAL lets readers run beside the writer; synchronous=FULL
+// makes an acknowledged registration survive power loss; the busy timeout
+// covers a second process (onair migrate) touching the file; _txlock makes
+// every transaction take the write lock at BEGIN, so two never deadlock
+// upgrading from read to write.
+const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
+
+// Open connects to the database named by databaseURL. It does not migrate:
+// call Migrate.
+func Open(ctx context.Context, databaseURL string) (*Store, error) {
+	dialect, dsn, err := ParseURL(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{dialect: dialect}
+	switch dialect {
+	case SQLite:
+		if dir := filepath.Dir(dsn); dir != "" {
+			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+				return nil, fmt.Errorf("DATABASE_URL: the folder %q of the SQLite file does not exist", dir)
+			}
+		}
+		s.write, err = sql.Open("sqlite", "file:"+dsn+"?"+sqlitePragmas+"&_txlock=immediate")
+		if err != nil {
+			return nil, err
+		}
+		s.write.SetMaxOpenConns(1)
+		s.write.SetConnMaxIdleTime(0)
+		s.read, err = sql.Open("sqlite", "file:"+dsn+"?"+sqlitePragmas+"&_pragma=query_only(1)")
+		if err != nil {
+			s.write.Close()
+			return nil, err
+		}
+		s.read.SetMaxOpenConns(8)
+		s.read.SetMaxIdleConns(8) // reopening a connection re-runs every pragma
+	case Postgres:
+		s.write, err = sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, err
+		}
+		s.write.SetMaxOpenConns(32)
+		s.write.SetMaxIdleConns(32)
+		s.write.SetConnMaxIdleTime(5 * time.Minute)
+		s.read = s.write
+		s.forUpdate = " FOR UPDATE"
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := s.write.PingContext(pingCtx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("cannot reach the database: %v", redact(err))
+	}
+	return s, nil
+}
+
+// Dialect tells which engine the store runs on.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// DB is the pool that takes writes; the job queue shares it so that a job
+// and the row that needs it commit together.
+func (s *Store) DB() *sql.DB { return s.write }
+
+// Close closes every connection.
+func (s *Store) Close() error {
+	err := s.write.Close()
+	if s.read != s.write {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Migrate applies every embedded migration not yet applied. On PostgreSQL an
+// advisory lock keeps nodes that start together from racing.
+func (s *Store) Migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
+	if err != nil {
+		return err
+	}
+	var opts []goose.ProviderOption
+	dialect := goose.DialectSQLite3
+	if s.dialect == Postgres {
+		dialect = goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, s.write, sub, opts...)
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrating the database: %w", err)
+	}
+	return nil
+}
+
+// inTx runs fn in a write transaction, committing when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return s.normalize(err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return s.normalize(tx.Commit())
+}
+
+// normalize turns each backend's errors into the domain's: no rows is
+// ErrNotFound, a unique violation ErrConflict. Everything else passes through.
+func (s *Store) normalize(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%w: %w", onair.ErrNotFound, err)
+	}
+	if isUniqueViolation(err) {
+		return fmt.Errorf("%w: %w", onair.ErrConflict, err)
+	}
+	return err
+}
+
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// Times are stored as unix microseconds on both engines.
+func dbTime(t time.Time) int64 { return t.UnixMicro() }
+
+func fromDB(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+func dbTimePtr(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMicro(), Valid: true}
+}
+
+func fromDBPtr(n sql.NullInt64) *time.Time {
+	if !n.Valid {
+		return nil
+	}
+	t := fromDB(n.Int64)
+	return &t
+}
+
+// searchText is what a search matches: the fields, lower-cased by Go (not
+// by SQL, whose LOWER folds only ASCII on SQLite and depends on the locale on
+// PostgreSQL), one per line so that a match cannot span two fields.
+func searchText(fields ...string) string { return strings.ToLower(strings.Join(fields, "\n")) }
+
+// likePattern escapes s for a LIKE … ESCAPE '\' match anywhere in a column.
+func likePattern(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(s)) + "%"
+}
+
+// scanner is what *sql.Row and *sql.Rows share.
+type scanner interface{ Scan(dest ...any) error }

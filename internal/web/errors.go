@@ -1,0 +1,93 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/onair-live/onair/internal/onair"
+)
+
+// statuses maps each domain error kind to its HTTP status and default code.
+// It is the one place where the domain meets HTTP.
+var statuses = []struct {
+	kind   error
+	status int
+	code   string
+}{
+	{onair.ErrInvalid, http.StatusBadRequest, "bad_request"},
+	{onair.ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
+	{onair.ErrForbidden, http.StatusForbidden, "forbidden"},
+	{onair.ErrNotFound, http.StatusNotFound, "not_found"},
+	{onair.ErrConflict, http.StatusConflict, "conflict"},
+	{onair.ErrGone, http.StatusGone, "gone"},
+	{onair.ErrTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large"},
+	{onair.ErrUnprocessable, http.StatusUnprocessableEntity, "validation_failed"},
+	{onair.ErrTooManyRequests, http.StatusTooManyRequests, "rate_limited"},
+}
+
+// errorBody is the JSON shape of every error the API returns.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+// retryAfter is an error that tells the client when to try again.
+type retryAfter struct {
+	error
+	seconds int
+}
+
+func (e retryAfter) Unwrap() error { return e.error }
+
+// describe turns any error into a status and the body the client sees.
+// Errors outside the vocabulary are internal: their cause is logged, and the
+// client is told only that something went wrong.
+func describe(err error) (int, errorDetail) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return http.StatusRequestEntityTooLarge, errorDetail{Code: "payload_too_large",
+			Message: "the request body is larger than " + strconv.FormatInt(mbe.Limit>>10, 10) + " KiB"}
+	}
+	var ve *onair.ValidationError
+	if errors.As(err, &ve) {
+		return http.StatusUnprocessableEntity, errorDetail{Code: "validation_failed",
+			Message: "some fields are not valid", Fields: ve.Fields}
+	}
+	for _, s := range statuses {
+		if !errors.Is(err, s.kind) {
+			continue
+		}
+		d := errorDetail{Code: s.code, Message: err.Error()}
+		var oe *onair.Error
+		if errors.As(err, &oe) {
+			d.Code, d.Message = oe.Code, oe.Message
+			if d.Code == "" {
+				d.Code = s.code
+			}
+		}
+		return s.status, d
+	}
+	return http.StatusInternalServerError, errorDetail{Code: "internal_error", Message: "internal error"}
+}
+
+// writeError answers r with err as JSON.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	status, d := describe(err)
+	if status >= 500 {
+		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", r.Pattern, "err", err)
+	}
+	var ra retryAfter
+	if errors.As(err, &ra) {
+		w.Header().Set("Retry-After", strconv.Itoa(ra.seconds))
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="onair"`)
+	}
+	writeJSON(w, status, errorBody{d})
+}

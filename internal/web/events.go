@@ -1,0 +1,172 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/onair-live/onair/internal/onair"
+)
+
+// eventJSON is an event as the API shows it to its host.
+type eventJSON struct {
+	ID                   string                     `json:"id"`
+	Title                string                     `json:"title"`
+	Description          string                     `json:"description"`
+	Status               onair.EventStatus          `json:"status"`
+	ScheduledStart       string                     `json:"scheduled_start"`
+	Timezone             string                     `json:"timezone"`
+	DurationMinutes      int                        `json:"duration_minutes"`
+	MaxRegistrations     int                        `json:"max_registrations"`
+	RegistrationEnabled  bool                       `json:"registration_enabled"`
+	RegistrationURL      string                     `json:"registration_url"`
+	StreamURL            string                     `json:"stream_url"`
+	NotificationSettings onair.NotificationSettings `json:"notification_settings"`
+	SelectedIntervals    []onair.Interval           `json:"selected_intervals"`
+	RegistrationCount    int                        `json:"registration_count"`
+	SpotsLeft            *int                       `json:"spots_left"`
+	StartedAt            *string                    `json:"started_at"`
+	EndedAt              *string                    `json:"ended_at"`
+	CancelledAt          *string                    `json:"cancelled_at"`
+	CreatedAt            string                     `json:"created_at"`
+	UpdatedAt            string                     `json:"updated_at"`
+}
+
+func (s *Server) viewEvent(e onair.Event) eventJSON {
+	ivs := e.Intervals
+	if ivs == nil {
+		ivs = []onair.Interval{}
+	}
+	return eventJSON{
+		ID:                   e.ID,
+		Title:                e.Title,
+		Description:          e.Description,
+		Status:               e.Status,
+		ScheduledStart:       formatTime(e.ScheduledStart),
+		Timezone:             e.Timezone,
+		DurationMinutes:      e.DurationMinutes,
+		MaxRegistrations:     e.MaxRegistrations,
+		RegistrationEnabled:  e.RegistrationEnabled,
+		RegistrationURL:      s.appURL + "/register/" + e.ID,
+		StreamURL:            e.StreamURL,
+		NotificationSettings: e.Notifications,
+		SelectedIntervals:    ivs,
+		RegistrationCount:    e.RegistrationCount,
+		SpotsLeft:            e.SpotsLeft(),
+		StartedAt:            formatTimePtr(e.StartedAt),
+		EndedAt:              formatTimePtr(e.EndedAt),
+		CancelledAt:          formatTimePtr(e.CancelledAt),
+		CreatedAt:            formatTime(e.CreatedAt),
+		UpdatedAt:            formatTime(e.UpdatedAt),
+	}
+}
+
+// formatTime writes t as RFC 3339 in UTC, with fractions of a second only
+// when it has them.
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+func formatTimePtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := formatTime(*t)
+	return &s
+}
+
+type eventResponse struct {
+	Event eventJSON `json:"event"`
+}
+
+func (s *Server) createEvent(w http.ResponseWriter, r *http.Request, host onair.Host) error {
+	var in onair.EventInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	ev, err := onair.NewEvent(host.ID, in, s.clock())
+	if err != nil {
+		return err
+	}
+	if err := s.store.CreateEvent(r.Context(), ev); err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/events/"+ev.ID)
+	writeJSON(w, http.StatusCreated, eventResponse{s.viewEvent(ev)})
+	return nil
+}
+
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, host onair.Host) error {
+	q := r.URL.Query()
+	status, err := onair.ParseStatusFilter(q.Get("status"))
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(r, "limit", 20, 100)
+	if err != nil {
+		return err
+	}
+	if limit == 0 {
+		return onair.Errorf(onair.ErrInvalid, "bad_request", "limit must be between 1 and 100")
+	}
+	offset, err := queryInt(r, "offset", 0, 0)
+	if err != nil {
+		return err
+	}
+	events, total, err := s.store.FindEvents(r.Context(), onair.EventFilter{
+		HostID: host.ID, Status: status, Query: q.Get("q"), Limit: limit, Offset: offset,
+	})
+	if err != nil {
+		return err
+	}
+	out := make([]eventJSON, len(events))
+	for i, e := range events {
+		out[i] = s.viewEvent(e)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"events": out, "total": total})
+	return nil
+}
+
+func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, host onair.Host) error {
+	ev, err := s.store.HostEvent(r.Context(), host.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, eventResponse{s.viewEvent(ev)})
+	return nil
+}
+
+func (s *Server) patchEvent(w http.ResponseWriter, r *http.Request, host onair.Host) error {
+	var in onair.EventInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	now := s.clock()
+	return s.changeEvent(w, r, host, func(ev onair.Event) (onair.Event, error) {
+		next, _, err := ev.Update(in, now)
+		return next, err
+	})
+}
+
+func (s *Server) startEvent(w http.ResponseWriter, r *http.Request, host onair.Host) error {
+	now := s.clock()
+	return s.changeEvent(w, r, host, func(ev onair.Event) (onair.Event, error) { return ev.Start(now) })
+}
+
+func (s *Server) endEvent(w http.ResponseWriter, r *http.Request, host onair.Host) error {
+	now := s.clock()
+	return s.changeEvent(w, r, host, func(ev onair.Event) (onair.Event, error) { return ev.End(now) })
+}
+
+func (s *Server) cancelEvent(w http.ResponseWriter, r *http.Request, host onair.Host) error {
+	now := s.clock()
+	return s.changeEvent(w, r, host, func(ev onair.Event) (onair.Event, error) { return ev.Cancel(now) })
+}
+
+// changeEvent applies change to the host's event named in the path, under
+// the event's lock, and answers with the result.
+func (s *Server) changeEvent(w http.ResponseWriter, r *http.Request, host onair.Host, change func(onair.Event) (onair.Event, error)) error {
+	ev, err := s.store.UpdateEvent(r.Context(), host.ID, r.PathValue("id"), change)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, eventResponse{s.viewEvent(ev)})
+	return nil
+}

@@ -1,0 +1,57 @@
+package web
+
+import (
+	"sync"
+	"time"
+)
+
+// limiter counts events per key in a fixed window: at most n in every
+// window. It is per process, like every rate limit of onair.
+type limiter struct {
+	mu     sync.Mutex
+	n      int
+	window time.Duration
+	counts map[string]*windowCount
+	swept  time.Time
+}
+
+type windowCount struct {
+	start time.Time
+	n     int
+}
+
+func newLimiter(n int, window time.Duration) *limiter {
+	return &limiter{n: n, window: window, counts: map[string]*windowCount{}}
+}
+
+// Blocked reports whether key has used up its window at now, and if so how
+// long until it may try again.
+func (l *limiter) Blocked(key string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := l.counts[key]
+	if c == nil || now.Sub(c.start) >= l.window || c.n < l.n {
+		return false, 0
+	}
+	return true, c.start.Add(l.window).Sub(now)
+}
+
+// Add counts one event for key at now.
+func (l *limiter) Add(key string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.swept) > l.window {
+		for k, c := range l.counts {
+			if now.Sub(c.start) >= l.window {
+				delete(l.counts, k)
+			}
+		}
+		l.swept = now
+	}
+	c := l.counts[key]
+	if c == nil || now.Sub(c.start) >= l.window {
+		c = &windowCount{start: now}
+		l.counts[key] = c
+	}
+	c.n++
+}

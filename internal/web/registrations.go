@@ -1,0 +1,174 @@
+package web
+
+import (
+	"encoding/csv"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/store"
+)
+
+// registrationJSON is a registration as its host sees it.
+type registrationJSON struct {
+	ID        string                   `json:"id"`
+	EventID   string                   `json:"event_id"`
+	FirstName string                   `json:"first_name"`
+	LastName  string                   `json:"last_name"`
+	Email     string                   `json:"email"`
+	Phone     string                   `json:"phone"`
+	Company   string                   `json:"company"`
+	Source    string                   `json:"source"`
+	Timezone  string                   `json:"timezone"`
+	Status    onair.RegistrationStatus `json:"status"`
+	Attended  bool                     `json:"attended"`
+	CreatedAt string                   `json:"created_at"`
+}
+
+func viewRegistration(r onair.Registration) registrationJSON {
+	return registrationJSON{
+		ID: r.ID, EventID: r.EventID, FirstName: r.FirstName, LastName: r.LastName,
+		Email: r.Email, Phone: r.Phone, Company: r.Company, Source: r.Source,
+		Timezone: r.Timezone, Status: r.Status, Attended: r.Attended, CreatedAt: formatTime(r.CreatedAt),
+	}
+}
+
+// watchURL is the viewer's own link to the event.
+func (s *Server) watchURL(r onair.Registration) string {
+	return s.appURL + "/watch/" + r.EventID + "?token=" + r.AccessToken
+}
+
+func (s *Server) listRegistrations(w http.ResponseWriter, r *http.Request, host onair.Host) error {
+	ev, err := s.store.HostEvent(r.Context(), host.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	f := store.RegistrationFilter{EventID: ev.ID, Query: r.URL.Query().Get("q")}
+	format := r.URL.Query().Get("format")
+	switch format {
+	case "csv":
+	case "", "json":
+		if f.Limit, err = queryInt(r, "limit", 100, 1000); err != nil {
+			return err
+		}
+		if f.Limit == 0 {
+			return onair.Errorf(onair.ErrInvalid, "bad_request", "limit must be between 1 and 1000")
+		}
+		if f.Offset, err = queryInt(r, "offset", 0, 0); err != nil {
+			return err
+		}
+	default:
+		return onair.Errorf(onair.ErrInvalid, "bad_request", "format must be json or csv")
+	}
+	regs, total, err := s.store.Registrations(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	if format == "csv" {
+		return writeRegistrationsCSV(w, ev, regs)
+	}
+	out := make([]registrationJSON, len(regs))
+	for i, reg := range regs {
+		out[i] = viewRegistration(reg)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"registrations": out, "total": total})
+	return nil
+}
+
+func writeRegistrationsCSV(w http.ResponseWriter, ev onair.Event, regs []onair.Registration) error {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="registrations-`+ev.ID+`.csv"`)
+	w.Header().Set("Cache-Control", "no-store")
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"id", "first_name", "last_name", "email", "phone", "company", "source", "timezone", "status", "attended", "created_at"})
+	for _, r := range regs {
+		cw.Write([]string{r.ID, csvCell(r.FirstName), csvCell(r.LastName), csvCell(r.Email), csvCell(r.Phone),
+			csvCell(r.Company), csvCell(r.Source), r.Timezone, string(r.Status), strconv.FormatBool(r.Attended),
+			formatTime(r.CreatedAt)})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvCell keeps text a registrant typed from being read as a formula by a
+// spreadsheet that opens the export.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// publicEventJSON is what anyone may see of an event.
+type publicEventJSON struct {
+	ID              string `json:"id"`
+	Title           string `json:"title"`
+	Description     string `json:"description"`
+	ScheduledStart  string `json:"scheduled_start"`
+	Timezone        string `json:"timezone"`
+	DurationMinutes int    `json:"duration_minutes"`
+}
+
+type registrationInfoJSON struct {
+	Event            publicEventJSON `json:"event"`
+	RegistrationOpen bool            `json:"registration_open"`
+	Reason           *string         `json:"reason"`
+	SpotsLeft        *int            `json:"spots_left"`
+}
+
+func (s *Server) registrationInfo(w http.ResponseWriter, r *http.Request) error {
+	ev, err := s.store.Event(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	info := registrationInfoJSON{
+		Event: publicEventJSON{ID: ev.ID, Title: ev.Title, Description: ev.Description,
+			ScheduledStart: formatTime(ev.ScheduledStart), Timezone: ev.Timezone, DurationMinutes: ev.DurationMinutes},
+		SpotsLeft: ev.SpotsLeft(),
+	}
+	if reason, _ := ev.RegistrationClosed(s.clock()); reason != "" {
+		info.Reason = &reason
+	} else {
+		info.RegistrationOpen = true
+	}
+	writeJSON(w, http.StatusOK, info)
+	return nil
+}
+
+type registerResponse struct {
+	Registration struct {
+		ID     string                   `json:"id"`
+		Status onair.RegistrationStatus `json:"status"`
+	} `json:"registration"`
+	WatchURL string `json:"watch_url"`
+}
+
+func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
+	ev, err := s.store.Event(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	now := s.clock()
+	// A closed event says so before anything about the form: the viewer
+	// cannot fix it by typing. Fullness is decided under the event's lock.
+	if reason, err := ev.RegistrationClosed(now); err != nil && reason != onair.ClosedFull {
+		return err
+	}
+	var in onair.RegistrationInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	reg, err := onair.NewRegistration(ev, in, normalizePhone, now)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.Register(r.Context(), reg, now); err != nil {
+		return err
+	}
+	var resp registerResponse
+	resp.Registration.ID, resp.Registration.Status = reg.ID, reg.Status
+	resp.WatchURL = s.watchURL(reg)
+	writeJSON(w, http.StatusCreated, resp)
+	return nil
+}

@@ -1,0 +1,24 @@
+package web
+
+// routes lists every route of the service on one screen.
+func (s *Server) routes() {
+	m := s.mux
+
+	m.Handle("GET /healthz", s.api(s.healthz))
+	m.Handle("GET /readyz", s.api(s.readyz))
+
+	m.Handle("POST /api/auth/signup", s.api(s.signup))
+	m.Handle("POST /api/auth/login", s.api(s.login))
+
+	m.Handle("POST /api/events", s.host(s.createEvent))
+	m.Handle("GET /api/events", s.host(s.listEvents))
+	m.Handle("GET /api/events/{id}", s.host(s.getEvent))
+	m.Handle("PATCH /api/events/{id}", s.host(s.patchEvent))
+	m.Handle("POST /api/events/{id}/start", s.host(s.startEvent))
+	m.Handle("POST /api/events/{id}/end", s.host(s.endEvent))
+	m.Handle("POST /api/events/{id}/cancel", s.host(s.cancelEvent))
+	m.Handle("GET /api/events/{id}/registrations", s.host(s.listRegistrations))
+
+	m.Handle("GET /api/events/{id}/register", s.api(s.registrationInfo))
+	m.Handle("POST /api/events/{id}/register", s.api(s.register))
+}

@@ -1,0 +1,87 @@
+// Package web is onair's HTTP face: the JSON API, the public endpoints and,
+// in time, the pages. Every route is in routes.go; handlers return errors,
+// which errors.go turns into responses in one place.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/store"
+)
+
+// Config is what the HTTP side needs from the rest of the process.
+type Config struct {
+	Store  *store.Store
+	AppURL string // public base URL, without a trailing slash
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server serves onair's HTTP routes.
+type Server struct {
+	store     *store.Store
+	appURL    string
+	log       *slog.Logger
+	now       func() time.Time
+	handler   http.Handler
+	mux       *http.ServeMux
+	loginFail *limiter
+}
+
+// New builds the HTTP server's handler.
+func New(cfg Config) *Server {
+	s := &Server{
+		store:     cfg.Store,
+		appURL:    strings.TrimRight(cfg.AppURL, "/"),
+		log:       cfg.Logger,
+		now:       cfg.Now,
+		mux:       http.NewServeMux(),
+		loginFail: newLimiter(10, 15*time.Minute),
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.routes()
+	s.handler = s.recoverer(s.logRequests(s.limitBody(s.fallback(s.mux))))
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// clock returns the current time, in UTC and to the microsecond that the
+// store keeps.
+func (s *Server) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// handler is an HTTP handler that returns its error instead of writing it.
+type handler func(w http.ResponseWriter, r *http.Request) error
+
+// api adapts h: its error becomes the API's JSON error.
+func (s *Server) api(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	})
+}
+
+// hostHandler is a handler that needs the signed-in host.
+type hostHandler func(w http.ResponseWriter, r *http.Request, host onair.Host) error
+
+// host adapts h: the request must carry a host's credentials.
+func (s *Server) host(h hostHandler) http.Handler {
+	return s.api(func(w http.ResponseWriter, r *http.Request) error {
+		host, err := s.authenticate(r)
+		if err != nil {
+			return err
+		}
+		return h(w, r, host)
+	})
+}
