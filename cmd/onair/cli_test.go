@@ -149,4 +149,3 @@ func TestMigrateAndHostCreate(t *testing.T) {
 		})
 	})
 }
-
