@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 
@@ -101,7 +103,12 @@ func LogIn(ctx context.Context, st *store.Store, c onair.Credentials, now time.T
 	if len(c.Password) > onair.MaxPasswordLen {
 		return onair.Host{}, "", ErrBadCredentials
 	}
-	h, err := st.HostByEmail(ctx, c.Email)
+	// An address with control characters or bad UTF-8 belongs to no
+	// account and is not worth a query.
+	h, err := onair.Host{}, onair.ErrNotFound
+	if strings.IndexFunc(c.Email, unicode.IsControl) < 0 && utf8.ValidString(c.Email) {
+		h, err = st.HostByEmail(ctx, c.Email)
+	}
 	if errors.Is(err, onair.ErrNotFound) {
 		CheckPassword(dummyHash, c.Password)
 		return onair.Host{}, "", ErrBadCredentials

@@ -71,6 +71,27 @@ func RandomString(n int) string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// ValidID reports whether s has the form of an id NewID makes. Anything
+// else cannot name a row, and is not sent to the database at all.
+func ValidID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // NewID returns a random identifier in UUID version 4 form. Ids appear in
 // public URLs, so they must not be guessable or enumerable.
 func NewID() string {

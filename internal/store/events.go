@@ -49,6 +49,8 @@ func intervalsJSON(ivs []onair.Interval) string {
 	return string(b)
 }
 
+var errNoSuchEvent = onair.Errorf(onair.ErrNotFound, "not_found", "no such event")
+
 // CreateEvent stores a new event.
 func (s *Store) CreateEvent(ctx context.Context, e onair.Event) error {
 	_, err := s.write.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`, search_text)
@@ -64,12 +66,18 @@ func (s *Store) CreateEvent(ctx context.Context, e onair.Event) error {
 
 // Event finds any event by id, for the public pages.
 func (s *Store) Event(ctx context.Context, id string) (onair.Event, error) {
+	if !onair.ValidID(id) {
+		return onair.Event{}, errNoSuchEvent
+	}
 	e, err := scanEvent(s.read.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
 	return e, s.normalize(err)
 }
 
 // HostEvent finds one of host's events; another host's event is not found.
 func (s *Store) HostEvent(ctx context.Context, hostID, id string) (onair.Event, error) {
+	if !onair.ValidID(id) {
+		return onair.Event{}, errNoSuchEvent
+	}
 	e, err := scanEvent(s.read.QueryRowContext(ctx,
 		`SELECT `+eventColumns+` FROM events WHERE id = $1 AND host_id = $2`, id, hostID))
 	return e, s.normalize(err)
@@ -121,6 +129,9 @@ func (s *Store) FindEvents(ctx context.Context, f onair.EventFilter) ([]onair.Ev
 // Registration counts are never written here, so a registration that
 // commits meanwhile is not lost.
 func (s *Store) UpdateEvent(ctx context.Context, hostID, id string, change func(onair.Event) (onair.Event, error)) (onair.Event, error) {
+	if !onair.ValidID(id) {
+		return onair.Event{}, errNoSuchEvent
+	}
 	var out onair.Event
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		cur, err := scanEvent(tx.QueryRowContext(ctx,

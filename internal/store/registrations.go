@@ -36,6 +36,9 @@ var ErrAlreadyRegistered = onair.Errorf(onair.ErrConflict, "already_registered",
 // event as it is after the registration. The viewer's profile with the host
 // is created or refreshed in the same transaction.
 func (s *Store) Register(ctx context.Context, r onair.Registration, now time.Time) (onair.Event, error) {
+	if !onair.ValidID(r.EventID) {
+		return onair.Event{}, errNoSuchEvent
+	}
 	var ev onair.Event
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error

@@ -220,6 +220,12 @@ func (s *Store) normalize(err error) error {
 	if isUniqueViolation(err) {
 		return fmt.Errorf("%w: %w", onair.ErrConflict, err)
 	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "22021" || pgErr.Code == "22P05") {
+		// Text PostgreSQL cannot store (a NUL, bytes that are not UTF-8):
+		// input that should have been refused before; never a 500.
+		return fmt.Errorf("%w: %w", onair.ErrInvalid, err)
+	}
 	return err
 }
 

@@ -63,7 +63,9 @@ func describe(err error) (int, errorDetail) {
 		if !errors.Is(err, s.kind) {
 			continue
 		}
-		d := errorDetail{Code: s.code, Message: err.Error()}
+		// Only the domain's own errors speak to the client; anything else
+		// (a driver's text, say) is replaced by the kind's plain name.
+		d := errorDetail{Code: s.code, Message: s.kind.Error()}
 		var oe *onair.Error
 		if errors.As(err, &oe) {
 			d.Code, d.Message = oe.Code, oe.Message

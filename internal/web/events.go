@@ -110,8 +110,12 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, host onair.H
 	if err != nil {
 		return err
 	}
+	search, err := searchQuery(r)
+	if err != nil {
+		return err
+	}
 	events, total, err := s.store.FindEvents(r.Context(), onair.EventFilter{
-		HostID: host.ID, Status: status, Query: q.Get("q"), Limit: limit, Offset: offset,
+		HostID: host.ID, Status: status, Query: search, Limit: limit, Offset: offset,
 	})
 	if err != nil {
 		return err

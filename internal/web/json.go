@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/onair-live/onair/internal/onair"
@@ -61,8 +62,9 @@ func decodeJSON(r *http.Request, dst any) error {
 		}
 		return onair.Errorf(onair.ErrInvalid, "bad_request", "the body is not valid JSON: %v", err)
 	}
-	if dec.More() {
-		return onair.Errorf(onair.ErrInvalid, "bad_request", "the body must hold a single JSON object")
+	// More() says nothing of a stray '}' or ']'; only the next token does.
+	if _, err := dec.Token(); err != io.EOF {
+		return onair.Errorf(onair.ErrInvalid, "bad_request", "the body must hold a single JSON object and nothing after it")
 	}
 	return nil
 }
@@ -99,4 +101,14 @@ func queryInt(r *http.Request, name string, def, max int) (int, error) {
 		n = max
 	}
 	return n, nil
+}
+
+// searchQuery reads the optional q parameter: one line of at most 200
+// characters.
+func searchQuery(r *http.Request) (string, error) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if !utf8.ValidString(q) || strings.IndexFunc(q, unicode.IsControl) >= 0 || utf8.RuneCountInString(q) > 200 {
+		return "", onair.Errorf(onair.ErrInvalid, "bad_request", "q must be one line of text, at most 200 characters")
+	}
+	return q, nil
 }

@@ -44,7 +44,10 @@ func (s *Server) listRegistrations(w http.ResponseWriter, r *http.Request, host 
 	if err != nil {
 		return err
 	}
-	f := store.RegistrationFilter{EventID: ev.ID, Query: r.URL.Query().Get("q")}
+	f := store.RegistrationFilter{EventID: ev.ID}
+	if f.Query, err = searchQuery(r); err != nil {
+		return err
+	}
 	format := r.URL.Query().Get("format")
 	switch format {
 	case "csv":
