@@ -48,6 +48,9 @@ type Notification struct {
 	ScheduledTime time.Time
 	Status        NotificationStatus
 	EventVersion  int // the event's Version it was planned for
+	// PreviousStart is, for a reschedule notice, the start registrants
+	// knew before the change.
+	PreviousStart *time.Time
 	Recipients    int
 	SentCount     int
 	FailedCount   int

@@ -1,0 +1,136 @@
+package onair
+
+import "time"
+
+// PlanChange is what a change of an event does to its notifications.
+type PlanChange struct {
+	// Insert are new notifications: reminders added to the plan, and the
+	// notices that tell registrants of a reschedule or a cancel.
+	Insert []Notification
+	// Update are existing notifications with a new time, version or status
+	// (moved, skipped, or cancelled).
+	Update []Notification
+}
+
+// Replan decides what happens to an event's notifications when it changes
+// from before to after at now, given the notifications it has:
+//   - cancel: every pending notification is cancelled, and one cancel
+//     notice per channel tells registrants;
+//   - end: every pending notification is skipped;
+//   - reschedule: pending reminders move to the new time (skipped if that
+//     is past), reminders already sent or skipped are planned again when the
+//     new time is ahead, and one notice per channel gives the new time;
+//   - other changes to the plan (intervals, channels) add and cancel
+//     reminders without touching those that stay.
+func Replan(before, after Event, existing []Notification, now time.Time) PlanChange {
+	var pc PlanChange
+	pending := func(n Notification) bool { return n.Status == NotifScheduled }
+	settle := func(n Notification, status NotificationStatus, why string) {
+		n.Status, n.ErrorDetails, n.UpdatedAt = status, why, now
+		pc.Update = append(pc.Update, n)
+	}
+
+	switch {
+	case after.Status == StatusCancelled && before.Status != StatusCancelled:
+		for _, n := range existing {
+			if pending(n) {
+				settle(n, NotifCancelled, "the event was cancelled")
+			}
+		}
+		pc.Insert = append(pc.Insert, notices(after, KindCancelled, nil, now)...)
+		return pc
+	case after.Status == StatusEnded && before.Status != StatusEnded:
+		for _, n := range existing {
+			if pending(n) {
+				settle(n, NotifSkipped, "the event had ended")
+			}
+		}
+		return pc
+	}
+
+	rescheduled := !after.ScheduledStart.Equal(before.ScheduledStart)
+	if !rescheduled && sameIntervals(before.Intervals, after.Intervals) &&
+		before.Notifications.EmailEnabled == after.Notifications.EmailEnabled &&
+		before.Notifications.SMSEnabled == after.Notifications.SMSEnabled {
+		return pc
+	}
+	desired := map[string]Notification{}
+	for _, n := range PlanReminders(after, now) {
+		desired[n.PlanKey()] = n
+	}
+	for _, n := range existing {
+		if !n.IsReminder() {
+			continue
+		}
+		want, planned := desired[n.PlanKey()]
+		switch {
+		case pending(n) && planned:
+			delete(desired, n.PlanKey())
+			if n.ScheduledTime.Equal(want.ScheduledTime) && n.EventVersion == want.EventVersion && want.Status == n.Status {
+				continue // stays as it is
+			}
+			n.ScheduledTime, n.EventVersion, n.Status, n.ErrorDetails, n.UpdatedAt =
+				want.ScheduledTime, want.EventVersion, want.Status, want.ErrorDetails, now
+			pc.Update = append(pc.Update, n)
+		case pending(n):
+			settle(n, NotifCancelled, "removed from the reminder plan")
+		case planned && !(rescheduled && want.Status == NotifScheduled):
+			// Already sent or skipped, and nothing new to say: keep it.
+			delete(desired, n.PlanKey())
+		}
+	}
+	for _, n := range PlanReminders(after, now) { // the plan's own order
+		if _, ok := desired[n.PlanKey()]; ok {
+			pc.Insert = append(pc.Insert, n)
+		}
+	}
+	if rescheduled {
+		// Registrants who were not yet told of an earlier move still know
+		// the start before it: that notice gives way to this one.
+		previous := before.ScheduledStart
+		for _, n := range existing {
+			if n.Kind == KindRescheduled && pending(n) {
+				if n.PreviousStart != nil {
+					previous = *n.PreviousStart
+				}
+				settle(n, NotifCancelled, "superseded by a later reschedule")
+			}
+		}
+		pc.Insert = append(pc.Insert, notices(after, KindRescheduled, &previous, now)...)
+	}
+	return pc
+}
+
+// notices are the notifications that tell every registrant of a change at
+// once, one per channel.
+func notices(ev Event, kind NotificationKind, previous *time.Time, now time.Time) []Notification {
+	var out []Notification
+	for _, ch := range ev.Channels() {
+		out = append(out, Notification{
+			ID: NewID(), EventID: ev.ID, Kind: kind, Channel: ch, ScheduledTime: now,
+			Status: NotifScheduled, EventVersion: ev.Version, PreviousStart: previous,
+			CreatedAt: now, UpdatedAt: now,
+		})
+	}
+	return out
+}
+
+// SendBlockedReason says why one message must not leave at now, or "" when
+// it may. Eligibility is checked at send time, not only when planning: a
+// registrant who unsubscribed, an address that bounced or sent STOP, an
+// event that was cancelled or changed all stop a pending send.
+func SendBlockedReason(n Notification, ev Event, r Registration, ch Channel, suppressed bool, now time.Time) string {
+	switch {
+	case r.Status == RegUnsubscribed:
+		return "the registrant unsubscribed"
+	case r.Status != RegRegistered:
+		return "the registration was cancelled"
+	case n.Status == NotifCancelled || n.Status == NotifSkipped:
+		return "the notification was " + string(n.Status)
+	case suppressed:
+		return "the address is suppressed (bounce, complaint or STOP)"
+	case ch == ChannelSMS && r.Phone == "":
+		return "the registrant gave no phone number"
+	}
+	return StaleReason(n, ev, now)
+}

@@ -1,0 +1,168 @@
+package onair
+
+import (
+	"testing"
+	"time"
+)
+
+func kinds(ns []Notification) map[string]int {
+	out := map[string]int{}
+	for _, n := range ns {
+		out[string(n.Kind)+"/"+string(n.Status)]++
+	}
+	return out
+}
+
+func TestReplan(t *testing.T) {
+	before := eventAt(t, "2026-12-15T14:00:00Z", "UTC", []string{"1week", "1day", "1hour"}, true, true)
+	plan := PlanReminders(before, now)
+
+	t.Run("cancel cancels what is pending and sends one notice per channel", func(t *testing.T) {
+		sent := plan[0]
+		sent.Status = NotifSent
+		existing := append([]Notification{sent}, plan[1:]...)
+		after, _ := before.Cancel(now)
+		pc := Replan(before, after, existing, now)
+		if got := kinds(pc.Update); got["reminder/cancelled"] != 5 || len(pc.Update) != 5 {
+			t.Errorf("updates %v", got)
+		}
+		if got := kinds(pc.Insert); got["cancelled/scheduled"] != 2 || len(pc.Insert) != 2 {
+			t.Errorf("inserts %v", got)
+		}
+		for _, n := range pc.Insert {
+			if n.EventVersion != after.Version {
+				t.Errorf("notice planned for version %d, want %d", n.EventVersion, after.Version)
+			}
+		}
+	})
+	t.Run("end skips what is pending and tells nobody", func(t *testing.T) {
+		after, _ := before.End(now)
+		pc := Replan(before, after, plan, now)
+		if got := kinds(pc.Update); got["reminder/skipped"] != 6 || len(pc.Insert) != 0 {
+			t.Errorf("updates %v, inserts %d", got, len(pc.Insert))
+		}
+	})
+	t.Run("reschedule moves pending reminders and sends the new time", func(t *testing.T) {
+		later := time.Date(2026, 12, 20, 14, 0, 0, 0, time.UTC)
+		after, _, err := before.Update(EventInput{ScheduledStart: ptr(later.Format(time.RFC3339))}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pc := Replan(before, after, plan, now)
+		if len(pc.Update) != 6 {
+			t.Fatalf("%d updates", len(pc.Update))
+		}
+		for _, n := range pc.Update {
+			iv, _ := ParseInterval(n.Interval)
+			if !n.ScheduledTime.Equal(later.Add(-iv.Offset)) || n.EventVersion != after.Version || n.Status != NotifScheduled {
+				t.Errorf("%s moved to %v v%d %s", n.PlanKey(), n.ScheduledTime, n.EventVersion, n.Status)
+			}
+		}
+		if got := kinds(pc.Insert); got["rescheduled/scheduled"] != 2 || len(pc.Insert) != 2 {
+			t.Errorf("inserts %v", got)
+		}
+		if p := pc.Insert[0].PreviousStart; p == nil || !p.Equal(before.ScheduledStart) {
+			t.Errorf("previous start %v", p)
+		}
+	})
+	t.Run("reschedule closer skips reminders now past", func(t *testing.T) {
+		sooner := now.Add(2 * time.Hour)
+		after, _, _ := before.Update(EventInput{ScheduledStart: ptr(sooner.Format(time.RFC3339))}, now)
+		pc := Replan(before, after, plan, now)
+		if got := kinds(pc.Update); got["reminder/skipped"] != 4 || got["reminder/scheduled"] != 2 {
+			t.Errorf("updates %v", got)
+		}
+	})
+	t.Run("reschedule plans again a reminder already sent when its new time is ahead", func(t *testing.T) {
+		existing := append([]Notification(nil), plan...)
+		for i := range existing {
+			if existing[i].Interval == "1week" {
+				existing[i].Status = NotifSent
+			}
+		}
+		after, _, _ := before.Update(EventInput{ScheduledStart: ptr("2027-01-15T14:00:00Z")}, now)
+		pc := Replan(before, after, existing, now)
+		if got := kinds(pc.Insert); got["reminder/scheduled"] != 2 || got["rescheduled/scheduled"] != 2 {
+			t.Errorf("inserts %v", got)
+		}
+		if len(pc.Update) != 4 {
+			t.Errorf("%d updates, want the 4 pending ones", len(pc.Update))
+		}
+	})
+	t.Run("a second reschedule before the first notice left replaces it", func(t *testing.T) {
+		mid, _, _ := before.Update(EventInput{ScheduledStart: ptr("2026-12-16T14:00:00Z")}, now)
+		first := Replan(before, mid, plan, now)
+		existing := append(append([]Notification(nil), first.Update...), first.Insert...)
+		last, _, _ := mid.Update(EventInput{ScheduledStart: ptr("2026-12-17T14:00:00Z")}, now)
+		pc := Replan(mid, last, existing, now)
+		if got := kinds(pc.Update); got["rescheduled/cancelled"] != 2 {
+			t.Errorf("updates %v", got)
+		}
+		var notices int
+		for _, n := range pc.Insert {
+			if n.Kind == KindRescheduled {
+				notices++
+				if n.PreviousStart == nil || !n.PreviousStart.Equal(before.ScheduledStart) {
+					t.Errorf("the notice says the old start was %v, want %v", n.PreviousStart, before.ScheduledStart)
+				}
+			}
+		}
+		if notices != 2 {
+			t.Errorf("%d notices", notices)
+		}
+	})
+	t.Run("adding and removing intervals", func(t *testing.T) {
+		after, _, _ := before.Update(EventInput{SelectedIntervals: &[]string{"1day", "1hour", "now"}}, now)
+		pc := Replan(before, after, plan, now)
+		if got := kinds(pc.Update); got["reminder/cancelled"] != 2 || len(pc.Update) != 2 {
+			t.Errorf("updates %v", got)
+		}
+		if got := kinds(pc.Insert); got["starting_now/scheduled"] != 2 || len(pc.Insert) != 2 {
+			t.Errorf("inserts %v", got)
+		}
+	})
+	t.Run("turning SMS off cancels its reminders", func(t *testing.T) {
+		after, _, _ := before.Update(EventInput{NotificationSettings: &NotificationSettingsInput{SMSEnabled: ptr(false)}}, now)
+		pc := Replan(before, after, plan, now)
+		for _, n := range pc.Update {
+			if n.Channel != ChannelSMS || n.Status != NotifCancelled {
+				t.Errorf("%s %s", n.PlanKey(), n.Status)
+			}
+		}
+		if len(pc.Update) != 3 || len(pc.Insert) != 0 {
+			t.Errorf("%d updates, %d inserts", len(pc.Update), len(pc.Insert))
+		}
+	})
+	t.Run("a title change touches nothing", func(t *testing.T) {
+		after, _, _ := before.Update(EventInput{Title: ptr("Renamed")}, now)
+		if pc := Replan(before, after, plan, now); len(pc.Update)+len(pc.Insert) != 0 {
+			t.Errorf("got %+v", pc)
+		}
+	})
+}
+
+func TestSendBlockedReason(t *testing.T) {
+	ev := eventAt(t, "2026-12-15T14:00:00Z", "UTC", []string{"1day"}, true, true)
+	n := PlanReminders(ev, now)[0]
+	at := n.ScheduledTime
+	reg := Registration{Status: RegRegistered, Phone: "+14155550100"}
+	tests := []struct {
+		name    string
+		r       Registration
+		ch      Channel
+		supp    bool
+		blocked bool
+	}{
+		{"eligible", reg, ChannelEmail, false, false},
+		{"unsubscribed", Registration{Status: RegUnsubscribed}, ChannelEmail, false, true},
+		{"suppressed", reg, ChannelEmail, true, true},
+		{"sms without phone", Registration{Status: RegRegistered}, ChannelSMS, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := SendBlockedReason(n, ev, tt.r, tt.ch, tt.supp, at); (got != "") != tt.blocked {
+				t.Errorf("got %q", got)
+			}
+		})
+	}
+}
