@@ -13,12 +13,14 @@ import (
 	"time"
 
 	"github.com/onair-live/onair/internal/accounts"
+	"github.com/onair-live/onair/internal/jobs"
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/store"
 	"github.com/onair-live/onair/internal/web"
 )
 
-// openStore opens the database and brings its schema up to date.
+// openStore opens the database and brings its schema, and the job queue's,
+// up to date.
 func openStore(ctx context.Context, databaseURL string) (*store.Store, error) {
 	st, err := store.Open(ctx, databaseURL)
 	if err != nil {
@@ -28,7 +30,31 @@ func openStore(ctx context.Context, databaseURL string) (*store.Store, error) {
 		st.Close()
 		return nil, err
 	}
+	if err := jobs.Migrate(ctx, st); err != nil {
+		st.Close()
+		return nil, err
+	}
 	return st, nil
+}
+
+// newEngine builds the delivery engine with the providers cfg names, and
+// the outbox for a channel that has none.
+func newEngine(st *store.Store, cfg config, log *slog.Logger, workers bool) (*jobs.Engine, func(), error) {
+	email, sms, closeProviders, err := providers(st, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	sender := jobs.NewSender(jobs.SenderConfig{
+		Email: email, SMS: sms, EmailRate: cfg.EmailRate, SMSRate: cfg.SMSRate,
+		AppURL: cfg.AppURL, Concurrency: cfg.SMTPConns, Logger: log,
+	})
+	engine, err := jobs.New(jobs.Config{Store: st, Sender: sender, Logger: log, Workers: workers})
+	if err != nil {
+		closeProviders()
+		return nil, nil, err
+	}
+	log.Info("delivery", "email", email.Name(), "sms", sms.Name())
+	return engine, closeProviders, nil
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -53,8 +79,19 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	_ = secret // signs tracking, unsubscribe and session tokens
 
+	engine, closeProviders, err := newEngine(st, cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer closeProviders()
+	if err := engine.Start(ctx); err != nil {
+		return fmt.Errorf("starting the delivery workers: %w", err)
+	}
+	defer stopEngine(engine, log)
+
 	srv := &http.Server{
-		Handler:           web.New(web.Config{Store: st, AppURL: cfg.AppURL, Logger: log}),
+		Handler: web.New(web.Config{Store: st, AppURL: cfg.AppURL, Logger: log,
+			Sweep: engine.Sweep, CronSecret: cfg.CronSecret}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -82,6 +119,66 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	return nil
+}
+
+// stopEngine lets running jobs finish for a while, then cancels them (they
+// are retried later, by this node or another).
+func stopEngine(engine *jobs.Engine, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := engine.Stop(ctx); err != nil {
+		log.Warn("stopping the delivery workers", "err", err)
+	}
+}
+
+func runWorker(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	c := newCommand("worker", "Runs the scheduler and delivery workers without HTTP: an extra node beside\n'onair serve' on the same PostgreSQL database.", getenv, "DATABASE_URL", "APP_URL")
+	if help, err := c.parse(args, stdout, stderr); help || err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	st, err := openStore(ctx, c.cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	engine, closeProviders, err := newEngine(st, c.cfg, log, true)
+	if err != nil {
+		return err
+	}
+	defer closeProviders()
+	if err := engine.Start(ctx); err != nil {
+		return fmt.Errorf("starting the delivery workers: %w", err)
+	}
+	log.Info("onair worker running", "database", string(st.Dialect()))
+	<-ctx.Done()
+	log.Info("shutting down")
+	stopEngine(engine, log)
+	return nil
+}
+
+func runSendDue(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	c := newCommand("send-due", "Dispatches every notification that is due and sends every pending message,\nonce, then exits (what POST /api/cron/send-notifications does).", getenv, "DATABASE_URL", "APP_URL")
+	if help, err := c.parse(args, stdout, stderr); help || err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	st, err := openStore(ctx, c.cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	engine, closeProviders, err := newEngine(st, c.cfg, log, false)
+	if err != nil {
+		return err
+	}
+	defer closeProviders()
+	n, err := engine.Sweep(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "processed %d messages\n", n)
 	return nil
 }
 

@@ -40,7 +40,9 @@ Usage:
   onair <command> [flags]
 
 Commands:
-  serve         run the HTTP API on ONAIR_ADDR (default :8080)
+  serve         run the HTTP API, the scheduler and the delivery workers
+  worker        run the scheduler and delivery workers only (extra nodes)
+  send-due      send whatever is due, once, then exit
   migrate       apply database migrations and exit
   host create   create a host account and print its API token
   version       print version and build information
@@ -66,6 +68,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, rest, getenv, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
+	case "worker":
+		return runWorker(ctx, rest, getenv, stdout, stderr)
+	case "send-due":
+		return runSendDue(ctx, rest, getenv, stdout, stderr)
 	case "host":
 		if len(rest) == 0 || isHelp(rest[0]) {
 			fmt.Fprint(stdout, hostUsage)

@@ -54,6 +54,7 @@ type Notification struct {
 	Recipients    int
 	SentCount     int
 	FailedCount   int
+	SkippedCount  int // recipients not sent to after all: they unsubscribed, bounced before, …
 	ErrorDetails  string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
@@ -79,6 +80,7 @@ type Delivery struct {
 	NotificationID    string
 	RegistrationID    string
 	Channel           Channel
+	Seq               int // 0, or the number of a confirmation sent again on request
 	Status            DeliveryStatus
 	Provider          string
 	ProviderMessageID string

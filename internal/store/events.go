@@ -51,9 +51,19 @@ func intervalsJSON(ivs []onair.Interval) string {
 
 var errNoSuchEvent = onair.Errorf(onair.ErrNotFound, "not_found", "no such event")
 
-// CreateEvent stores a new event.
+// CreateEvent stores a new event with its reminder plan, and queues each
+// reminder's dispatch, in one transaction.
 func (s *Store) CreateEvent(ctx context.Context, e onair.Event) error {
-	_, err := s.write.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`, search_text)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.insertEvent(ctx, tx, e); err != nil {
+			return err
+		}
+		return s.applyPlan(ctx, tx, onair.PlanChange{Insert: onair.PlanReminders(e, e.CreatedAt)})
+	})
+}
+
+func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, e onair.Event) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`, search_text)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
 		e.ID, e.HostID, e.Title, e.Description, e.Status, dbTime(e.ScheduledStart), e.Timezone,
 		e.DurationMinutes, e.MaxRegistrations, e.RegistrationEnabled, e.StreamURL,
@@ -125,7 +135,9 @@ func (s *Store) FindEvents(ctx context.Context, f onair.EventFilter) ([]onair.Ev
 }
 
 // UpdateEvent changes one of host's events: change gets the event as it is
-// now, locked against every other writer, and returns it as it must be.
+// now, locked against every other writer, and returns it as it must be. The
+// event's notifications follow in the same transaction (onair.Replan):
+// reminders move, notices are planned, pending work is cancelled.
 // Registration counts are never written here, so a registration that
 // commits meanwhile is not lost.
 func (s *Store) UpdateEvent(ctx context.Context, hostID, id string, change func(onair.Event) (onair.Event, error)) (onair.Event, error) {
@@ -154,8 +166,15 @@ func (s *Store) UpdateEvent(ctx context.Context, hostID, id string, change func(
 			e.Notifications.SMSEnabled, e.Notifications.CustomMessage, intervalsJSON(e.Intervals),
 			e.Version, e.Sequence, dbTimePtr(e.StartedAt), dbTimePtr(e.EndedAt), dbTimePtr(e.CancelledAt),
 			dbTime(e.UpdatedAt), searchText(e.Title, e.Description), e.ID)
+		if err != nil {
+			return s.normalize(err)
+		}
+		existing, err := s.eventNotifications(ctx, tx, e.ID)
+		if err != nil {
+			return err
+		}
 		out = e
-		return s.normalize(err)
+		return s.applyPlan(ctx, tx, onair.Replan(cur, e, existing, e.UpdatedAt))
 	})
 	return out, err
 }

@@ -30,6 +30,10 @@ func scanRegistration(row scanner) (onair.Registration, error) {
 var ErrAlreadyRegistered = onair.Errorf(onair.ErrConflict, "already_registered",
 	"this email is already registered for this event; the confirmation has been sent to it again")
 
+// MaxResendsPerHour bounds how often a repeated registration attempt sends
+// the confirmation again to the same address for the same event.
+const MaxResendsPerHour = 3
+
 // Register adds r to its event, inside one transaction that locks the event:
 // the event must still take registrations at now (not cancelled, past, live,
 // closed or full), and the email must not be registered yet. It returns the
@@ -40,6 +44,7 @@ func (s *Store) Register(ctx context.Context, r onair.Registration, now time.Tim
 		return onair.Event{}, errNoSuchEvent
 	}
 	var ev onair.Event
+	var duplicate bool
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		ev, err = scanEvent(tx.QueryRowContext(ctx,
@@ -51,12 +56,19 @@ func (s *Store) Register(ctx context.Context, r onair.Registration, now time.Tim
 		if closed != nil && reason != onair.ClosedFull {
 			return closed
 		}
-		var exists int
-		err = tx.QueryRowContext(ctx, `SELECT 1 FROM registrations WHERE event_id = $1 AND email_norm = $2`,
-			r.EventID, onair.NormalizeEmail(r.Email)).Scan(&exists)
+		var firstID string
+		var firstStatus onair.RegistrationStatus
+		err = tx.QueryRowContext(ctx, `SELECT id, status FROM registrations WHERE event_id = $1 AND email_norm = $2`,
+			r.EventID, onair.NormalizeEmail(r.Email)).Scan(&firstID, &firstStatus)
 		switch {
 		case err == nil:
-			return ErrAlreadyRegistered
+			// The answer is a conflict, but the transaction commits: the
+			// confirmation goes again to the address that was registered.
+			duplicate = true
+			if firstStatus != onair.RegRegistered || !ev.Notifications.EmailEnabled {
+				return nil
+			}
+			return s.resendConfirmation(ctx, tx, ev, firstID, now)
 		case !errors.Is(err, sql.ErrNoRows):
 			return s.normalize(err)
 		case closed != nil:
@@ -83,9 +95,81 @@ func (s *Store) Register(ctx context.Context, r onair.Registration, now time.Tim
 			return s.normalize(err)
 		}
 		ev.RegistrationCount++
-		return nil
+		var ids []int64
+		for _, ch := range ev.Channels() {
+			if ch == onair.ChannelSMS && r.Phone == "" {
+				continue
+			}
+			id, err := s.addConfirmation(ctx, tx, ev, r.ID, ch, 0, now)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return s.enqueueSend(ctx, tx, ids)
 	})
+	if err == nil && duplicate {
+		err = ErrAlreadyRegistered
+	}
 	return ev, err
+}
+
+// addConfirmation creates one confirmation delivery (seq 0 for the first,
+// more for each one sent again), creating the event's confirmation
+// notification for the channel on first use.
+func (s *Store) addConfirmation(ctx context.Context, tx *sql.Tx, ev onair.Event, regID string, ch onair.Channel, seq int, now time.Time) (int64, error) {
+	var nid string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM notifications WHERE event_id = $1 AND kind = 'confirmation' AND channel = $2`,
+		ev.ID, ch).Scan(&nid)
+	if errors.Is(err, sql.ErrNoRows) {
+		nid = onair.NewID()
+		_, err = tx.ExecContext(ctx, `INSERT INTO notifications (id, event_id, kind, channel, scheduled_time,
+			status, event_version, fanout_done, created_at, updated_at)
+			VALUES ($1, $2, 'confirmation', $3, $4, 'sending', $5, TRUE, $4, $4)`,
+			nid, ev.ID, ch, dbTime(now), ev.Version)
+	}
+	if err != nil {
+		return 0, s.normalize(err)
+	}
+	var id int64
+	err = tx.QueryRowContext(ctx, `INSERT INTO deliveries (notification_id, registration_id, channel, seq,
+		status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'pending', $5, $5) RETURNING id`,
+		nid, regID, ch, seq, dbTime(now)).Scan(&id)
+	if err != nil {
+		return 0, s.normalize(err)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE notifications SET recipients = recipients + 1, status = 'sending',
+		updated_at = $1 WHERE id = $2`, dbTime(now), nid)
+	return id, s.normalize(err)
+}
+
+// resendConfirmation sends the email confirmation again to a registration,
+// at most MaxResendsPerHour times an hour.
+func (s *Store) resendConfirmation(ctx context.Context, tx *sql.Tx, ev onair.Event, regID string, now time.Time) error {
+	var recent, lastSeq int
+	err := tx.QueryRowContext(ctx, `SELECT
+			COUNT(CASE WHEN d.seq > 0 AND d.created_at > $1 THEN 1 END), COALESCE(MAX(d.seq), 0)
+		FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+		WHERE d.registration_id = $2 AND n.kind = 'confirmation' AND d.channel = 'email'`,
+		dbTime(now.Add(-time.Hour)), regID).Scan(&recent, &lastSeq)
+	if err != nil {
+		return s.normalize(err)
+	}
+	if recent >= MaxResendsPerHour {
+		return nil
+	}
+	id, err := s.addConfirmation(ctx, tx, ev, regID, onair.ChannelEmail, lastSeq+1, now)
+	if err != nil {
+		return err
+	}
+	return s.enqueueSend(ctx, tx, []int64{id})
+}
+
+func (s *Store) enqueueSend(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	if s.enq == nil || len(ids) == 0 {
+		return nil
+	}
+	return s.enq.EnqueueSend(ctx, tx, ids)
 }
 
 // upsertViewer creates the viewer's profile with host, or refreshes it with
@@ -179,4 +263,29 @@ func (s *Store) RegistrationByToken(ctx context.Context, token string) (onair.Re
 		return onair.Registration{}, s.normalize(err)
 	}
 	return onair.Registration{}, notFound
+}
+
+// RegistrationWithEvent finds a registration by its token, with its event.
+func (s *Store) RegistrationWithEvent(ctx context.Context, token string) (onair.Registration, onair.Event, error) {
+	r, err := s.RegistrationByToken(ctx, token)
+	if err != nil {
+		return r, onair.Event{}, err
+	}
+	ev, err := s.Event(ctx, r.EventID)
+	return r, ev, err
+}
+
+// Unsubscribe stops every further message of its event to the registration
+// the token belongs to. It is idempotent.
+func (s *Store) Unsubscribe(ctx context.Context, token string, now time.Time) (onair.Registration, onair.Event, error) {
+	r, ev, err := s.RegistrationWithEvent(ctx, token)
+	if err != nil {
+		return r, ev, err
+	}
+	if r.Status == onair.RegRegistered {
+		_, err = s.write.ExecContext(ctx, `UPDATE registrations SET status = 'unsubscribed', updated_at = $1
+			WHERE id = $2 AND status = 'registered'`, dbTime(now), r.ID)
+		r.Status = onair.RegUnsubscribed
+	}
+	return r, ev, s.normalize(err)
 }

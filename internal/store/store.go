@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -52,6 +53,8 @@ type Store struct {
 	// needs nothing: its write transactions begin IMMEDIATE and run one at a
 	// time.
 	forUpdate string
+	// enq queues work in the same transaction as the rows that need it.
+	enq Enqueuer
 }
 
 // ParseURL splits a DATABASE_URL into its engine and the driver's data
@@ -272,5 +275,18 @@ func likePattern(s string) string {
 	return "%" + r.Replace(strings.ToLower(s)) + "%"
 }
 
+func itoa(n int) string { return strconv.Itoa(n) }
+
 // scanner is what *sql.Row and *sql.Rows share.
 type scanner interface{ Scan(dest ...any) error }
+
+// RequeueOrphanedJobs makes every job left "running" in the queue available
+// again. Only for SQLite, which one process owns: at its start, a running
+// job can only be one that a dead process was working on.
+func (s *Store) RequeueOrphanedJobs(ctx context.Context) error {
+	if s.dialect != SQLite {
+		return errors.New("orphaned jobs can only be told apart on SQLite")
+	}
+	_, err := s.write.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
+	return s.normalize(err)
+}

@@ -18,7 +18,16 @@ func (s *Server) routes() {
 	m.Handle("POST /api/events/{id}/end", s.host(s.endEvent))
 	m.Handle("POST /api/events/{id}/cancel", s.host(s.cancelEvent))
 	m.Handle("GET /api/events/{id}/registrations", s.host(s.listRegistrations))
+	m.Handle("GET /api/events/{id}/notifications", s.host(s.listNotifications))
+	m.Handle("GET /api/outbox", s.host(s.listOutbox))
 
 	m.Handle("GET /api/events/{id}/register", s.api(s.registrationInfo))
 	m.Handle("POST /api/events/{id}/register", s.api(s.register))
+
+	m.Handle("GET /events/{file}", s.api(s.eventCalendar))
+	m.Handle("GET /api/registrations/ics", s.api(s.viewerCalendar))
+	m.Handle("GET /u/{token}", s.page(s.unsubscribePage))
+	m.Handle("POST /u/{token}", s.page(s.unsubscribe))
+
+	m.Handle("POST /api/cron/send-notifications", s.api(s.cronSend))
 }

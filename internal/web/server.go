@@ -4,6 +4,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -20,6 +21,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Sweep sends whatever is due, once (the cron endpoint).
+	Sweep func(ctx context.Context) (int, error)
+	// CronSecret is the bearer secret of the cron endpoint; empty turns the
+	// endpoint off.
+	CronSecret string
 }
 
 // Server serves onair's HTTP routes.
@@ -31,6 +37,8 @@ type Server struct {
 	handler   http.Handler
 	mux       *http.ServeMux
 	loginFail *limiter
+	sweep     func(ctx context.Context) (int, error)
+	cron      string
 }
 
 // New builds the HTTP server's handler.
@@ -42,6 +50,8 @@ func New(cfg Config) *Server {
 		now:       cfg.Now,
 		mux:       http.NewServeMux(),
 		loginFail: newLimiter(10, 15*time.Minute),
+		sweep:     cfg.Sweep,
+		cron:      cfg.CronSecret,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

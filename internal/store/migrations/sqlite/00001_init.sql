@@ -112,7 +112,14 @@ CREATE TABLE notifications (
     recipients     INTEGER NOT NULL DEFAULT 0,
     sent_count     INTEGER NOT NULL DEFAULT 0,
     failed_count   INTEGER NOT NULL DEFAULT 0,
+    skipped_count  INTEGER NOT NULL DEFAULT 0,
     error_details  TEXT NOT NULL DEFAULT '',
+    -- a reschedule notice: the start registrants knew before the change
+    previous_start INTEGER,
+    -- fan-out progress: the last registration id given a delivery, and
+    -- whether every eligible registrant has one
+    fanout_cursor  TEXT NOT NULL DEFAULT '',
+    fanout_done    BOOLEAN NOT NULL DEFAULT FALSE,
     created_at     INTEGER NOT NULL,
     updated_at     INTEGER NOT NULL
 );
@@ -120,13 +127,19 @@ CREATE INDEX notifications_event ON notifications (event_id, scheduled_time);
 CREATE INDEX notifications_due ON notifications (status, scheduled_time);
 
 -- One notification to one registration on one channel. The unique key is
--- what makes a second message for the same delivery impossible.
+-- what makes a second message for the same delivery impossible. seq is 0
+-- but for confirmations sent again on request (a repeated registration
+-- attempt), each of which is a delivery of its own.
 CREATE TABLE deliveries (
     id                  INTEGER PRIMARY KEY,
     notification_id     TEXT NOT NULL REFERENCES notifications (id) ON DELETE CASCADE,
     registration_id     TEXT NOT NULL REFERENCES registrations (id) ON DELETE CASCADE,
     channel             TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+    seq                 INTEGER NOT NULL DEFAULT 0,
     status              TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'skipped')),
+    -- who is sending it: a send job ("job:ID") or a sweep, and since when
+    claimed_by          TEXT NOT NULL DEFAULT '',
+    claimed_at          INTEGER,
     provider            TEXT NOT NULL DEFAULT '',
     provider_message_id TEXT NOT NULL DEFAULT '',
     attempts            INTEGER NOT NULL DEFAULT 0,
@@ -138,9 +151,10 @@ CREATE TABLE deliveries (
     click_count         INTEGER NOT NULL DEFAULT 0,
     created_at          INTEGER NOT NULL,
     updated_at          INTEGER NOT NULL,
-    UNIQUE (notification_id, registration_id, channel)
+    UNIQUE (notification_id, registration_id, channel, seq)
 );
 CREATE INDEX deliveries_registration ON deliveries (registration_id);
+CREATE INDEX deliveries_pending ON deliveries (status, updated_at) WHERE status IN ('pending', 'sending');
 CREATE INDEX deliveries_provider_message ON deliveries (provider_message_id) WHERE provider_message_id <> '';
 
 -- Addresses that must not be sent to again by a host: hard bounces,
@@ -153,6 +167,24 @@ CREATE TABLE suppressions (
     created_at INTEGER NOT NULL,
     PRIMARY KEY (host_id, channel, address)
 );
+
+-- What the outbox provider kept: every message, rendered as it would have
+-- been sent, when no real provider is configured for its channel.
+CREATE TABLE outbox_messages (
+    id          INTEGER PRIMARY KEY,
+    host_id     TEXT NOT NULL REFERENCES hosts (id) ON DELETE CASCADE,
+    event_id    TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+    delivery_id INTEGER NOT NULL,
+    channel     TEXT NOT NULL,
+    recipient   TEXT NOT NULL,
+    subject     TEXT NOT NULL DEFAULT '',
+    text_body   TEXT NOT NULL DEFAULT '',
+    html_body   TEXT NOT NULL DEFAULT '',
+    headers     TEXT NOT NULL DEFAULT '[]',
+    attachments TEXT NOT NULL DEFAULT '[]',
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX outbox_messages_host ON outbox_messages (host_id, id);
 
 CREATE TABLE engagement_actions (
     id              INTEGER PRIMARY KEY,
@@ -176,6 +208,7 @@ CREATE INDEX purchases_event ON purchases (event_id);
 -- +goose Down
 DROP TABLE purchases;
 DROP TABLE engagement_actions;
+DROP TABLE outbox_messages;
 DROP TABLE suppressions;
 DROP TABLE deliveries;
 DROP TABLE notifications;

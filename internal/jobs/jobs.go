@@ -1,0 +1,183 @@
+// Package jobs runs onair's durable work on River: the dispatch of each
+// notification at its time, the sending of deliveries in batches, and a
+// periodic sweep that picks up anything stranded. The store's rows are the
+// truth about what was sent; jobs carry ids and do the work, so running a
+// job twice, or a sweep beside it, sends nothing twice.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/store"
+)
+
+// Tuning. River's defaults poll every second and let the scheduler look 5 s
+// ahead; polling every 100 ms makes a reminder leave within a few hundred
+// milliseconds of its time.
+const (
+	pollInterval = 100 * time.Millisecond
+	// A job that runs longer is cancelled (and retried). Every job is
+	// short: a dispatch step is one page, a send job one batch.
+	jobTimeout = 30 * time.Second
+	// A job still "running" this long after it started belongs to a dead
+	// node and is rescued (retried) by the leader.
+	rescueAfter = 60 * time.Second
+	// sweepEvery is how often the leader looks for stranded work.
+	sweepEvery = 30 * time.Second
+
+	pageSize  = 1000 // registrants per dispatch step
+	batchSize = 50   // deliveries per send job: the most a crash can re-send per job
+	// maxDeliveryAttempts: a delivery that failed transiently this often
+	// fails for good.
+	maxDeliveryAttempts = 8
+)
+
+// Config is what the engine needs.
+type Config struct {
+	Store  *store.Store
+	Sender *Sender
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Workers is false for a process that only enqueues (onair send-due).
+	Workers bool
+}
+
+// Engine is the durable queue with onair's workers.
+type Engine struct {
+	store  *store.Store
+	sender *Sender
+	log    *slog.Logger
+	now    func() time.Time
+	client *river.Client[*sql.Tx]
+}
+
+func driver(st *store.Store) riverdriver.Driver[*sql.Tx] {
+	if st.Dialect() == store.SQLite {
+		return riversqlite.New(st.DB())
+	}
+	return riverdatabasesql.New(st.DB())
+}
+
+// Migrate brings River's own tables up to date.
+func Migrate(ctx context.Context, st *store.Store) error {
+	m, err := rivermigrate.New(driver(st), &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrating the job queue: %w", err)
+	}
+	return nil
+}
+
+// New builds the engine and makes it the store's enqueuer.
+func New(cfg Config) (*Engine, error) {
+	e := &Engine{store: cfg.Store, sender: cfg.Sender, log: cfg.Logger, now: cfg.Now}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	rc := &river.Config{
+		Logger:               e.log.With("component", "river"),
+		FetchPollInterval:    pollInterval,
+		FetchCooldown:        20 * time.Millisecond,
+		JobTimeout:           jobTimeout,
+		RescueStuckJobsAfter: rescueAfter,
+		MaxAttempts:          20,
+		PollOnly:             true, // LISTEN/NOTIFY is not there on SQLite or through database/sql
+	}
+	if cfg.Workers {
+		workers := river.NewWorkers()
+		river.AddWorker(workers, &dispatchWorker{e: e})
+		river.AddWorker(workers, &sendWorker{e: e})
+		river.AddWorker(workers, &sweepWorker{e: e})
+		rc.Workers = workers
+		rc.Queues = map[string]river.QueueConfig{
+			queueDispatch: {MaxWorkers: 4},
+			queueSend:     {MaxWorkers: 8},
+		}
+		rc.PeriodicJobs = []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(sweepEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return sweepArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "sweep", RunOnStart: true}),
+		}
+	} else {
+		rc.SkipUnknownJobCheck = true
+	}
+	client, err := river.NewClient(driver(cfg.Store), rc)
+	if err != nil {
+		return nil, err
+	}
+	e.client = client
+	cfg.Store.SetEnqueuer(e)
+	return e, nil
+}
+
+// Start runs the workers until ctx ends or Stop is called. On SQLite, where
+// one process owns the database, jobs left "running" can only belong to a
+// process that died: they are made available at once instead of waiting for
+// the rescuer.
+func (e *Engine) Start(ctx context.Context) error {
+	if e.store.Dialect() == store.SQLite {
+		if err := e.store.RequeueOrphanedJobs(ctx); err != nil {
+			return fmt.Errorf("requeueing interrupted jobs: %w", err)
+		}
+	}
+	return e.client.Start(ctx)
+}
+
+// Stop stops taking work and waits for running jobs, up to ctx's deadline,
+// then cancels them; a cancelled job is retried later, and a batch it had
+// claimed is taken up again by that retry.
+func (e *Engine) Stop(ctx context.Context) error {
+	err := e.client.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		hard, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return e.client.StopAndCancel(hard)
+	}
+	return err
+}
+
+// Queue names.
+const (
+	queueDispatch = "dispatch"
+	queueSend     = "send"
+)
+
+// EnqueueDispatch schedules n's dispatch at its time, once per notification
+// and version.
+func (e *Engine) EnqueueDispatch(ctx context.Context, tx *sql.Tx, n onair.Notification) error {
+	_, err := e.client.InsertTx(ctx, tx, dispatchArgs{NotificationID: n.ID, Version: n.EventVersion}, &river.InsertOpts{
+		Queue:       queueDispatch,
+		ScheduledAt: n.ScheduledTime,
+		UniqueOpts:  river.UniqueOpts{ByArgs: true},
+	})
+	return err
+}
+
+// EnqueueSend queues one send job for a batch of deliveries.
+func (e *Engine) EnqueueSend(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	for start := 0; start < len(ids); start += batchSize {
+		batch := ids[start:min(start+batchSize, len(ids))]
+		if _, err := e.client.InsertTx(ctx, tx, sendArgs{DeliveryIDs: batch}, &river.InsertOpts{Queue: queueSend}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

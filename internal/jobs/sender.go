@@ -1,0 +1,166 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/onair-live/onair/internal/notify"
+	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/store"
+)
+
+// Sender renders messages and hands them to the providers, within each
+// channel's rate limit.
+type Sender struct {
+	providers   map[onair.Channel]notify.Provider
+	limits      map[onair.Channel]*rate.Limiter
+	appURL      string
+	concurrency int
+	log         *slog.Logger
+}
+
+// SenderConfig configures a Sender.
+type SenderConfig struct {
+	Email, SMS notify.Provider
+	// EmailRate and SMSRate are messages per second in this process; 0 is
+	// no limit.
+	EmailRate, SMSRate float64
+	// AppURL is the public base URL of every link in a message.
+	AppURL string
+	// Concurrency is how many messages of a batch are in flight at once.
+	Concurrency int
+	Logger      *slog.Logger
+}
+
+// NewSender builds a Sender.
+func NewSender(cfg SenderConfig) *Sender {
+	s := &Sender{
+		providers:   map[onair.Channel]notify.Provider{onair.ChannelEmail: cfg.Email, onair.ChannelSMS: cfg.SMS},
+		limits:      map[onair.Channel]*rate.Limiter{},
+		appURL:      cfg.AppURL,
+		concurrency: max(cfg.Concurrency, 1),
+		log:         cfg.Logger,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	for ch, r := range map[onair.Channel]float64{onair.ChannelEmail: cfg.EmailRate, onair.ChannelSMS: cfg.SMSRate} {
+		if r > 0 {
+			s.limits[ch] = rate.NewLimiter(rate.Limit(r), max(1, int(r)))
+		}
+	}
+	return s
+}
+
+// Links are the viewer's own URLs that every message carries.
+func Links(appURL string, r onair.Registration) (watch, calendar, unsubscribe string) {
+	return appURL + "/watch/" + r.EventID + "?token=" + r.AccessToken,
+		appURL + "/api/registrations/ics?token=" + r.AccessToken,
+		appURL + "/u/" + r.AccessToken
+}
+
+// Send sends every item and says what became of each. Items whose sending
+// failed transiently come back pending, and the longest wait any provider
+// asked for is returned (at least a second when there are any).
+func (s *Sender) Send(ctx context.Context, items []store.SendItem) ([]store.Outcome, time.Duration) {
+	outcomes := make([]store.Outcome, len(items))
+	waits := make([]time.Duration, len(items))
+	sem := make(chan struct{}, s.concurrency)
+	var wg sync.WaitGroup
+	for i, it := range items {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			outcomes[i], waits[i] = s.sendOne(ctx, it)
+		}()
+	}
+	wg.Wait()
+	var retryIn time.Duration
+	for i, o := range outcomes {
+		if o.Status == onair.DeliveryPending {
+			retryIn = max(retryIn, waits[i], time.Second)
+		}
+	}
+	return outcomes, retryIn
+}
+
+func (s *Sender) sendOne(ctx context.Context, it store.SendItem) (store.Outcome, time.Duration) {
+	out := store.Outcome{DeliveryID: it.Delivery.ID}
+	p := s.providers[it.Delivery.Channel]
+	if p == nil {
+		out.Status, out.Error = onair.DeliveryFailed, "no provider for "+string(it.Delivery.Channel)
+		return out, 0
+	}
+	out.Provider = p.Name()
+	msg, err := s.render(it)
+	if err != nil {
+		out.Status, out.Error = onair.DeliveryFailed, "rendering: "+err.Error()
+		return out, 0
+	}
+	if l := s.limits[it.Delivery.Channel]; l != nil {
+		if err := l.Wait(ctx); err != nil {
+			out.Status, out.Error = onair.DeliveryPending, "not sent: "+err.Error()
+			return out, 0
+		}
+	}
+	id, err := p.Send(ctx, msg)
+	switch {
+	case err == nil:
+		out.Status, out.ProviderID = onair.DeliverySent, id
+		return out, 0
+	case notify.IsPermanent(err):
+		out.Status, out.Error = onair.DeliveryFailed, err.Error()
+		var se *notify.SendError
+		if asSendError(err, &se) {
+			out.Suppress = se.Suppress
+		}
+		return out, 0
+	case it.Delivery.Attempts >= maxDeliveryAttempts:
+		out.Status, out.Error = onair.DeliveryFailed, fmt.Sprintf("gave up after %d attempts: %v", it.Delivery.Attempts, err)
+		return out, 0
+	}
+	s.log.Warn("transient send failure", "delivery", it.Delivery.ID, "provider", p.Name(), "err", err)
+	out.Status, out.Error = onair.DeliveryPending, err.Error()
+	return out, notify.RetryAfter(err)
+}
+
+// render builds the message of one delivery.
+func (s *Sender) render(it store.SendItem) (notify.Message, error) {
+	c := notify.Content{
+		Kind:          it.Notification.Kind,
+		Event:         it.Event,
+		Registration:  it.Registration,
+		PreviousStart: derefTime(it.Notification.PreviousStart),
+	}
+	if it.Notification.IsReminder() {
+		iv, err := onair.ParseInterval(it.Notification.Interval)
+		if err != nil {
+			return notify.Message{}, err
+		}
+		c.Interval = iv
+	}
+	c.WatchURL, c.CalendarURL, c.UnsubscribeURL = Links(s.appURL, it.Registration)
+	var m notify.Message
+	var err error
+	if it.Delivery.Channel == onair.ChannelSMS {
+		m, err = notify.RenderSMS(c)
+	} else {
+		m, err = notify.RenderEmail(c)
+	}
+	m.DeliveryID = it.Delivery.ID
+	return m, err
+}
+
+func derefTime(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}

@@ -1,0 +1,244 @@
+package notify
+
+import (
+	"bytes"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	ics "github.com/arran4/golang-ical"
+
+	"github.com/onair-live/onair/internal/onair"
+)
+
+// icsProp is one content line of a calendar file, unfolded.
+type icsProp struct {
+	Name, Params, Value string
+}
+
+type icsCal []icsProp
+
+// get returns the value of the first property called name, TEXT escapes
+// undone, or "" when there is none.
+func (c icsCal) get(name string) string {
+	for _, p := range c {
+		if p.Name == name {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+// textProps are the properties parseICS reads as RFC 5545 TEXT.
+var textProps = map[string]bool{"SUMMARY": true, "DESCRIPTION": true, "UID": true, "PRODID": true, "METHOD": true, "STATUS": true}
+
+// parseICS is a deliberately strict reader of what CalendarFile writes: it
+// fails the test on a line end other than CRLF, a physical line over 75
+// octets or one that is not valid UTF-8 by itself (a fold inside a UTF-8
+// sequence), a bad TEXT escape or an unescaped ; or , in TEXT.
+func parseICS(t *testing.T, data []byte) icsCal {
+	t.Helper()
+	s := string(data)
+	if !strings.HasSuffix(s, "\r\n") {
+		t.Fatalf("calendar does not end with CRLF: %q", s)
+	}
+	var logical []string
+	for i, line := range strings.Split(strings.TrimSuffix(s, "\r\n"), "\r\n") {
+		if strings.ContainsAny(line, "\r\n") {
+			t.Fatalf("line %d has a bare CR or LF: %q", i+1, line)
+		}
+		if len(line) > 75 {
+			t.Errorf("line %d is %d octets: %q", i+1, len(line), line)
+		}
+		if !utf8.ValidString(line) {
+			t.Errorf("line %d is not valid UTF-8 by itself (a fold split a character): %q", i+1, line)
+		}
+		if strings.HasPrefix(line, " ") || strings.HasPrefix(line, "\t") {
+			if len(logical) == 0 {
+				t.Fatal("the first line is a continuation")
+			}
+			logical[len(logical)-1] += line[1:]
+			continue
+		}
+		logical = append(logical, line)
+	}
+	var cal icsCal
+	for _, l := range logical {
+		head, value, ok := strings.Cut(l, ":")
+		if !ok {
+			t.Fatalf("no colon in %q", l)
+		}
+		name, params, _ := strings.Cut(head, ";")
+		if textProps[name] {
+			value = unescapeText(t, value)
+		}
+		cal = append(cal, icsProp{name, params, value})
+	}
+	if first, last := cal[0], cal[len(cal)-1]; first.Name+first.Value != "BEGINVCALENDAR" || last.Name+last.Value != "ENDVCALENDAR" {
+		t.Errorf("not one VCALENDAR: starts %v, ends %v", first, last)
+	}
+	if n := strings.Count(s, "BEGIN:VEVENT\r\n"); n != 1 {
+		t.Errorf("%d VEVENTs, want 1", n)
+	}
+	return cal
+}
+
+func unescapeText(t *testing.T, v string) string {
+	t.Helper()
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case ';', ',':
+			t.Errorf("unescaped %q in TEXT value %q", c, v)
+		case '\\':
+			i++
+			if i == len(v) {
+				t.Fatalf("TEXT value ends in a backslash: %q", v)
+			}
+			switch v[i] {
+			case '\\', ';', ',':
+				b.WriteByte(v[i])
+			case 'n', 'N':
+				b.WriteByte('\n')
+			default:
+				t.Errorf("bad escape \\%c in %q", v[i], v)
+			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func TestCalendarFileGolden(t *testing.T) {
+	golden(t, "event.ics", CalendarFile(testEvent(), testWatchURL))
+	golden(t, "event_rescheduled.ics", CalendarFile(testContent(onair.KindRescheduled).Event, testWatchURL))
+	golden(t, "event_cancelled.ics", CalendarFile(testContent(onair.KindCancelled).Event, testWatchURL))
+}
+
+func TestCalendarFileRoundTrip(t *testing.T) {
+	ev := testEvent()
+	ev.Title = `Q&A; pricing, plans \ more — 日本語の説明会 🚀 ` + strings.Repeat("Ünïcödé ", 12)
+	ev.Description = "First line; with, punctuation \\ and a backslash\r\nCRLF line\rlone CR line\n\n" +
+		strings.Repeat("絵文字😀 and words ", 30)
+	ev.Sequence = 3
+	ev.DurationMinutes = 90
+	cal := parseICS(t, CalendarFile(ev, testWatchURL))
+
+	want := map[string]string{
+		"VERSION":  "2.0",
+		"PRODID":   "-//onair//onair events//EN",
+		"METHOD":   "PUBLISH",
+		"UID":      testEventID + "@onair",
+		"SEQUENCE": "3",
+		"DTSTAMP":  "20261101T093000Z",
+		"DTSTART":  "20261215T140000Z",
+		"DTEND":    "20261215T153000Z",
+		"SUMMARY":  strings.TrimSpace(ev.Title),
+		"DESCRIPTION": "First line; with, punctuation \\ and a backslash\nCRLF line\nlone CR line\n\n" +
+			strings.TrimSpace(strings.Repeat("絵文字😀 and words ", 30)) + "\n\nWatch: " + testWatchURL,
+		"URL":    testWatchURL,
+		"STATUS": "CONFIRMED",
+	}
+	for name, v := range want {
+		if got := cal.get(name); got != v {
+			t.Errorf("%s = %q\nwant %q", name, got, v)
+		}
+	}
+}
+
+func TestCalendarFoldNeverSplitsACharacter(t *testing.T) {
+	// Shift a run of 4-octet characters across every position of the fold.
+	for n := range 80 {
+		ev := testEvent()
+		ev.Title = strings.Repeat("a", n) + strings.Repeat("😀", 40)
+		ev.Description = strings.Repeat("é", n) + strings.Repeat("日", 60)
+		cal := parseICS(t, CalendarFile(ev, ""))
+		if cal.get("SUMMARY") != ev.Title || cal.get("DESCRIPTION") != ev.Description {
+			t.Fatalf("prefix %d: round trip changed the text", n)
+		}
+	}
+}
+
+func TestCalendarFileCancelled(t *testing.T) {
+	ev := testContent(onair.KindCancelled).Event
+	cal := parseICS(t, CalendarFile(ev, testWatchURL))
+	for name, want := range map[string]string{
+		"METHOD": "CANCEL", "STATUS": "CANCELLED", "UID": testEventID + "@onair", "SEQUENCE": "1",
+		"DTSTAMP": "20261120T160000Z", "DTSTART": "20261215T140000Z",
+	} {
+		if got := cal.get(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestCalendarFileWithoutLinkOrDescription(t *testing.T) {
+	ev := testEvent()
+	ev.Description = ""
+	ev.DurationMinutes = 0
+	ev.UpdatedAt, ev.CreatedAt = time.Time{}, time.Time{}
+	cal := parseICS(t, CalendarFile(ev, ""))
+	for _, name := range []string{"URL", "DESCRIPTION"} {
+		if v := cal.get(name); v != "" {
+			t.Errorf("%s = %q, want none", name, v)
+		}
+	}
+	if cal.get("DTEND") != "20261215T150000Z" || cal.get("DTSTAMP") != "20261215T140000Z" {
+		t.Errorf("DTEND %q DTSTAMP %q: want an hour's event stamped at its start", cal.get("DTEND"), cal.get("DTSTAMP"))
+	}
+}
+
+// TestCalendarFileReadsBackWithTheLibrary checks the file against a second,
+// independent reader: golang-ical's own parser.
+func TestCalendarFileReadsBackWithTheLibrary(t *testing.T) {
+	ev := testEvent()
+	ev.Title = "Launch; now, with 日本語 " + strings.Repeat("🚀", 30)
+	cal, err := ics.ParseCalendar(bytes.NewReader(CalendarFile(ev, testWatchURL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := cal.Events()
+	if len(events) != 1 || events[0].Id() != testEventID+"@onair" {
+		t.Fatalf("events %v", events)
+	}
+	start, err := events[0].GetStartAt()
+	if err != nil || !start.Equal(testStart) {
+		t.Errorf("start %v, %v", start, err)
+	}
+	if got := ics.FromText(events[0].GetProperty(ics.ComponentPropertySummary).Value); got != ev.Title {
+		t.Errorf("summary %q, want %q", got, ev.Title)
+	}
+}
+
+func TestGoogleCalendarURL(t *testing.T) {
+	ev := testEvent()
+	ev.Description = strings.Repeat("long description ", 200)
+	u, err := url.Parse(GoogleCalendarURL(ev, testWatchURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Scheme != "https" || u.Host != "calendar.google.com" || u.Path != "/calendar/render" {
+		t.Errorf("link to %s", u)
+	}
+	q := u.Query()
+	for name, want := range map[string]string{
+		"action":   "TEMPLATE",
+		"text":     "Product Launch Webinar",
+		"dates":    "20261215T140000Z/20261215T150000Z",
+		"location": testWatchURL,
+	} {
+		if got := q.Get(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	details := q.Get("details")
+	if !strings.HasSuffix(details, "…\n\nWatch: "+testWatchURL) {
+		t.Errorf("details do not end with the cut mark and the watch link: %q", details[max(0, len(details)-200):])
+	}
+	if n := utf8.RuneCountInString(details); n > maxGoogleDetails+200 {
+		t.Errorf("details are %d characters", n)
+	}
+}

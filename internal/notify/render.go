@@ -1,0 +1,295 @@
+package notify
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"net/url"
+	"strings"
+	texttemplate "text/template"
+	"time"
+	"unicode"
+
+	"github.com/onair-live/onair/internal/onair"
+)
+
+// Content is everything one message says to one registrant.
+type Content struct {
+	Kind           onair.NotificationKind
+	Interval       onair.Interval // the reminder's interval (KindReminder only)
+	Event          onair.Event
+	Registration   onair.Registration
+	WatchURL       string    // the viewer's own link (APP_URL/watch/{event}?token=…)
+	CalendarURL    string    // the viewer's .ics download (APP_URL/api/registrations/ics?token=…)
+	UnsubscribeURL string    // APP_URL/u/{token}
+	PreviousStart  time.Time // KindRescheduled: the start before the change
+}
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+// The templates are parsed once, when the package is loaded: a bad template
+// stops the program at start rather than failing every send, and parsing
+// per message would dominate the cost of rendering.
+var (
+	emailHTML = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/email.html.tmpl"))
+	emailText = texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/email.txt.tmpl"))
+)
+
+// calendarFilename is the attachment's name; mail clients offer a file
+// ending in .ics to the calendar.
+const calendarFilename = "invite.ics"
+
+// emailView is what the email templates show. Every string in it is plain
+// text: html/template escapes it for the HTML part.
+type emailView struct {
+	Subject         string
+	Preheader       string
+	Kicker          string // the line above the title in the header
+	Title           string
+	Greeting        string
+	Lead            string
+	WhenLabel       string
+	When            string
+	Previous        string // rescheduled: the old start
+	Custom          [][]string
+	CustomText      string
+	Description     [][]string
+	DescriptionText string
+	WatchLabel      string
+	WatchURL        string
+	CalendarURL     string
+	GoogleURL       string
+	UnsubscribeURL  string
+}
+
+// kindCopy is the wording that differs between kinds.
+type kindCopy struct {
+	kicker, lead, whenLabel, watchLabel string
+}
+
+// RenderEmail renders c as an email to the registrant: an HTML part and a
+// text part saying the same, the one-click unsubscribe headers of RFC 8058,
+// and for confirmations, reschedules and cancellations the calendar file.
+func RenderEmail(c Content) (Message, error) {
+	c, err := checkContent(c)
+	if err != nil {
+		return Message{}, err
+	}
+	to := strings.TrimSpace(c.Registration.Email)
+	if to == "" {
+		return Message{}, errors.New("notify: the registration has no email address")
+	}
+	if err := headerValue("To", to); err != nil {
+		return Message{}, err
+	}
+
+	title := oneLine(c.Event.Title)
+	zone := c.viewerZone()
+	kc := copyFor(c, title, zone)
+	v := emailView{
+		Subject:        oneLine(kc.kicker + ": " + title),
+		Kicker:         kc.kicker,
+		Title:          title,
+		Greeting:       greeting(c.Registration.FirstName),
+		Lead:           kc.lead,
+		WhenLabel:      kc.whenLabel,
+		When:           FormatTime(c.Event.ScheduledStart, zone),
+		UnsubscribeURL: c.UnsubscribeURL,
+	}
+	v.Preheader = v.WhenLabel + ": " + v.When
+	if c.Kind == onair.KindRescheduled {
+		v.Previous = FormatTime(c.PreviousStart, zone)
+	}
+	// A cancellation carries no link to join and no entry to add, and the
+	// host's note and the description were written for an event that was
+	// going to happen.
+	if c.Kind != onair.KindCancelled {
+		v.WatchLabel, v.WatchURL = kc.watchLabel, c.WatchURL
+		// Adding to a calendar an event that is starting is no help.
+		if c.Kind != onair.KindStartingNow {
+			v.CalendarURL = c.CalendarURL
+			v.GoogleURL = GoogleCalendarURL(c.Event, c.WatchURL)
+		}
+		v.CustomText = normalizeNewlines(c.Event.Notifications.CustomMessage)
+		v.Custom = paragraphs(v.CustomText)
+		v.DescriptionText = normalizeNewlines(c.Event.Description)
+		v.Description = paragraphs(v.DescriptionText)
+	}
+
+	var html, text bytes.Buffer
+	html.Grow(8 << 10)
+	text.Grow(2 << 10)
+	if err := emailHTML.Execute(&html, v); err != nil {
+		return Message{}, fmt.Errorf("notify: render email html: %w", err)
+	}
+	if err := emailText.Execute(&text, v); err != nil {
+		return Message{}, fmt.Errorf("notify: render email text: %w", err)
+	}
+
+	m := Message{
+		Channel: onair.ChannelEmail,
+		To:      to,
+		Subject: v.Subject,
+		Text:    text.String(),
+		HTML:    html.String(),
+		Headers: []Header{
+			{Name: "List-Unsubscribe", Value: "<" + c.UnsubscribeURL + ">"},
+			{Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click"},
+		},
+	}
+	switch c.Kind {
+	case onair.KindConfirmation, onair.KindRescheduled, onair.KindCancelled:
+		m.Attachments = []Attachment{{
+			Filename:    calendarFilename,
+			ContentType: calendarContentType(c.Event),
+			Data:        CalendarFile(c.Event, c.WatchURL),
+		}}
+	}
+	// Belt and braces: nothing above should let a line break through, and a
+	// header with one is a header injection.
+	if err := headerValue("Subject", m.Subject); err != nil {
+		return Message{}, err
+	}
+	for _, h := range m.Headers {
+		if err := headerValue(h.Name, h.Value); err != nil {
+			return Message{}, err
+		}
+	}
+	return m, nil
+}
+
+// checkContent refuses what no message can be rendered from and resolves
+// the kind: a reminder at offset zero (the "now" interval) is the
+// starting-now message, and a cancellation always describes a cancelled
+// event, so its calendar file is a CANCEL even if the caller passed the
+// event as it was before.
+func checkContent(c Content) (Content, error) {
+	switch c.Kind {
+	case onair.KindConfirmation, onair.KindStartingNow, onair.KindCancelled:
+	case onair.KindReminder:
+		if c.Interval.Offset <= 0 {
+			c.Kind = onair.KindStartingNow
+		}
+	case onair.KindRescheduled:
+		if c.PreviousStart.IsZero() {
+			return c, errors.New("notify: a rescheduled notice needs the previous start")
+		}
+	default:
+		return c, fmt.Errorf("notify: unknown notification kind %q", c.Kind)
+	}
+	if c.Kind == onair.KindCancelled {
+		c.Event.Status = onair.StatusCancelled
+	}
+	// Rule 10: every message carries its unsubscribe path.
+	if err := checkURL("unsubscribe URL", c.UnsubscribeURL, true); err != nil {
+		return c, err
+	}
+	if err := checkURL("watch URL", c.WatchURL, c.Kind != onair.KindCancelled); err != nil {
+		return c, err
+	}
+	if err := checkURL("calendar URL", c.CalendarURL, false); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// viewerZone is the zone the registrant sees times in (rule 9).
+func (c Content) viewerZone() string {
+	if c.Registration.Timezone != "" {
+		return c.Registration.Timezone
+	}
+	return c.Event.Timezone
+}
+
+// copyFor words c's kind for the title.
+func copyFor(c Content, title, zone string) kindCopy {
+	switch c.Kind {
+	case onair.KindConfirmation:
+		return kindCopy{"You're registered", "You're registered for " + title + ". Save the date, and use the button below to join when it starts.", "When", "Join the event"}
+	case onair.KindReminder:
+		until := untilWords(c.Interval.Offset, c.Event.ScheduledStart, zone)
+		return kindCopy{"Starting " + until, title + " starts " + until + ".", "When", "Join the event"}
+	case onair.KindStartingNow:
+		return kindCopy{"Live now", title + " is starting now. Come on in!", "When", "Watch now"}
+	case onair.KindRescheduled:
+		return kindCopy{"New time", title + " has moved to a new time. Your link stays the same, and the attached invite updates your calendar.", "New time", "Join the event"}
+	default: // onair.KindCancelled
+		return kindCopy{"Cancelled", title + " has been cancelled. We're sorry for the change of plans. The attached file removes it from your calendar.", "Was scheduled for", ""}
+	}
+}
+
+// greeting uses the registrant's first name when there is one.
+func greeting(firstName string) string {
+	if name := oneLine(firstName); name != "" {
+		return "Hi " + name + ","
+	}
+	return "Hello,"
+}
+
+// paragraphs splits text into paragraphs (at blank lines) of lines, so that
+// the HTML part keeps the author's line breaks without relying on
+// white-space CSS, which Outlook ignores.
+func paragraphs(s string) [][]string {
+	if s == "" {
+		return nil
+	}
+	var out [][]string
+	for _, p := range strings.Split(s, "\n\n") {
+		var lines []string
+		for _, l := range strings.Split(p, "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				lines = append(lines, l)
+			}
+		}
+		if lines != nil {
+			out = append(out, lines)
+		}
+	}
+	return out
+}
+
+// oneLine makes s fit on one line of a header or an SMS: every control or
+// line-separator character becomes a space, runs of spaces become one.
+// Titles and names are validated as single lines already; this is the
+// second lock on the door to header injection.
+func oneLine(s string) string {
+	clean := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(clean), " ")
+}
+
+// headerValue refuses a header value that contains CR, LF or any other
+// control character.
+func headerValue(name, v string) error {
+	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		return fmt.Errorf("notify: the %s header contains a control character", name)
+	}
+	return nil
+}
+
+// checkURL refuses a link that is missing (when required), not absolute
+// http(s), or not a single token: links go into headers and SMS verbatim,
+// so they are checked rather than altered.
+func checkURL(what, s string, required bool) error {
+	if s == "" {
+		if required {
+			return fmt.Errorf("notify: the %s is required", what)
+		}
+		return nil
+	}
+	if strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == '<' || r == '>' || r == 0x7f }) >= 0 {
+		return fmt.Errorf("notify: the %s contains a space, a control character or an angle bracket", what)
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("notify: the %s %q is not an absolute http(s) URL", what, s)
+	}
+	return nil
+}

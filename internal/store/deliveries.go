@@ -1,0 +1,336 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/onair-live/onair/internal/onair"
+)
+
+// SendItem is one delivery claimed for sending, with what its message needs.
+type SendItem struct {
+	Delivery     onair.Delivery
+	Notification onair.Notification
+	Event        onair.Event
+	Registration onair.Registration
+}
+
+// ClaimDeliveries takes the deliveries among ids that are still to be sent
+// and marks them as being sent by owner. It re-checks each one's
+// eligibility at now (onair.SendBlockedReason) and marks those that may not
+// leave as skipped, with the reason. A delivery already claimed by another
+// owner is left alone; one claimed earlier by the same owner (a retried job
+// whose previous attempt died) is taken again: that is the only way a
+// message can leave twice, and only if it was in flight at the crash.
+func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, owner string, now time.Time) ([]SendItem, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var items []SendItem
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		items = nil
+		args := []any{}
+		for _, id := range ids {
+			args = append(args, id)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.notification_id, d.channel, d.seq, d.status,
+			d.claimed_by, d.attempts, `+registrationColumns+`,
+			EXISTS (SELECT 1 FROM suppressions sp WHERE sp.host_id = r.host_id AND sp.channel = d.channel
+				AND sp.address = CASE WHEN d.channel = 'sms' THEN r.phone ELSE r.email_norm END)
+			FROM deliveries d JOIN registrations r ON r.id = d.registration_id
+			WHERE d.id IN (`+placeholders(1, len(ids))+`) ORDER BY d.id`, args...)
+		if err != nil {
+			return s.normalize(err)
+		}
+		type row struct {
+			d          onair.Delivery
+			claimedBy  string
+			reg        onair.Registration
+			suppressed bool
+		}
+		var found []row
+		for rows.Next() {
+			var x row
+			var created, updated int64
+			var r = &x.reg
+			err := rows.Scan(&x.d.ID, &x.d.NotificationID, &x.d.Channel, &x.d.Seq, &x.d.Status, &x.claimedBy,
+				&x.d.Attempts, &r.ID, &r.EventID, &r.HostID, &r.ViewerID, &r.FirstName, &r.LastName,
+				&r.Email, &r.Phone, &r.Company, &r.Source, &r.Timezone, &r.Status, &r.Attended,
+				&r.AccessToken, &created, &updated, &x.suppressed)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			r.CreatedAt, r.UpdatedAt = fromDB(created), fromDB(updated)
+			x.d.RegistrationID = r.ID
+			found = append(found, x)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return s.normalize(err)
+		}
+
+		notifs := map[string]onair.Notification{}
+		events := map[string]onair.Event{}
+		skipped := map[string]int{}
+		for _, x := range found {
+			switch {
+			case x.d.Status == onair.DeliveryPending:
+			case x.d.Status == onair.DeliverySending && x.claimedBy == owner:
+			default:
+				continue // done, or someone else's
+			}
+			n, ok := notifs[x.d.NotificationID]
+			if !ok {
+				if n, err = scanNotification(tx.QueryRowContext(ctx, `SELECT `+notificationColumns+`
+					FROM notifications n WHERE n.id = $1`, x.d.NotificationID)); err != nil {
+					return s.normalize(err)
+				}
+				notifs[n.ID] = n
+			}
+			ev, ok := events[n.EventID]
+			if !ok {
+				if ev, err = scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, n.EventID)); err != nil {
+					return s.normalize(err)
+				}
+				events[ev.ID] = ev
+			}
+			if reason := onair.SendBlockedReason(n, ev, x.reg, x.d.Channel, x.suppressed, now); reason != "" {
+				if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'skipped', error = $1,
+					claimed_by = '', updated_at = $2 WHERE id = $3`, reason, dbTime(now), x.d.ID); err != nil {
+					return s.normalize(err)
+				}
+				skipped[n.ID]++
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'sending', claimed_by = $1,
+				claimed_at = $2, attempts = attempts + 1, updated_at = $2 WHERE id = $3`,
+				owner, dbTime(now), x.d.ID); err != nil {
+				return s.normalize(err)
+			}
+			x.d.Status, x.d.Attempts = onair.DeliverySending, x.d.Attempts+1
+			items = append(items, SendItem{Delivery: x.d, Notification: n, Event: ev, Registration: x.reg})
+		}
+		for nid, k := range skipped {
+			if _, err := tx.ExecContext(ctx, `UPDATE notifications SET skipped_count = skipped_count + $1,
+				updated_at = $2 WHERE id = $3`, k, dbTime(now), nid); err != nil {
+				return s.normalize(err)
+			}
+			if err := s.refreshStatus(ctx, tx, nid, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return items, err
+}
+
+// Outcome is what became of one claimed delivery.
+type Outcome struct {
+	DeliveryID int64
+	// Status is sent, failed (permanently) or pending (to be retried).
+	Status     onair.DeliveryStatus
+	Provider   string
+	ProviderID string
+	Error      string
+	// Suppress marks the address as not to be sent to again by this host
+	// (hard bounce, complaint, STOP).
+	Suppress bool
+}
+
+// RecordOutcomes writes what became of deliveries claimed by owner, and
+// keeps their notifications' counters and statuses exact, in one
+// transaction. An outcome for a delivery that owner no longer holds is
+// ignored, so a late or repeated record cannot count twice.
+func (s *Store) RecordOutcomes(ctx context.Context, owner string, outcomes []Outcome, now time.Time) error {
+	if len(outcomes) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		type tally struct {
+			sent, failed int
+			firstError   string
+		}
+		counts := map[string]*tally{}
+		for _, o := range outcomes {
+			var sentAt sql.NullInt64
+			claimedBy := ""
+			if o.Status == onair.DeliverySent {
+				sentAt = sql.NullInt64{Int64: dbTime(now), Valid: true}
+			}
+			var nid, hostID, address string
+			var ch onair.Channel
+			err := tx.QueryRowContext(ctx, `UPDATE deliveries SET status = $1, provider = $2,
+				provider_message_id = $3, error = $4, sent_at = $5, claimed_by = $6, updated_at = $7
+				WHERE id = $8 AND status = 'sending' AND claimed_by = $9
+				RETURNING notification_id, channel,
+					(SELECT host_id FROM registrations WHERE id = deliveries.registration_id),
+					(SELECT CASE WHEN deliveries.channel = 'sms' THEN phone ELSE email_norm END
+					 FROM registrations WHERE id = deliveries.registration_id)`,
+				o.Status, o.Provider, o.ProviderID, truncate(o.Error, 1000), sentAt, claimedBy, dbTime(now),
+				o.DeliveryID, owner).Scan(&nid, &ch, &hostID, &address)
+			if err == sql.ErrNoRows {
+				continue
+			}
+			if err != nil {
+				return s.normalize(err)
+			}
+			t := counts[nid]
+			if t == nil {
+				t = &tally{}
+				counts[nid] = t
+			}
+			switch o.Status {
+			case onair.DeliverySent:
+				t.sent++
+			case onair.DeliveryFailed:
+				t.failed++
+				if t.firstError == "" {
+					t.firstError = o.Error
+				}
+			}
+			if o.Suppress {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO suppressions (host_id, channel, address, reason, created_at)
+					VALUES ($1, $2, $3, $4, $5) ON CONFLICT (host_id, channel, address) DO NOTHING`,
+					hostID, ch, address, truncate(o.Error, 500), dbTime(now)); err != nil {
+					return s.normalize(err)
+				}
+			}
+		}
+		for nid, t := range counts {
+			if _, err := tx.ExecContext(ctx, `UPDATE notifications SET sent_count = sent_count + $1,
+				failed_count = failed_count + $2,
+				error_details = CASE WHEN error_details = '' THEN $3 ELSE error_details END,
+				updated_at = $4 WHERE id = $5`,
+				t.sent, t.failed, truncate(t.firstError, 1000), dbTime(now), nid); err != nil {
+				return s.normalize(err)
+			}
+			if err := s.refreshStatus(ctx, tx, nid, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xc0 == 0x80 { // do not cut a UTF-8 sequence
+		n--
+	}
+	return s[:n]
+}
+
+// ReleaseSweepClaims returns to pending the deliveries that a sweep
+// claimed before claimedBefore and never recorded: the sweep died.
+func (s *Store) ReleaseSweepClaims(ctx context.Context, claimedBefore time.Time) error {
+	_, err := s.write.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', claimed_by = ''
+		WHERE status = 'sending' AND claimed_by LIKE 'sweep:%' AND claimed_at < $1`, dbTime(claimedBefore))
+	return s.normalize(err)
+}
+
+// PendingDeliveries lists up to limit deliveries waiting to be sent that
+// were last touched before idleSince, oldest first.
+func (s *Store) PendingDeliveries(ctx context.Context, idleSince time.Time, limit int) ([]int64, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id FROM deliveries
+		WHERE status = 'pending' AND updated_at <= $1 ORDER BY id LIMIT $2`, dbTime(idleSince), limit)
+	if err != nil {
+		return nil, s.normalize(err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, s.normalize(rows.Err())
+}
+
+// OutboxMessage is a message the outbox provider kept instead of sending.
+type OutboxMessage struct {
+	ID          int64             `json:"id"`
+	EventID     string            `json:"event_id"`
+	DeliveryID  int64             `json:"delivery_id"`
+	Channel     onair.Channel     `json:"channel"`
+	To          string            `json:"to"`
+	Subject     string            `json:"subject"`
+	Text        string            `json:"text"`
+	HTML        string            `json:"html"`
+	Headers     map[string]string `json:"headers"`
+	Attachments []OutboxFile      `json:"attachments"`
+	CreatedAt   time.Time         `json:"created_at"`
+}
+
+// OutboxFile is an attachment of an outbox message.
+type OutboxFile struct {
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Content     string `json:"content"`
+}
+
+// SaveOutbox keeps m, under the host and event of its delivery, and returns
+// its id.
+func (s *Store) SaveOutbox(ctx context.Context, m OutboxMessage) (int64, error) {
+	headers, _ := json.Marshal(m.Headers)
+	files, _ := json.Marshal(m.Attachments)
+	var id int64
+	err := s.write.QueryRowContext(ctx, `INSERT INTO outbox_messages (host_id, event_id, delivery_id, channel,
+		recipient, subject, text_body, html_body, headers, attachments, created_at)
+		SELECT e.host_id, e.id, d.id, $2, $3, $4, $5, $6, $7, $8, $9
+		FROM deliveries d JOIN notifications n ON n.id = d.notification_id JOIN events e ON e.id = n.event_id
+		WHERE d.id = $1 RETURNING id`,
+		m.DeliveryID, m.Channel, m.To, m.Subject, m.Text, m.HTML, string(headers), string(files),
+		dbTime(m.CreatedAt)).Scan(&id)
+	return id, s.normalize(err)
+}
+
+// OutboxFilter selects a host's outbox messages.
+type OutboxFilter struct {
+	HostID  string
+	EventID string // "" for every event
+	Limit   int
+	Offset  int
+}
+
+// Outbox lists what the outbox provider kept for a host, newest first.
+func (s *Store) Outbox(ctx context.Context, f OutboxFilter) ([]OutboxMessage, int, error) {
+	cond, args := "host_id = $1", []any{f.HostID}
+	if f.EventID != "" {
+		cond += " AND event_id = $2"
+		args = append(args, f.EventID)
+	}
+	var total int
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox_messages WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, s.normalize(err)
+	}
+	args = append(args, f.Limit, f.Offset)
+	rows, err := s.read.QueryContext(ctx, `SELECT id, event_id, delivery_id, channel, recipient, subject,
+		text_body, html_body, headers, attachments, created_at FROM outbox_messages WHERE `+cond+`
+		ORDER BY id DESC LIMIT $`+itoa(len(args)-1)+` OFFSET $`+itoa(len(args)), args...)
+	if err != nil {
+		return nil, 0, s.normalize(err)
+	}
+	defer rows.Close()
+	out := []OutboxMessage{}
+	for rows.Next() {
+		var m OutboxMessage
+		var headers, files string
+		var created int64
+		if err := rows.Scan(&m.ID, &m.EventID, &m.DeliveryID, &m.Channel, &m.To, &m.Subject, &m.Text,
+			&m.HTML, &headers, &files, &created); err != nil {
+			return nil, 0, err
+		}
+		json.Unmarshal([]byte(headers), &m.Headers)
+		json.Unmarshal([]byte(files), &m.Attachments)
+		m.CreatedAt = fromDB(created)
+		out = append(out, m)
+	}
+	return out, total, s.normalize(rows.Err())
+}

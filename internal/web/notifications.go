@@ -1,0 +1,101 @@
+package web
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+
+	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/store"
+)
+
+// notificationJSON is a notification as its host sees it.
+type notificationJSON struct {
+	ID            string                   `json:"id"`
+	Kind          onair.NotificationKind   `json:"kind"`
+	Interval      *string                  `json:"interval"`
+	Channel       onair.Channel            `json:"channel"`
+	ScheduledTime string                   `json:"scheduled_time"`
+	Status        onair.NotificationStatus `json:"status"`
+	Recipients    int                      `json:"recipients"`
+	SentCount     int                      `json:"sent_count"`
+	FailedCount   int                      `json:"failed_count"`
+	SkippedCount  int                      `json:"skipped_count"`
+	ErrorDetails  *string                  `json:"error_details"`
+	PreviousStart *string                  `json:"previous_start,omitempty"`
+}
+
+func viewNotification(n onair.Notification) notificationJSON {
+	v := notificationJSON{
+		ID: n.ID, Kind: n.Kind, Channel: n.Channel, ScheduledTime: formatTime(n.ScheduledTime),
+		Status: n.Status, Recipients: n.Recipients, SentCount: n.SentCount, FailedCount: n.FailedCount,
+		SkippedCount: n.SkippedCount, PreviousStart: formatTimePtr(n.PreviousStart),
+	}
+	if n.Interval != "" {
+		v.Interval = &n.Interval
+	}
+	if n.ErrorDetails != "" {
+		v.ErrorDetails = &n.ErrorDetails
+	}
+	return v
+}
+
+func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, host onair.Host) error {
+	ev, err := s.store.HostEvent(r.Context(), host.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ns, err := s.store.EventNotifications(r.Context(), ev.ID)
+	if err != nil {
+		return err
+	}
+	out := make([]notificationJSON, len(ns))
+	for i, n := range ns {
+		out[i] = viewNotification(n)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"notifications": out})
+	return nil
+}
+
+func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request, host onair.Host) error {
+	f := store.OutboxFilter{HostID: host.ID, EventID: r.URL.Query().Get("event_id")}
+	if f.EventID != "" {
+		if _, err := s.store.HostEvent(r.Context(), host.ID, f.EventID); err != nil {
+			return err
+		}
+	}
+	var err error
+	if f.Limit, err = queryInt(r, "limit", 50, 200); err != nil {
+		return err
+	}
+	if f.Limit == 0 {
+		return onair.Errorf(onair.ErrInvalid, "bad_request", "limit must be between 1 and 200")
+	}
+	if f.Offset, err = queryInt(r, "offset", 0, 0); err != nil {
+		return err
+	}
+	msgs, total, err := s.store.Outbox(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs, "total": total})
+	return nil
+}
+
+// cronSend runs one sweep. Off (404) unless CRON_SECRET is set; the secret
+// is compared in constant time.
+func (s *Server) cronSend(w http.ResponseWriter, r *http.Request) error {
+	if s.cron == "" || s.sweep == nil {
+		return onair.Errorf(onair.ErrNotFound, "not_found", "the cron endpoint is off: set CRON_SECRET to use it")
+	}
+	scheme, secret, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(secret)), []byte(s.cron)) != 1 {
+		return onair.Errorf(onair.ErrUnauthorized, "unauthorized", "send Authorization: Bearer $CRON_SECRET")
+	}
+	n, err := s.sweep(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]int{"processed": n})
+	return nil
+}

@@ -1,0 +1,90 @@
+package web
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+
+	"github.com/onair-live/onair/internal/onair"
+)
+
+// page adapts a handler that answers with HTML; its error becomes a small
+// HTML error page.
+func (s *Server) page(h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		if err := h(w, r); err != nil {
+			status, d := describe(err)
+			if status >= 500 {
+				s.log.ErrorContext(r.Context(), "page failed", "route", r.Pattern, "err", err)
+			}
+			if status == http.StatusNotFound {
+				d.Message = "This link is not valid. It may have been copied incompletely."
+			}
+			renderSimplePage(w, status, simplePage{Title: http.StatusText(status), Message: d.Message})
+		}
+	})
+}
+
+type simplePage struct {
+	Title   string
+	Message string
+	Action  string // a form that POSTs to the page itself, with this label
+}
+
+var simplePageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}} · onair</title>
+<style>
+body{margin:0;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2937;background:#f5f3ff}
+header{background:linear-gradient(135deg,#6d28d9,#db2777);color:#fff;padding:24px}
+main{max-width:560px;margin:32px auto;padding:0 16px}
+button{font:inherit;background:#6d28d9;color:#fff;border:0;border-radius:8px;padding:12px 20px;cursor:pointer}
+button:focus{outline:3px solid #f472b6}
+</style></head>
+<body><header><strong>onair</strong></header><main>
+<h1>{{.Title}}</h1><p>{{.Message}}</p>
+{{if .Action}}<form method="post"><button type="submit">{{.Action}}</button></form>{{end}}
+</main></body></html>`))
+
+func renderSimplePage(w http.ResponseWriter, status int, p simplePage) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	simplePageTmpl.Execute(w, p)
+}
+
+// unsubscribePage asks before unsubscribing: a GET never unsubscribes, since
+// mail scanners and link previews follow every link in a message.
+func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) error {
+	reg, ev, err := s.store.RegistrationWithEvent(r.Context(), r.PathValue("token"))
+	if err != nil {
+		return err
+	}
+	if reg.Status == onair.RegUnsubscribed {
+		renderSimplePage(w, http.StatusOK, simplePage{Title: "You are unsubscribed",
+			Message: "You will get no more messages about " + ev.Title + "."})
+		return nil
+	}
+	renderSimplePage(w, http.StatusOK, simplePage{Title: "Unsubscribe",
+		Message: "Stop all messages about " + ev.Title + " to " + reg.Email + "? Your watch link keeps working.",
+		Action:  "Unsubscribe"})
+	return nil
+}
+
+// unsubscribe is the one-click unsubscribe of RFC 8058 (and the page's
+// form): it needs no cookie and no CSRF token, the token in the URL is the
+// proof, and it takes effect at once on every channel.
+func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) error {
+	reg, ev, err := s.store.Unsubscribe(r.Context(), r.PathValue("token"), s.clock())
+	if errors.Is(err, onair.ErrNotFound) {
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	_ = reg
+	renderSimplePage(w, http.StatusOK, simplePage{Title: "You are unsubscribed",
+		Message: "You will get no more messages about " + ev.Title + "."})
+	return nil
+}
