@@ -19,7 +19,11 @@ type app struct {
 	t     *testing.T
 	URL   string
 	DBURL string
+	stop  func()
 }
+
+// Stop shuts the process down as SIGTERM would, and waits for it.
+func (a *app) Stop() { a.stop() }
 
 // logSink keeps the process's log and finds the listening address in it.
 type logSink struct {
@@ -78,19 +82,25 @@ func startApp(t *testing.T, databaseURL string, env map[string]string) *app {
 		cancel()
 		t.Fatalf("onair serve did not start in 60s\n%s", sink)
 	}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			// Connections dialled but never used count as busy for 5 s in
+			// Shutdown; close them so that the server stops at once.
+			client.CloseIdleConnections()
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("onair serve: %v", err)
+			}
+		})
+	}
 	t.Cleanup(func() {
-		// Connections dialled but never used count as busy for 5 s in
-		// Shutdown; close them so that the server stops at once.
-		client.CloseIdleConnections()
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("onair serve: %v", err)
-		}
+		stop()
 		if t.Failed() {
 			t.Logf("onair log:\n%s", sink)
 		}
 	})
-	a := &app{t: t, URL: "http://" + addr, DBURL: databaseURL}
+	a := &app{t: t, URL: "http://" + addr, DBURL: databaseURL, stop: stop}
 	if status, _ := a.do("GET", "/healthz", "", nil); status != http.StatusOK {
 		t.Fatalf("/healthz: %d", status)
 	}

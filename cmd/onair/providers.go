@@ -1,15 +1,37 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/onair-live/onair/internal/jobs"
 	"github.com/onair-live/onair/internal/notify"
+	"github.com/onair-live/onair/internal/notify/smtp"
 	"github.com/onair-live/onair/internal/store"
 )
 
 // providers builds the email and SMS providers the configuration names;
-// a channel with none configured uses the outbox.
+// a channel with none configured uses the outbox, so no message is lost.
 func providers(st *store.Store, cfg config) (email, sms notify.Provider, closeAll func(), err error) {
 	outbox := &jobs.Outbox{Store: st}
 	email, sms = outbox, outbox
-	return email, sms, func() {}, nil
+	var closers []func() error
+	closeAll = func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	if cfg.SMTPURL != "" {
+		sc, err := smtp.ParseURL(cfg.SMTPURL)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		sc.From, sc.Conns = cfg.EmailFrom, cfg.SMTPConns
+		p, err := smtp.New(sc)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("SMTP_URL: %w", err)
+		}
+		email = p
+		closers = append(closers, p.Close)
+	}
+	return email, sms, closeAll, nil
 }

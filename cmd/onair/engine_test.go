@@ -1,0 +1,373 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/onair-live/onair/internal/notify/notifytest"
+	"github.com/onair-live/onair/internal/store/storetest"
+)
+
+// inbox watches a test SMTP server and notes when each message was first
+// seen, so that a test can tell that none arrived before its time.
+type inbox struct {
+	t    *testing.T
+	srv  *notifytest.SMTPServer
+	mu   sync.Mutex
+	seen []time.Time
+	stop chan struct{}
+}
+
+func newInbox(t *testing.T) *inbox {
+	t.Helper()
+	in := &inbox{t: t, srv: notifytest.NewSMTPServer(t), stop: make(chan struct{})}
+	go func() {
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-in.stop:
+				return
+			case <-tick.C:
+				n := in.srv.Count()
+				in.mu.Lock()
+				for len(in.seen) < n {
+					in.seen = append(in.seen, time.Now())
+				}
+				in.mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() { close(in.stop) })
+	return in
+}
+
+// env is the environment that sends email to this inbox.
+func (in *inbox) env() map[string]string { return map[string]string{"SMTP_URL": in.srv.URL()} }
+
+// received is one message, simplified.
+type received struct {
+	To, Subject string
+	Body        string
+	Seen        time.Time
+}
+
+// wait waits until at least n messages have arrived and returns them all.
+func (in *inbox) wait(n int, timeout time.Duration) []received {
+	in.t.Helper()
+	msgs := in.srv.WaitFor(n, timeout)
+	if len(msgs) < n {
+		in.t.Fatalf("%d messages arrived in %v, want %d:\n%s", len(msgs), timeout, n, summarize(in.simplify(msgs)))
+	}
+	time.Sleep(50 * time.Millisecond) // let the watcher note the last arrivals
+	return in.simplify(msgs)
+}
+
+// settle waits a moment and returns every message, to check that no more
+// came than expected.
+func (in *inbox) settle(d time.Duration) []received {
+	time.Sleep(d)
+	return in.simplify(in.srv.Messages())
+}
+
+func (in *inbox) simplify(msgs []notifytest.ReceivedMessage) []received {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	out := make([]received, len(msgs))
+	for i, m := range msgs {
+		out[i] = received{To: strings.Join(m.To, ","), Subject: m.Subject(), Body: string(m.Data)}
+		if i < len(in.seen) {
+			out[i].Seen = in.seen[i]
+		}
+	}
+	return out
+}
+
+func summarize(ms []received) string {
+	var b strings.Builder
+	for _, m := range ms {
+		fmt.Fprintf(&b, "  %s: %s\n", m.To, m.Subject)
+	}
+	return b.String()
+}
+
+// count tallies messages by recipient and by the kind their subject names.
+func count(ms []received) map[string]int {
+	out := map[string]int{}
+	for _, m := range ms {
+		kind, _, _ := strings.Cut(m.Subject, ":")
+		if strings.HasPrefix(kind, "Starting") {
+			kind = "Starting"
+		}
+		out[m.To+" "+kind]++
+	}
+	return out
+}
+
+func expectCounts(t *testing.T, ms []received, want map[string]int) {
+	t.Helper()
+	got := count(ms)
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %d messages, want %d", k, got[k], v)
+		}
+	}
+	for k, v := range got {
+		if _, ok := want[k]; !ok {
+			t.Errorf("unexpected: %d × %s", v, k)
+		}
+	}
+	if t.Failed() {
+		t.Logf("messages:\n%s", summarize(ms))
+	}
+}
+
+// notifications returns an event's notifications keyed by kind/interval/channel.
+func (a *app) notifications(token, eventID string) map[string]map[string]any {
+	a.t.Helper()
+	out := map[string]map[string]any{}
+	list := a.expect(http.StatusOK, "GET", "/api/events/"+eventID+"/notifications", token, nil)["notifications"].([]any)
+	for _, x := range list {
+		n := x.(map[string]any)
+		key := fmt.Sprintf("%v/%v/%v", n["kind"], n["interval"], n["channel"])
+		if n["interval"] == nil {
+			key = fmt.Sprintf("%v/%v", n["kind"], n["channel"])
+		}
+		if prev, dup := out[key]; dup && prev["status"] != "cancelled" {
+			key += "#2"
+		}
+		out[key] = n
+	}
+	return out
+}
+
+func startsIn(d time.Duration) time.Time { return time.Now().Add(d).UTC().Truncate(time.Second) }
+
+func TestRemindersArriveOnceAndOnTime(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, dbURL string) {
+		in := newInbox(t)
+		a := startApp(t, dbURL, in.env())
+		token := a.signup()
+		start := startsIn(7 * time.Second)
+		ev := a.createEvent(token, map[string]any{
+			"scheduled_start": start.Format(time.RFC3339), "selected_intervals": []string{"4s", "2s", "now"},
+		})
+		id := ev["id"].(string)
+		viewers := []string{"ada@example.com", "grace@example.com", "alan@example.com"}
+		for _, v := range viewers {
+			a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": v, "first_name": "V"})
+		}
+		got := in.wait(12, 20*time.Second)
+		want := map[string]int{}
+		for _, v := range viewers {
+			want[v+" You're registered"], want[v+" Starting"], want[v+" Live now"] = 1, 2, 1
+		}
+		expectCounts(t, got, want)
+		for _, m := range got {
+			var due time.Time
+			switch {
+			case strings.HasPrefix(m.Subject, "Live now"):
+				due = start
+			case strings.HasPrefix(m.Subject, "Starting"):
+				due = start.Add(-4 * time.Second)
+			}
+			// The watcher polls every 20 ms: a message seen before its time
+			// minus that was sent early.
+			if m.Seen.Before(due.Add(-50 * time.Millisecond)) {
+				t.Errorf("%s to %s arrived at %v, before its time %v", m.Subject, m.To, m.Seen, due)
+			}
+		}
+
+		t.Run("go live and end send nothing", func(t *testing.T) {
+			a.expect(http.StatusOK, "POST", "/api/events/"+id+"/start", token, nil)
+			a.expect(http.StatusOK, "POST", "/api/events/"+id+"/end", token, nil)
+			if after := in.settle(1500 * time.Millisecond); len(after) != 12 {
+				t.Errorf("%d messages after go live and end, want 12:\n%s", len(after), summarize(after))
+			}
+		})
+		t.Run("the notifications show what was sent", func(t *testing.T) {
+			ns := a.notifications(token, id)
+			for _, key := range []string{"confirmation/email", "reminder/4s/email", "reminder/2s/email", "starting_now/now/email"} {
+				n := ns[key]
+				if n == nil || n["status"] != "sent" || n["sent_count"] != 3.0 || n["recipients"] != 3.0 || n["failed_count"] != 0.0 {
+					t.Errorf("%s: %v", key, n)
+				}
+			}
+		})
+	})
+}
+
+func TestLateRegistrantGetsOnlyWhatIsAhead(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, dbURL string) {
+		in := newInbox(t)
+		a := startApp(t, dbURL, in.env())
+		token := a.signup()
+		start := startsIn(6 * time.Second)
+		id := a.createEvent(token, map[string]any{
+			"scheduled_start": start.Format(time.RFC3339), "selected_intervals": []string{"1week", "1day", "3s", "now"},
+		})["id"].(string)
+
+		ns := a.notifications(token, id)
+		for _, key := range []string{"reminder/1week/email", "reminder/1day/email"} {
+			if ns[key]["status"] != "skipped" || ns[key]["error_details"] == nil {
+				t.Errorf("%s planned in the past: %v", key, ns[key])
+			}
+		}
+		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": "early@example.com"})
+		in.wait(2, 10*time.Second) // the confirmation and the 3s reminder
+		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": "late@example.com"})
+		got := in.wait(5, 15*time.Second)
+		expectCounts(t, got, map[string]int{
+			"early@example.com You're registered": 1, "early@example.com Starting": 1, "early@example.com Live now": 1,
+			"late@example.com You're registered": 1, "late@example.com Live now": 1,
+		})
+	})
+}
+
+func TestRescheduleCancelAndUnsubscribe(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, dbURL string) {
+		in := newInbox(t)
+		a := startApp(t, dbURL, in.env())
+		token := a.signup()
+		start := startsIn(time.Hour)
+		id := a.createEvent(token, map[string]any{
+			"scheduled_start": start.Format(time.RFC3339), "timezone": "America/New_York",
+			"selected_intervals": []string{"30m", "now"},
+		})["id"].(string)
+		var watch []string
+		for _, v := range []string{"stays@example.com", "leaves@example.com"} {
+			out := a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "",
+				map[string]string{"email": v, "timezone": "Europe/Berlin"})
+			watch = append(watch, out["watch_url"].(string))
+		}
+		in.wait(2, 10*time.Second)
+
+		newStart := start.Add(2 * time.Hour)
+		a.expect(http.StatusOK, "PATCH", "/api/events/"+id, token, map[string]any{"scheduled_start": newStart.Format(time.RFC3339)})
+		got := in.wait(4, 10*time.Second)
+		expectCounts(t, got, map[string]int{
+			"stays@example.com You're registered": 1, "leaves@example.com You're registered": 1,
+			"stays@example.com New time": 1, "leaves@example.com New time": 1,
+		})
+		for _, m := range got {
+			// Old and new time in the viewer's own zone, with the zone named.
+			if strings.HasPrefix(m.Subject, "New time") && !(strings.Contains(m.Body, "CET") || strings.Contains(m.Body, "CEST")) {
+				t.Errorf("the notice does not show the viewer's zone:\n%s", m.Body)
+			}
+		}
+		ns := a.notifications(token, id)
+		if n := ns["reminder/30m0s/email"]; n["status"] != "scheduled" || n["scheduled_time"] != newStart.Add(-30*time.Minute).Format(time.RFC3339) {
+			t.Errorf("the reminder did not move: %v", n)
+		}
+		if n := ns["rescheduled/email"]; n["status"] != "sent" || n["sent_count"] != 2.0 {
+			t.Errorf("reschedule notice: %v", n)
+		}
+		status, ics, _ := a.raw("GET", "/events/"+id+".ics", "", nil)
+		if status != http.StatusOK || !strings.Contains(string(ics), "SEQUENCE:1\r\n") ||
+			!strings.Contains(string(ics), "DTSTART:"+newStart.Format("20060102T150405Z")+"\r\n") {
+			t.Errorf("calendar after reschedule: %d\n%s", status, ics)
+		}
+
+		t.Run("watch links stay valid", func(t *testing.T) {
+			tok := strings.SplitN(watch[0], "token=", 2)[1]
+			status, body, _ := a.raw("GET", "/api/registrations/ics?token="+tok, "", nil)
+			unfolded := strings.ReplaceAll(string(body), "\r\n ", "")
+			if status != http.StatusOK || !strings.Contains(unfolded, tok) {
+				t.Errorf("%d %s", status, body)
+			}
+		})
+
+		t.Run("GET never unsubscribes, POST does", func(t *testing.T) {
+			tok := strings.SplitN(watch[1], "token=", 2)[1]
+			status, page, _ := a.raw("GET", "/u/"+tok, "", nil)
+			if status != http.StatusOK || !strings.Contains(string(page), "<form method=\"post\"") {
+				t.Fatalf("%d %s", status, page)
+			}
+			regs := a.expect(http.StatusOK, "GET", "/api/events/"+id+"/registrations", token, nil)["registrations"].([]any)
+			for _, r := range regs {
+				if r.(map[string]any)["status"] != "registered" {
+					t.Errorf("a GET unsubscribed %v", r)
+				}
+			}
+			status, _, _ = a.raw("POST", "/u/"+tok, "", "List-Unsubscribe=One-Click")
+			if status != http.StatusOK {
+				t.Fatalf("one-click POST: %d", status)
+			}
+			if status, _, _ := a.raw("GET", "/u/not-a-token", "", nil); status != http.StatusNotFound {
+				t.Errorf("unknown token: %d", status)
+			}
+		})
+
+		a.expect(http.StatusOK, "POST", "/api/events/"+id+"/cancel", token, nil)
+		got = in.wait(5, 10*time.Second)
+		after := in.settle(1500 * time.Millisecond)
+		expectCounts(t, after, map[string]int{
+			"stays@example.com You're registered": 1, "leaves@example.com You're registered": 1,
+			"stays@example.com New time": 1, "leaves@example.com New time": 1,
+			"stays@example.com Cancelled": 1,
+		})
+		ns = a.notifications(token, id)
+		for _, key := range []string{"reminder/30m0s/email", "starting_now/now/email"} {
+			if ns[key]["status"] != "cancelled" {
+				t.Errorf("%s after cancel: %v", key, ns[key])
+			}
+		}
+		if n := ns["cancelled/email"]; n["sent_count"] != 1.0 || n["skipped_count"] != 0.0 && n["recipients"] != 1.0 {
+			t.Errorf("cancel notice: %v", n)
+		}
+		if _, ics, _ := a.raw("GET", "/events/"+id+".ics", "", nil); !strings.Contains(string(ics), "METHOD:CANCEL\r\n") {
+			t.Errorf("calendar after cancel:\n%s", ics)
+		}
+	})
+}
+
+func TestConfirmationSentAgainOnRepeatedRegistration(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, dbURL string) {
+		in := newInbox(t)
+		a := startApp(t, dbURL, in.env())
+		token := a.signup()
+		id := a.createEvent(token, nil)["id"].(string)
+		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": "again@example.com"})
+		for range 5 {
+			a.expect(http.StatusConflict, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": "AGAIN@example.com"})
+		}
+		in.wait(4, 10*time.Second)
+		expectCounts(t, in.settle(time.Second), map[string]int{"again@example.com You're registered": 4})
+	})
+}
+
+func TestSMTPFailures(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, dbURL string) {
+		in := newInbox(t)
+		a := startApp(t, dbURL, in.env())
+		token := a.signup()
+		id := a.createEvent(token, map[string]any{
+			"scheduled_start": startsIn(4 * time.Second).Format(time.RFC3339), "selected_intervals": []string{"2s"},
+		})["id"].(string)
+
+		in.srv.FailRecipient("bounce@example.com", 550)
+		in.srv.FailNext(2) // 421: try again later
+		for _, v := range []string{"ok@example.com", "bounce@example.com", "retry@example.com"} {
+			a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": v})
+		}
+		got := in.wait(4, 20*time.Second)
+		expectCounts(t, in.settle(time.Second), map[string]int{
+			"ok@example.com You're registered": 1, "retry@example.com You're registered": 1,
+			"ok@example.com Starting": 1, "retry@example.com Starting": 1,
+		})
+		_ = got
+		ns := a.notifications(token, id)
+		if n := ns["confirmation/email"]; n["status"] != "partially_failed" || n["sent_count"] != 2.0 || n["failed_count"] != 1.0 ||
+			n["error_details"] == nil || !strings.Contains(n["error_details"].(string), "550") {
+			t.Errorf("confirmation: %v", n)
+		}
+		// The hard bounce suppressed the address: the reminder skips it.
+		if n := ns["reminder/2s/email"]; n["status"] != "sent" || n["sent_count"] != 2.0 || n["skipped_count"] != 1.0 {
+			t.Errorf("reminder: %v", n)
+		}
+	})
+}
