@@ -1,0 +1,323 @@
+package notifytest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// MailgunRequest is one request the Mailgun double received.
+type MailgunRequest struct {
+	// Status is the HTTP status the double answered.
+	Status int
+	// ID is the message id answered on success.
+	ID string
+	// Domain is the {domain} of the path.
+	Domain string
+	// ContentType is the request's media type: multipart/form-data or
+	// application/x-www-form-urlencoded.
+	ContentType string
+	From        string
+	To          []string
+	Subject     string
+	Text        string
+	HTML        string
+	// Headers are the h: fields, by header name ("List-Unsubscribe").
+	Headers map[string]string
+	// Variables are the v: fields, by name ("onair-delivery").
+	Variables map[string]string
+	// Attachments are the "attachment" files.
+	Attachments []MailgunFile
+	// Form is every non-file field as sent.
+	Form url.Values
+}
+
+// MailgunFile is a file sent as an attachment.
+type MailgunFile struct {
+	Filename    string
+	ContentType string
+	Data        []byte
+}
+
+// Mailgun is a double of Mailgun's POST /v3/{domain}/messages.
+type Mailgun struct {
+	srv            *httptest.Server
+	apiKey, domain string
+
+	mu       sync.Mutex
+	seq      int
+	requests []MailgunRequest
+	failures []injected
+	rejected map[string]bool
+	delay    time.Duration
+}
+
+// injected is one failure queued by FailNext or ThrottleNext.
+type injected struct {
+	status     int
+	retryAfter time.Duration
+}
+
+// NewMailgun starts a Mailgun double for one domain and API key, closed
+// when the test ends. Point a client at its URL as MAILGUN_API_BASE.
+func NewMailgun(t testing.TB, apiKey, domain string) *Mailgun {
+	t.Helper()
+	m := &Mailgun{apiKey: apiKey, domain: domain, rejected: make(map[string]bool)}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v3/{domain}/messages", m.messages)
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
+	})
+	m.srv = httptest.NewServer(mux)
+	t.Cleanup(m.srv.Close)
+	return m
+}
+
+// URL is the double's base URL, e.g. http://127.0.0.1:PORT.
+func (m *Mailgun) URL() string { return m.srv.URL }
+
+// Requests returns every request received so far, failed ones included.
+func (m *Mailgun) Requests() []MailgunRequest {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]MailgunRequest(nil), m.requests...)
+}
+
+// FailNext makes the next n authenticated requests answer status (500,
+// 503…) with Mailgun's {"message": …} body.
+func (m *Mailgun) FailNext(n, status int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for range n {
+		m.failures = append(m.failures, injected{status: status})
+	}
+}
+
+// ThrottleNext makes the next n authenticated requests answer 429 with a
+// Retry-After of retryAfter (whole seconds).
+func (m *Mailgun) ThrottleNext(n int, retryAfter time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for range n {
+		m.failures = append(m.failures, injected{status: http.StatusTooManyRequests, retryAfter: retryAfter})
+	}
+}
+
+// RejectRecipient makes every request to addr answer 400, as Mailgun does
+// for an address it will not take.
+func (m *Mailgun) RejectRecipient(addr string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.rejected[strings.ToLower(addr)] = true
+}
+
+// Delay makes every request wait d before its answer, to test a client's
+// timeout; the wait ends early when the client goes away.
+func (m *Mailgun) Delay(d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.delay = d
+}
+
+func (m *Mailgun) messages(w http.ResponseWriter, r *http.Request) {
+	m.mu.Lock()
+	delay := m.delay
+	m.mu.Unlock()
+	wait(r, delay)
+
+	req := MailgunRequest{Domain: r.PathValue("domain")}
+	answer := func(status int, body any) {
+		req.Status = status
+		m.mu.Lock()
+		m.requests = append(m.requests, req)
+		m.mu.Unlock()
+		if s, ok := body.(string); ok {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.WriteHeader(status)
+			_, _ = io.WriteString(w, s)
+			return
+		}
+		writeJSON(w, status, body)
+	}
+	msg := func(text string) map[string]string { return map[string]string{"message": text} }
+
+	// Mailgun answers a bad key with a bare "Forbidden", not JSON.
+	if user, key, ok := r.BasicAuth(); !ok || user != "api" || key != m.apiKey {
+		answer(http.StatusUnauthorized, "Forbidden")
+		return
+	}
+	if req.Domain != m.domain {
+		answer(http.StatusNotFound, msg("Domain not found: "+req.Domain))
+		return
+	}
+	if err := m.parse(r, &req); err != nil {
+		answer(http.StatusBadRequest, msg(err.Error()))
+		return
+	}
+
+	m.mu.Lock()
+	var fail *injected
+	if len(m.failures) > 0 {
+		fail = &m.failures[0]
+		m.failures = m.failures[1:]
+	}
+	m.mu.Unlock()
+	if fail != nil {
+		if fail.status == http.StatusTooManyRequests {
+			w.Header().Set("Retry-After", strconv.Itoa(int(fail.retryAfter.Seconds())))
+			answer(fail.status, msg("Too many requests"))
+			return
+		}
+		answer(fail.status, msg(http.StatusText(fail.status)))
+		return
+	}
+
+	if problem := validateMailgun(&req); problem != "" {
+		answer(http.StatusBadRequest, msg(problem))
+		return
+	}
+	m.mu.Lock()
+	rejected := false
+	for _, to := range req.To {
+		if addr, err := mail.ParseAddress(to); err == nil && m.rejected[strings.ToLower(addr.Address)] {
+			rejected = true
+		}
+	}
+	m.seq++
+	seq := m.seq
+	m.mu.Unlock()
+	if rejected {
+		answer(http.StatusBadRequest, msg("to parameter is not a valid address. please check documentation"))
+		return
+	}
+	req.ID = fmt.Sprintf("<%s.%d.%06d@%s>", time.Now().UTC().Format("20060102150405"), seq, seq*7919%1000000, m.domain)
+	answer(http.StatusOK, map[string]string{"id": req.ID, "message": "Queued. Thank you."})
+}
+
+// parse reads the form, multipart or urlencoded, into req.
+func (m *Mailgun) parse(r *http.Request, req *MailgunRequest) error {
+	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	req.ContentType = mediaType
+	switch mediaType {
+	case "multipart/form-data":
+		if err := r.ParseMultipartForm(32 << 20); err != nil {
+			return fmt.Errorf("malformed multipart body: %v", err)
+		}
+	case "application/x-www-form-urlencoded":
+		if err := r.ParseForm(); err != nil {
+			return fmt.Errorf("malformed form body: %v", err)
+		}
+	default:
+		return fmt.Errorf("unsupported content type %q", mediaType)
+	}
+	form := r.PostForm
+	if r.MultipartForm != nil {
+		form = url.Values(r.MultipartForm.Value)
+	}
+	req.Form = form
+	req.From = form.Get("from")
+	for _, to := range form["to"] {
+		for _, one := range strings.Split(to, ",") {
+			if one = strings.TrimSpace(one); one != "" {
+				req.To = append(req.To, one)
+			}
+		}
+	}
+	req.Subject, req.Text, req.HTML = form.Get("subject"), form.Get("text"), form.Get("html")
+	req.Headers, req.Variables = map[string]string{}, map[string]string{}
+	for k, v := range form {
+		if name, ok := strings.CutPrefix(k, "h:"); ok {
+			req.Headers[name] = v[0]
+		}
+		if name, ok := strings.CutPrefix(k, "v:"); ok {
+			req.Variables[name] = v[0]
+		}
+	}
+	if r.MultipartForm == nil {
+		return nil
+	}
+	for _, fh := range r.MultipartForm.File["attachment"] {
+		f, err := fh.Open()
+		if err != nil {
+			return err
+		}
+		data, err := io.ReadAll(f)
+		_ = f.Close()
+		if err != nil {
+			return err
+		}
+		req.Attachments = append(req.Attachments, MailgunFile{
+			Filename: fh.Filename, ContentType: fh.Header.Get("Content-Type"), Data: data,
+		})
+	}
+	return nil
+}
+
+// validateMailgun checks the required fields in Mailgun's order and with
+// its wording.
+func validateMailgun(req *MailgunRequest) string {
+	switch {
+	case req.From == "":
+		return "from parameter is missing"
+	case len(req.To) == 0:
+		return "to parameter is missing"
+	case req.Subject == "":
+		return "subject parameter is missing"
+	case req.Text == "" && req.HTML == "" && req.Form.Get("amp-html") == "" && req.Form.Get("template") == "":
+		return "Need at least one of 'text', 'html', 'amp-html' or 'template' parameters specified"
+	}
+	if _, err := mail.ParseAddress(req.From); err != nil {
+		return "from parameter is not a valid address. please check documentation"
+	}
+	for _, to := range req.To {
+		if _, err := mail.ParseAddress(to); err != nil {
+			return "to parameter is not a valid address. please check documentation"
+		}
+	}
+	options := 0
+	for k, v := range req.Form {
+		for _, p := range []string{"o:", "h:", "v:", "t:"} {
+			if strings.HasPrefix(k, p) {
+				options += len(k) + len(strings.Join(v, ""))
+			}
+		}
+	}
+	if options > 16<<10 {
+		return "Send options (parameters starting with o:, h:, v:, or t:) are limited to 16 kB total"
+	}
+	return ""
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// wait sleeps d, or until the client has gone.
+func wait(r *http.Request, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	// net/http notices a client hanging up (and cancels r.Context) only
+	// once the body has been read: read it first, and keep it for later.
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	}
+}

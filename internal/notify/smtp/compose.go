@@ -1,0 +1,160 @@
+package smtp
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"mime"
+	"net/mail"
+	"strconv"
+	"strings"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/onair-live/onair/internal/notify"
+	"github.com/onair-live/onair/internal/onair"
+)
+
+// reserved are the headers Send writes itself; a message's Headers may not
+// replace them, which would leave two From lines or a forged Message-ID.
+var reserved = map[string]bool{
+	"from": true, "sender": true, "to": true, "cc": true, "bcc": true, "subject": true,
+	"date": true, "message-id": true, "mime-version": true, "content-type": true,
+	"content-transfer-encoding": true, "x-onair-delivery": true,
+}
+
+// envelope is a message ready for the wire.
+type envelope struct {
+	to   string // the bare address for RCPT TO
+	data []byte // headers and body, CRLF line ends
+}
+
+// compose renders m as a MIME message: multipart/alternative text and HTML,
+// wrapped in multipart/mixed when there are attachments. Header values are
+// RFC 2047-encoded by go-mail; CR and LF are refused before that, since a
+// line break in a header is how a header is injected.
+func (p *Provider) compose(m notify.Message) (envelope, string, error) {
+	if m.Channel != "" && m.Channel != onair.ChannelEmail {
+		return envelope{}, "", fmt.Errorf("cannot send %s messages", m.Channel)
+	}
+	if err := oneLine("To", m.To); err != nil {
+		return envelope{}, "", err
+	}
+	if err := oneLine("Subject", m.Subject); err != nil {
+		return envelope{}, "", err
+	}
+	to, err := mail.ParseAddress(strings.TrimSpace(m.To))
+	if err != nil {
+		return envelope{}, "", fmt.Errorf("recipient %q is not an email address", m.To)
+	}
+	if m.Text == "" && m.HTML == "" {
+		return envelope{}, "", errors.New("message has neither text nor HTML")
+	}
+
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
+	msg.FromMailAddress(p.from)
+	msg.ToMailAddress(to)
+	msg.Subject(m.Subject)
+	msg.SetDate()
+	id := p.messageID(m.DeliveryID)
+	msg.SetMessageIDWithValue(id)
+	msg.SetGenHeader("X-Onair-Delivery", strconv.FormatInt(m.DeliveryID, 10))
+	if err := setHeaders(msg, m.Headers); err != nil {
+		return envelope{}, "", err
+	}
+
+	switch {
+	case m.Text != "" && m.HTML != "":
+		msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	case m.HTML != "":
+		msg.SetBodyString(gomail.TypeTextHTML, m.HTML)
+	default:
+		msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	}
+	for _, a := range m.Attachments {
+		if err := oneLine("attachment name", a.Filename); err != nil {
+			return envelope{}, "", err
+		}
+		var opts []gomail.FileOption
+		if a.ContentType != "" {
+			if _, _, err := mime.ParseMediaType(a.ContentType); err != nil {
+				return envelope{}, "", fmt.Errorf("attachment %q: content type %q: %v", a.Filename, a.ContentType, err)
+			}
+			opts = append(opts, gomail.WithFileContentType(gomail.ContentType(a.ContentType)))
+		}
+		msg.AttachReadSeeker(a.Filename, bytes.NewReader(a.Data), opts...)
+	}
+
+	var buf bytes.Buffer
+	if _, err := msg.WriteTo(&buf); err != nil {
+		return envelope{}, "", fmt.Errorf("render message: %w", err)
+	}
+	return envelope{to: to.Address, data: buf.Bytes()}, "<" + id + ">", nil
+}
+
+func setHeaders(msg *gomail.Msg, headers []notify.Header) error {
+	seen := make(map[string]bool, len(headers))
+	for _, h := range headers {
+		if !validFieldName(h.Name) {
+			return fmt.Errorf("header name %q is not a valid field name", h.Name)
+		}
+		key := strings.ToLower(h.Name)
+		if reserved[key] {
+			return fmt.Errorf("header %s is written by the provider", h.Name)
+		}
+		if seen[key] {
+			return fmt.Errorf("header %s given twice", h.Name)
+		}
+		seen[key] = true
+		if err := oneLine(h.Name, h.Value); err != nil {
+			return err
+		}
+		if key == "reply-to" {
+			// An address list: encoding it as unstructured text would
+			// break it, so it goes through go-mail's address handling.
+			if err := msg.ReplyTo(h.Value); err != nil {
+				return fmt.Errorf("Reply-To %q is not an address", h.Value)
+			}
+			continue
+		}
+		msg.SetGenHeader(gomail.Header(h.Name), h.Value)
+	}
+	return nil
+}
+
+// oneLine refuses CR and LF (and NUL) in a value bound for a header.
+func oneLine(field, value string) error {
+	if strings.ContainsAny(value, "\r\n\x00") {
+		return fmt.Errorf("%s contains a line break", field)
+	}
+	return nil
+}
+
+// validFieldName reports whether name is an RFC 5322 field name: printable
+// ASCII but the colon.
+func validFieldName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 33 || c > 126 || c == ':' {
+			return false
+		}
+	}
+	return true
+}
+
+// messageID is unique and names the delivery, so that a bounce quoting it
+// can be traced back even without the X-Onair-Delivery header.
+func (p *Provider) messageID(deliveryID int64) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	domain := p.domain
+	if domain == "" {
+		domain = "localhost"
+	}
+	return fmt.Sprintf("onair.%d.%s@%s", deliveryID, hex.EncodeToString(b[:]), domain)
+}
