@@ -91,7 +91,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	srv := &http.Server{
 		Handler: web.New(web.Config{Store: st, AppURL: cfg.AppURL, Logger: log,
-			Sweep: engine.Sweep, CronSecret: cfg.CronSecret}),
+			Sweep: engine.Sweep, CronSecret: cfg.CronSecret,
+			TwilioAuthToken: cfg.TwilioAuthToken, MailgunSigningKey: cfg.MailgunSigningKey}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,

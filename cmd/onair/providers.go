@@ -5,7 +5,9 @@ import (
 
 	"github.com/onair-live/onair/internal/jobs"
 	"github.com/onair-live/onair/internal/notify"
+	"github.com/onair-live/onair/internal/notify/mailgun"
 	"github.com/onair-live/onair/internal/notify/smtp"
+	"github.com/onair-live/onair/internal/notify/twilio"
 	"github.com/onair-live/onair/internal/store"
 )
 
@@ -32,6 +34,22 @@ func providers(st *store.Store, cfg config) (email, sms notify.Provider, closeAl
 		}
 		email = p
 		closers = append(closers, p.Close)
+	}
+	if cfg.MailgunAPIKey != "" {
+		p, err := mailgun.New(mailgun.Config{APIKey: cfg.MailgunAPIKey, Domain: cfg.MailgunDomain,
+			BaseURL: cfg.MailgunAPIBase, From: cfg.EmailFrom})
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("MAILGUN_*: %w", err)
+		}
+		email = p
+	}
+	if cfg.TwilioAccountSID != "" {
+		p, err := twilio.New(twilio.Config{AccountSID: cfg.TwilioAccountSID, AuthToken: cfg.TwilioAuthToken,
+			From: cfg.TwilioPhoneNumber, BaseURL: cfg.TwilioAPIBase})
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("TWILIO_*: %w", err)
+		}
+		sms = p
 	}
 	return email, sms, closeAll, nil
 }

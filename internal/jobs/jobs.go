@@ -108,8 +108,9 @@ func New(cfg Config) (*Engine, error) {
 		river.AddWorker(workers, &sweepWorker{e: e})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{
-			queueDispatch: {MaxWorkers: 4},
-			queueSend:     {MaxWorkers: 8},
+			river.QueueDefault: {MaxWorkers: 1}, // the periodic sweep
+			queueDispatch:      {MaxWorkers: 4},
+			queueSend:          {MaxWorkers: 8},
 		}
 		rc.PeriodicJobs = []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(sweepEvery),
@@ -160,14 +161,20 @@ const (
 	queueSend     = "send"
 )
 
+// schedulerLookahead is how far ahead River's scheduler (every 5 s, on the
+// leader) makes scheduled jobs available. A job due sooner than that could
+// wait for the next pass; such a job is queued at once instead, and its
+// worker snoozes until the time comes.
+const schedulerLookahead = 5 * time.Second
+
 // EnqueueDispatch schedules n's dispatch at its time, once per notification
 // and version.
 func (e *Engine) EnqueueDispatch(ctx context.Context, tx *sql.Tx, n onair.Notification) error {
-	_, err := e.client.InsertTx(ctx, tx, dispatchArgs{NotificationID: n.ID, Version: n.EventVersion}, &river.InsertOpts{
-		Queue:       queueDispatch,
-		ScheduledAt: n.ScheduledTime,
-		UniqueOpts:  river.UniqueOpts{ByArgs: true},
-	})
+	opts := &river.InsertOpts{Queue: queueDispatch, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+	if n.ScheduledTime.Sub(e.now()) > schedulerLookahead {
+		opts.ScheduledAt = n.ScheduledTime
+	}
+	_, err := e.client.InsertTx(ctx, tx, dispatchArgs{NotificationID: n.ID, Version: n.EventVersion}, opts)
 	return err
 }
 

@@ -30,7 +30,13 @@ type dispatchWorker struct {
 func (w *dispatchWorker) Work(ctx context.Context, job *river.Job[dispatchArgs]) error {
 	deadline := time.Now().Add(jobTimeout / 2)
 	for {
-		_, more, err := w.e.store.DispatchStep(ctx, job.Args.NotificationID, job.Args.Version, w.e.now(), pageSize, batchSize)
+		_, more, wait, err := w.e.store.DispatchStep(ctx, job.Args.NotificationID, job.Args.Version, w.e.now(), pageSize, batchSize)
+		if wait > 0 {
+			// Queued early (see EnqueueDispatch): River makes a job
+			// snoozed for less than its scheduler's interval available at
+			// once, to be fetched when its time comes.
+			return river.JobSnooze(wait)
+		}
 		if err != nil || !more {
 			return err
 		}
@@ -143,7 +149,7 @@ func (e *Engine) Sweep(ctx context.Context) (int, error) {
 	}
 	for _, n := range due {
 		for {
-			_, more, err := e.store.DispatchStep(ctx, n.ID, 0, now, pageSize, batchSize)
+			_, more, _, err := e.store.DispatchStep(ctx, n.ID, 0, now, pageSize, batchSize)
 			if err != nil {
 				return 0, fmt.Errorf("dispatching notification %s: %w", n.ID, err)
 			}

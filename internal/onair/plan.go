@@ -118,6 +118,8 @@ func OutcomeStatus(recipients, sent, failed, skipped int) NotificationStatus {
 	switch {
 	case sent+failed+skipped < recipients:
 		return NotifSending
+	case sent == 0 && failed == 0 && skipped > 0:
+		return NotifSkipped // nobody was left to send to
 	case failed == 0:
 		return NotifSent
 	case sent == 0:

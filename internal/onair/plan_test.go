@@ -151,7 +151,7 @@ func TestOutcomeStatus(t *testing.T) {
 		{3, 2, 0, 1, NotifSent},
 		{3, 0, 3, 0, NotifFailed},
 		{3, 2, 1, 0, NotifPartiallyFailed},
-		{2, 0, 0, 2, NotifSent},
+		{2, 0, 0, 2, NotifSkipped},
 	}
 	for _, tt := range tests {
 		if got := OutcomeStatus(tt.recipients, tt.sent, tt.failed, tt.skipped); got != tt.want {

@@ -283,7 +283,8 @@ func (s *Store) SaveOutbox(ctx context.Context, m OutboxMessage) (int64, error) 
 	var id int64
 	err := s.write.QueryRowContext(ctx, `INSERT INTO outbox_messages (host_id, event_id, delivery_id, channel,
 		recipient, subject, text_body, html_body, headers, attachments, created_at)
-		SELECT e.host_id, e.id, d.id, $2, $3, $4, $5, $6, $7, $8, $9
+		SELECT e.host_id, e.id, d.id, CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS TEXT),
+			CAST($6 AS TEXT), CAST($7 AS TEXT), CAST($8 AS TEXT), CAST($9 AS BIGINT)
 		FROM deliveries d JOIN notifications n ON n.id = d.notification_id JOIN events e ON e.id = n.event_id
 		WHERE d.id = $1 RETURNING id`,
 		m.DeliveryID, m.Channel, m.To, m.Subject, m.Text, m.HTML, string(headers), string(files),

@@ -138,12 +138,13 @@ func (s *Store) DueNotifications(ctx context.Context, now time.Time, limit int) 
 // not stale (marking it skipped with the reason when it is), then creates
 // the deliveries for the next page of eligible registrants and queues their
 // sending in batches. It returns the ids of the new deliveries, grouped in
-// batches, and whether more steps are needed. Any number of callers may
+// batches, whether more steps are needed, and, for a notification not yet
+// due, how long until it is. Any number of callers may
 // step the same notification at once: each page is taken under the
 // notification's lock, and a delivery cannot be created twice.
-func (s *Store) DispatchStep(ctx context.Context, id string, version int, now time.Time, pageSize, batchSize int) (batches [][]int64, more bool, err error) {
+func (s *Store) DispatchStep(ctx context.Context, id string, version int, now time.Time, pageSize, batchSize int) (batches [][]int64, more bool, wait time.Duration, err error) {
 	if !onair.ValidID(id) {
-		return nil, false, fmt.Errorf("%w: no such notification", onair.ErrNotFound)
+		return nil, false, 0, fmt.Errorf("%w: no such notification", onair.ErrNotFound)
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var fanoutDone bool
@@ -157,7 +158,8 @@ func (s *Store) DispatchStep(ctx context.Context, id string, version int, now ti
 		case version != 0 && n.EventVersion != version:
 			return nil // superseded: a later dispatch carries the current version
 		case n.Status == onair.NotifScheduled && n.ScheduledTime.After(now):
-			return nil // not due yet: its own dispatch is queued for its time
+			wait = n.ScheduledTime.Sub(now) // not due yet
+			return nil
 		case n.Status != onair.NotifScheduled && (n.Status != onair.NotifSending || fanoutDone):
 			return nil // already dispatched, skipped or cancelled
 		}
@@ -235,7 +237,7 @@ func (s *Store) DispatchStep(ctx context.Context, id string, version int, now ti
 		}
 		return nil
 	})
-	return batches, more, err
+	return batches, more, wait, err
 }
 
 // refreshStatus derives a notification's status from its counters once its

@@ -30,4 +30,6 @@ func (s *Server) routes() {
 	m.Handle("POST /u/{token}", s.page(s.unsubscribe))
 
 	m.Handle("POST /api/cron/send-notifications", s.api(s.cronSend))
+	m.Handle("POST /webhooks/twilio/inbound", s.api(s.twilioInbound))
+	m.Handle("POST /webhooks/mailgun", s.api(s.mailgunWebhook))
 }

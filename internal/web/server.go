@@ -26,6 +26,11 @@ type Config struct {
 	// CronSecret is the bearer secret of the cron endpoint; empty turns the
 	// endpoint off.
 	CronSecret string
+	// TwilioAuthToken checks X-Twilio-Signature on inbound SMS; empty turns
+	// the webhook off.
+	TwilioAuthToken string
+	// MailgunSigningKey checks Mailgun's event webhooks; empty turns them off.
+	MailgunSigningKey string
 }
 
 // Server serves onair's HTTP routes.
@@ -39,6 +44,10 @@ type Server struct {
 	loginFail *limiter
 	sweep     func(ctx context.Context) (int, error)
 	cron      string
+
+	twilioToken string
+	mailgunKey  string
+	seenTokens  *limiter // Mailgun webhook tokens already received
 }
 
 // New builds the HTTP server's handler.
@@ -52,6 +61,10 @@ func New(cfg Config) *Server {
 		loginFail: newLimiter(10, 15*time.Minute),
 		sweep:     cfg.Sweep,
 		cron:      cfg.CronSecret,
+
+		twilioToken: cfg.TwilioAuthToken,
+		mailgunKey:  cfg.MailgunSigningKey,
+		seenTokens:  newLimiter(1, 2*mailgunMaxAge),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onair-live/onair/internal/notify/notifytest"
+	"github.com/onair-live/onair/internal/notify/twilio"
+	"github.com/onair-live/onair/internal/store/storetest"
+)
+
+const (
+	testTwilioSID   = "AC0123456789abcdef0123456789abcdef"
+	testTwilioToken = "twilio-auth-token"
+	testTwilioFrom  = "+15005550006"
+)
+
+// twilioEnv points onair at a Twilio double.
+func twilioEnv(tw *notifytest.Twilio, env map[string]string) map[string]string {
+	out := map[string]string{
+		"TWILIO_ACCOUNT_SID": testTwilioSID, "TWILIO_AUTH_TOKEN": testTwilioToken,
+		"TWILIO_PHONE_NUMBER": testTwilioFrom, "TWILIO_API_BASE": tw.URL(),
+	}
+	for k, v := range env {
+		out[k] = v
+	}
+	return out
+}
+
+// waitSMS waits until the double has accepted n messages.
+func waitSMS(t *testing.T, tw *notifytest.Twilio, n int, timeout time.Duration) []notifytest.TwilioRequest {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		var ok []notifytest.TwilioRequest
+		for _, r := range tw.Requests() {
+			if r.Status == http.StatusCreated {
+				ok = append(ok, r)
+			}
+		}
+		if len(ok) >= n {
+			return ok
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d SMS accepted in %v, want %d: %+v", len(ok), timeout, n, ok)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// inboundSMS posts a reply as Twilio would, signed unless sig is given.
+func (a *app) inboundSMS(from, body, sig string) int {
+	a.t.Helper()
+	form := url.Values{"From": {from}, "To": {testTwilioFrom}, "Body": {body}, "AccountSid": {testTwilioSID}}
+	if sig == "" {
+		sig = twilio.Signature(testTwilioToken, testAppURL+"/webhooks/twilio/inbound", form)
+	}
+	req, _ := http.NewRequest("POST", a.URL+"/webhooks/twilio/inbound", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", sig)
+	resp, err := client.Do(req)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestSMSThroughTwilioAndSTOP(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, dbURL string) {
+		tw := notifytest.NewTwilio(t, testTwilioSID, testTwilioToken)
+		a := startApp(t, dbURL, twilioEnv(tw, nil))
+		token := a.signup()
+		start := startsIn(6 * time.Second)
+		id := a.createEvent(token, map[string]any{
+			"scheduled_start": start.Format(time.RFC3339), "selected_intervals": []string{"3s"},
+			"notification_settings": map[string]any{"email_enabled": false, "sms_enabled": true},
+		})["id"].(string)
+
+		tw.ThrottleNext(1, time.Second) // the first SMS is answered 429 and retried
+		phones := map[string]string{"stays@example.com": "+1 415 555 0101", "stops@example.com": "+14155550102"}
+		for email, phone := range phones {
+			a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": email, "phone": phone})
+		}
+		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": "nophone@example.com"})
+		confirmations := waitSMS(t, tw, 2, 15*time.Second)
+		for _, r := range confirmations {
+			if r.From != testTwilioFrom || !strings.HasPrefix(r.To, "+1415555010") || !strings.Contains(r.Body, testAppURL+"/watch/"+id+"?token=") ||
+				!strings.Contains(r.Body, "STOP") {
+				t.Errorf("confirmation SMS: %+v", r)
+			}
+		}
+
+		t.Run("inbound SMS must be signed", func(t *testing.T) {
+			if status := a.inboundSMS("+14155550102", "STOP", "bad-signature"); status != http.StatusForbidden {
+				t.Errorf("wrong signature: %d", status)
+			}
+			req, _ := http.NewRequest("POST", a.URL+"/webhooks/twilio/inbound", strings.NewReader("From=%2B14155550102&Body=STOP"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("no signature: %d", resp.StatusCode)
+			}
+		})
+		if status := a.inboundSMS("+14155550102", "Stop", ""); status != http.StatusOK {
+			t.Fatalf("STOP: %d", status)
+		}
+
+		// The reminder goes to the number that stayed only.
+		deadline := time.Now().Add(15 * time.Second)
+		var n map[string]any
+		for time.Now().Before(deadline) {
+			n = a.notifications(token, id)["reminder/3s/sms"]
+			if n["status"] == "sent" {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if n["status"] != "sent" || n["sent_count"] != 1.0 || n["skipped_count"] != 1.0 {
+			t.Errorf("reminder after STOP: %v", n)
+		}
+		var toStopped int
+		for _, r := range waitSMS(t, tw, 3, 5*time.Second) {
+			if r.To == "+14155550102" {
+				toStopped++
+			}
+		}
+		if toStopped != 1 {
+			t.Errorf("%d SMS to the number that sent STOP, want only its confirmation", toStopped)
+		}
+	})
+}

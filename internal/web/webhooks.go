@@ -1,0 +1,147 @@
+package web
+
+import (
+	"encoding/xml"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/onair-live/onair/internal/notify/mailgun"
+	"github.com/onair-live/onair/internal/notify/twilio"
+	"github.com/onair-live/onair/internal/onair"
+)
+
+// SMS keywords, as carriers and Twilio understand them.
+var (
+	stopWords  = map[string]bool{"STOP": true, "STOPALL": true, "UNSUBSCRIBE": true, "CANCEL": true, "END": true, "QUIT": true}
+	startWords = map[string]bool{"START": true, "YES": true, "UNSTOP": true}
+	helpWords  = map[string]bool{"HELP": true, "INFO": true}
+)
+
+// twilioInbound takes the SMS replies Twilio forwards. STOP ends SMS to the
+// number, START lifts that, HELP gets a short answer. Only requests signed
+// with the account's auth token are believed.
+func (s *Server) twilioInbound(w http.ResponseWriter, r *http.Request) error {
+	if s.twilioToken == "" {
+		return onair.Errorf(onair.ErrNotFound, "not_found", "Twilio is not configured")
+	}
+	if err := r.ParseForm(); err != nil {
+		return onair.Errorf(onair.ErrInvalid, "bad_request", "the body must be a form")
+	}
+	sig := r.Header.Get("X-Twilio-Signature")
+	if sig == "" || !twilio.ValidSignature(s.twilioToken, s.appURL+r.URL.RequestURI(), r.PostForm, sig) {
+		return onair.Errorf(onair.ErrForbidden, "bad_signature", "the X-Twilio-Signature header is missing or wrong")
+	}
+	from, err := normalizePhone(r.PostForm.Get("From"))
+	if err != nil {
+		return onair.Invalid("From", err.Error())
+	}
+	word, _, _ := strings.Cut(strings.ToUpper(strings.TrimSpace(r.PostForm.Get("Body"))), " ")
+	reply := ""
+	switch {
+	case stopWords[word]:
+		if _, err := s.store.SuppressPhone(r.Context(), from, s.clock()); err != nil {
+			return err
+		}
+	case startWords[word]:
+		if err := s.store.UnsuppressPhone(r.Context(), from); err != nil {
+			return err
+		}
+	case helpWords[word]:
+		reply = "onair event reminders. Reply STOP to stop them, START to get them again."
+	}
+	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, xml.Header+"<Response>")
+	if reply != "" {
+		fmt.Fprint(w, "<Message>")
+		xml.EscapeText(w, []byte(reply))
+		fmt.Fprint(w, "</Message>")
+	}
+	fmt.Fprint(w, "</Response>")
+	return nil
+}
+
+// mailgunEvent is the part of a Mailgun event webhook onair reads.
+type mailgunEvent struct {
+	Signature struct {
+		Timestamp string `json:"timestamp"`
+		Token     string `json:"token"`
+		Signature string `json:"signature"`
+	} `json:"signature"`
+	EventData struct {
+		Event          string         `json:"event"`
+		Severity       string         `json:"severity"`
+		Reason         string         `json:"reason"`
+		UserVariables  map[string]any `json:"user-variables"`
+		DeliveryStatus struct {
+			Code        int    `json:"code"`
+			Message     string `json:"message"`
+			Description string `json:"description"`
+		} `json:"delivery-status"`
+	} `json:"event-data"`
+}
+
+// mailgunMaxAge bounds how old a signed webhook may be: with the tokens
+// already seen, it stops a captured request from being replayed.
+const mailgunMaxAge = 15 * time.Minute
+
+// mailgunWebhook takes Mailgun's events about messages it sent for us: a
+// permanent failure or a complaint suppresses the address, an unsubscribe
+// through Mailgun's link unsubscribes the registration.
+func (s *Server) mailgunWebhook(w http.ResponseWriter, r *http.Request) error {
+	if s.mailgunKey == "" {
+		return onair.Errorf(onair.ErrNotFound, "not_found", "Mailgun webhooks are not configured")
+	}
+	var ev mailgunEvent
+	if err := decodeJSON(r, &ev); err != nil {
+		return err
+	}
+	sig := ev.Signature
+	ts, err := strconv.ParseInt(sig.Timestamp, 10, 64)
+	now := s.clock()
+	if err != nil || !mailgun.VerifyWebhookSignature(s.mailgunKey, sig.Timestamp, sig.Token, sig.Signature) ||
+		math.Abs(now.Sub(time.Unix(ts, 0)).Seconds()) > mailgunMaxAge.Seconds() {
+		return onair.Errorf(onair.ErrForbidden, "bad_signature", "the webhook signature is missing, wrong or too old")
+	}
+	if blocked, _ := s.seenTokens.Blocked(sig.Token, now); blocked {
+		return onair.Errorf(onair.ErrForbidden, "replayed", "this webhook was already received")
+	}
+	s.seenTokens.Add(sig.Token, now)
+
+	id, ok := deliveryID(ev.EventData.UserVariables["onair-delivery"])
+	if !ok {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ignored: not a message of onair"})
+		return nil
+	}
+	d := ev.EventData
+	why := strings.TrimSpace(fmt.Sprintf("%s %d %s %s", d.Reason, d.DeliveryStatus.Code, d.DeliveryStatus.Message, d.DeliveryStatus.Description))
+	switch {
+	case d.Event == "failed" && d.Severity == "permanent":
+		err = s.store.SuppressDeliveryAddress(r.Context(), id, "bounced: "+why, now)
+	case d.Event == "complained":
+		err = s.store.SuppressDeliveryAddress(r.Context(), id, "complaint", now)
+	case d.Event == "unsubscribed":
+		err = s.store.UnsubscribeDelivery(r.Context(), id, now)
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// deliveryID reads the delivery id Mailgun echoes back, a string or a number.
+func deliveryID(v any) (int64, bool) {
+	switch x := v.(type) {
+	case string:
+		n, err := strconv.ParseInt(x, 10, 64)
+		return n, err == nil && n > 0
+	case float64:
+		return int64(x), x > 0 && x == math.Trunc(x)
+	}
+	return 0, false
+}
