@@ -244,3 +244,35 @@ func TestDuplicatesUnderConcurrency(t *testing.T) {
 		}
 	})
 }
+
+// TestRegistrationsWhileSending registers many viewers at once while the
+// workers send their confirmations: registering locks the event, sending
+// updates its notifications, and neither may wait on the other in a cycle
+// (PostgreSQL once reported a deadlock here).
+func TestRegistrationsWhileSending(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, dbURL string) {
+		in := newInbox(t)
+		a := startApp(t, dbURL, in.env())
+		token := a.signup()
+		id := a.createEvent(token, nil)["id"].(string)
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, 32)
+		for i := range 300 {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				if status, out := a.do("POST", "/api/events/"+id+"/register", "",
+					map[string]string{"email": fmt.Sprintf("busy%d@example.com", i)}); status != http.StatusCreated {
+					t.Errorf("registration %d: %d %v", i, status, out)
+				}
+			}()
+		}
+		wg.Wait()
+		in.wait(300, time.Minute)
+		if n := a.notifications(token, id)["confirmation/email"]; n["sent_count"] != 300.0 || n["status"] != "sent" {
+			t.Errorf("confirmations: %v", n)
+		}
+	})
+}

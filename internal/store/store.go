@@ -51,7 +51,11 @@ type Store struct {
 	read *sql.DB
 	// forUpdate locks the rows a read-modify-write transaction reads. SQLite
 	// needs nothing: its write transactions begin IMMEDIATE and run one at a
-	// time.
+	// time. PostgreSQL takes FOR NO KEY UPDATE, not FOR UPDATE: the latter
+	// also blocks the KEY SHARE lock of foreign-key checks, so a registration
+	// holding its event would deadlock with a sender updating a notification
+	// row twice (PostgreSQL re-checks the key of a row its own transaction
+	// wrote).
 	forUpdate string
 	// enq queues work in the same transaction as the rows that need it.
 	enq Enqueuer
@@ -138,7 +142,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		s.write.SetMaxIdleConns(32)
 		s.write.SetConnMaxIdleTime(5 * time.Minute)
 		s.read = s.write
-		s.forUpdate = " FOR UPDATE"
+		s.forUpdate = " FOR NO KEY UPDATE"
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -198,8 +202,21 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// inTx runs fn in a write transaction, committing when it returns nil.
+// inTx runs fn in a write transaction, committing when it returns nil. A
+// transaction PostgreSQL aborted to break a deadlock or a serialization
+// conflict is run again, a few times: fn must be safe to repeat, as every
+// fn here is (it reads what it needs inside the transaction).
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.tryTx(ctx, fn)
+		if attempt == 4 || !isRetryable(err) {
+			return err
+		}
+		time.Sleep(time.Duration(attempt*attempt) * 5 * time.Millisecond)
+	}
+}
+
+func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return s.normalize(err)
@@ -209,6 +226,12 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	return s.normalize(tx.Commit())
+}
+
+// isRetryable reports a deadlock (40P01) or serialization failure (40001).
+func isRetryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
 }
 
 // normalize turns each backend's errors into the domain's: no rows is

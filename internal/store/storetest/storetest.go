@@ -38,7 +38,7 @@ func RunStore(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 }
 
 // URL returns the URL of a fresh, empty database on backend.
-func URL(t *testing.T, backend string) string {
+func URL(t testing.TB, backend string) string {
 	t.Helper()
 	switch backend {
 	case "sqlite":
@@ -52,7 +52,7 @@ func URL(t *testing.T, backend string) string {
 
 // Open opens and migrates the database at databaseURL, closing it when the
 // test ends.
-func Open(t *testing.T, databaseURL string) *store.Store {
+func Open(t testing.TB, databaseURL string) *store.Store {
 	t.Helper()
 	s, err := store.Open(context.Background(), databaseURL)
 	if err != nil {
@@ -67,7 +67,7 @@ func Open(t *testing.T, databaseURL string) *store.Store {
 
 // postgresSchema creates a schema of its own for this test and returns a
 // URL whose connections use it.
-func postgresSchema(t *testing.T) string {
+func postgresSchema(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(EnvPostgres)
 	if base == "" {
