@@ -84,7 +84,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer closeProviders()
-	if err := engine.Start(ctx); err != nil {
+	// A cancelled Start context stops River abruptly, cancelling jobs
+	// mid-send; stopEngine stops it gracefully instead.
+	if err := engine.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("starting the delivery workers: %w", err)
 	}
 	defer stopEngine(engine, log)
@@ -149,7 +151,9 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer closeProviders()
-	if err := engine.Start(ctx); err != nil {
+	// A cancelled Start context stops River abruptly, cancelling jobs
+	// mid-send; stopEngine stops it gracefully instead.
+	if err := engine.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("starting the delivery workers: %w", err)
 	}
 	log.Info("onair worker running", "database", string(st.Dialect()))

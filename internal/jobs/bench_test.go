@@ -51,6 +51,14 @@ func BenchmarkFanOutAndSend(b *testing.B) {
 				dueAt := ev.ScheduledStart.Add(-offset)
 				time.Sleep(time.Until(dueAt))
 				b.StartTimer()
+				if testing.Verbose() {
+					go func() {
+						for srv.Count() < before+registrants {
+							b.Logf("%5.1fs: %d sent", time.Since(dueAt).Seconds(), srv.Count()-before)
+							time.Sleep(500 * time.Millisecond)
+						}
+					}()
+				}
 				waitCount(b, srv, before+registrants, 5*time.Minute)
 				b.StopTimer()
 				elapsed := time.Since(dueAt)

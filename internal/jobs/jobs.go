@@ -129,7 +129,8 @@ func New(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
-// Start runs the workers until ctx ends or Stop is called. On SQLite, where
+// Start runs the workers until ctx ends or Stop is called (cancelling ctx
+// stops them abruptly; Stop lets running jobs finish). On SQLite, where
 // one process owns the database, jobs left "running" can only belong to a
 // process that died: they are made available at once instead of waiting for
 // the rescuer.
@@ -138,6 +139,11 @@ func (e *Engine) Start(ctx context.Context) error {
 		if err := e.store.RequeueOrphanedJobs(ctx); err != nil {
 			return fmt.Errorf("requeueing interrupted jobs: %w", err)
 		}
+	}
+	// Whatever fell due while no node ran goes out now, not when River's
+	// scheduler first looks (seconds later, after a leader is elected).
+	if err := e.dispatchDue(ctx); err != nil {
+		return err
 	}
 	return e.client.Start(ctx)
 }

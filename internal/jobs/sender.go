@@ -57,6 +57,31 @@ func NewSender(cfg SenderConfig) *Sender {
 	return s
 }
 
+// RateDelay is how long sending items would wait for their channels' rate
+// limits, were they sent now.
+func (s *Sender) RateDelay(items []store.SendItem) time.Duration {
+	per := map[onair.Channel]int{}
+	for _, it := range items {
+		per[it.Delivery.Channel]++
+	}
+	var longest time.Duration
+	now := time.Now()
+	for ch, n := range per {
+		l := s.limits[ch]
+		if l == nil {
+			continue
+		}
+		r := l.ReserveN(now, n)
+		if !r.OK() {
+			longest = max(longest, time.Duration(float64(n)/float64(l.Limit())*float64(time.Second)))
+			continue
+		}
+		longest = max(longest, r.DelayFrom(now))
+		r.CancelAt(now)
+	}
+	return longest
+}
+
 // Links are the viewer's own URLs that every message carries.
 func Links(appURL string, r onair.Registration) (watch, calendar, unsubscribe string) {
 	return appURL + "/watch/" + r.EventID + "?token=" + r.AccessToken,

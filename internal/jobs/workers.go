@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -60,7 +61,7 @@ type sendWorker struct {
 
 func (w *sendWorker) Work(ctx context.Context, job *river.Job[sendArgs]) error {
 	owner := "job:" + strconv.FormatInt(job.ID, 10)
-	retryIn, err := w.e.sendBatch(ctx, owner, job.Args.DeliveryIDs)
+	_, retryIn, err := w.e.sendBatch(ctx, owner, job.Args.DeliveryIDs)
 	if err != nil {
 		return err
 	}
@@ -73,22 +74,55 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[sendArgs]) error {
 }
 
 // sendBatch claims, sends and records a batch of deliveries as owner. It
-// returns how long to wait before retrying the deliveries that failed
-// transiently, or 0 when none did.
-func (e *Engine) sendBatch(ctx context.Context, owner string, ids []int64) (time.Duration, error) {
+// returns how many messages it sent or failed for good, and how long to wait
+// before retrying the deliveries that failed transiently (0 when none did). Messages go out in groups of the
+// sender's concurrency, each group recorded as soon as it is done: a crash
+// can re-send only the group in flight, never what was already recorded.
+func (e *Engine) sendBatch(ctx context.Context, owner string, ids []int64) (handled int, retryIn time.Duration, err error) {
 	items, err := e.store.ClaimDeliveries(ctx, ids, owner, e.now())
 	if err != nil || len(items) == 0 {
-		return 0, err
+		return 0, 0, err
 	}
-	outcomes, retryIn := e.sender.Send(ctx, items)
-	// Record even when ctx has ended (a stop in the middle of a batch):
-	// what was handed to the provider must not be sent again.
-	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if err := e.store.RecordOutcomes(recordCtx, owner, outcomes, e.now()); err != nil {
-		return 0, fmt.Errorf("recording %d outcomes: %w", len(outcomes), err)
+	release := func(rest []store.SendItem) error {
+		var ids []int64
+		for _, it := range rest {
+			ids = append(ids, it.Delivery.ID)
+		}
+		releaseCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		return e.store.ReleaseClaims(releaseCtx, owner, ids)
 	}
-	return retryIn, ctx.Err()
+	for start := 0; start < len(items); start += e.sender.concurrency {
+		group := items[start:min(start+e.sender.concurrency, len(items))]
+		if ctx.Err() != nil {
+			// Stopping: hand back what was claimed and not sent.
+			return handled, 0, errors.Join(ctx.Err(), release(items[start:]))
+		}
+		// A channel's rate limit (SMS above all) is shared by every worker
+		// of the process: rather than wait past the job's deadline, hand
+		// the rest back and come again when the limit allows.
+		if deadline, ok := ctx.Deadline(); ok {
+			if wait := e.sender.RateDelay(group); time.Now().Add(wait).After(deadline.Add(-5 * time.Second)) {
+				return handled, max(wait, time.Second), release(items[start:])
+			}
+		}
+		outcomes, wait := e.sender.Send(ctx, group)
+		retryIn = max(retryIn, wait)
+		// Record even when ctx has ended (a stop in the middle of a group):
+		// what was handed to the provider must not be sent again.
+		recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err := e.store.RecordOutcomes(recordCtx, owner, outcomes, e.now())
+		cancel()
+		if err != nil {
+			return handled, 0, fmt.Errorf("recording %d outcomes: %w", len(outcomes), err)
+		}
+		for _, o := range outcomes {
+			if o.Status != onair.DeliveryPending {
+				handled++
+			}
+		}
+	}
+	return handled, retryIn, nil
 }
 
 // sweepArgs: the leader's periodic look for stranded work.
@@ -142,49 +176,58 @@ func (e *Engine) requeueStranded(ctx context.Context) error {
 // once, beside the workers: each delivery is claimed by one of them only.
 // It returns how many messages it handled.
 func (e *Engine) Sweep(ctx context.Context) (int, error) {
+	if err := e.dispatchDue(ctx); err != nil {
+		return 0, err
+	}
+	owner := "sweep:" + onair.RandomString(9)
+	processed := 0
+	seen := map[int64]bool{}
+	for {
+		ids, err := e.store.PendingDeliveries(ctx, e.now(), batchSize)
+		if err != nil {
+			return processed, err
+		}
+		// A delivery that failed transiently is pending again: it stays for
+		// the workers' retries, not for another round here.
+		fresh := ids[:0]
+		for _, id := range ids {
+			if !seen[id] {
+				seen[id] = true
+				fresh = append(fresh, id)
+			}
+		}
+		if len(fresh) == 0 {
+			return processed, nil
+		}
+		n, _, err := e.sendBatch(ctx, owner, fresh)
+		processed += n
+		if err != nil {
+			return processed, err
+		}
+	}
+}
+
+// dispatchDue dispatches, here and now, every notification whose time has
+// come. At start it saves the wait for River's scheduler; a dispatch job
+// that runs afterwards finds the work done.
+func (e *Engine) dispatchDue(ctx context.Context) error {
 	now := e.now()
 	due, err := e.store.DueNotifications(ctx, now, 1000)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	for _, n := range due {
 		for {
 			_, more, _, err := e.store.DispatchStep(ctx, n.ID, 0, now, pageSize, batchSize)
 			if err != nil {
-				return 0, fmt.Errorf("dispatching notification %s: %w", n.ID, err)
+				return fmt.Errorf("dispatching notification %s: %w", n.ID, err)
 			}
 			if !more {
 				break
 			}
 		}
 	}
-	owner := "sweep:" + onair.RandomString(9)
-	processed := 0
-	for {
-		ids, err := e.store.PendingDeliveries(ctx, e.now(), batchSize)
-		if err != nil || len(ids) == 0 {
-			return processed, err
-		}
-		items, err := e.store.ClaimDeliveries(ctx, ids, owner, e.now())
-		if err != nil {
-			return processed, err
-		}
-		if len(items) == 0 {
-			continue // claimed by others meanwhile, or skipped: look again
-		}
-		outcomes, _ := e.sender.Send(ctx, items)
-		if err := e.store.RecordOutcomes(context.WithoutCancel(ctx), owner, outcomes, e.now()); err != nil {
-			return processed, err
-		}
-		processed += len(outcomes)
-		for _, o := range outcomes {
-			if o.Status == onair.DeliveryPending {
-				// Transient failures stay for the workers' retries; do not
-				// spin on them here.
-				return processed, nil
-			}
-		}
-	}
+	return nil
 }
 
 var _ store.Enqueuer = (*Engine)(nil)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/onair-live/onair/internal/onair"
@@ -98,20 +100,54 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, owner string, 
 				events[ev.ID] = ev
 			}
 			if reason := onair.SendBlockedReason(n, ev, x.reg, x.d.Channel, x.suppressed, now); reason != "" {
-				if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'skipped', error = $1,
-					claimed_by = '', updated_at = $2 WHERE id = $3`, reason, dbTime(now), x.d.ID); err != nil {
+				res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'skipped', error = $1,
+					claimed_by = '', updated_at = $2 WHERE id = $3 AND `+claimable("$4"), reason, dbTime(now), x.d.ID, owner)
+				if err != nil {
 					return s.normalize(err)
 				}
-				skipped[n.ID]++
+				if n, _ := res.RowsAffected(); n == 1 {
+					skipped[x.d.NotificationID]++
+				}
 				continue
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'sending', claimed_by = $1,
-				claimed_at = $2, attempts = attempts + 1, updated_at = $2 WHERE id = $3`,
-				owner, dbTime(now), x.d.ID); err != nil {
-				return s.normalize(err)
 			}
 			x.d.Status, x.d.Attempts = onair.DeliverySending, x.d.Attempts+1
 			items = append(items, SendItem{Delivery: x.d, Notification: n, Event: ev, Registration: x.reg})
+		}
+		if len(items) > 0 {
+			// The rows were read without a lock: another sender may have
+			// claimed some since (on PostgreSQL, which runs claims side by
+			// side). The claim holds only where the row is still claimable,
+			// and only the rows it took are sent.
+			args := []any{dbTime(now), owner}
+			for _, it := range items {
+				args = append(args, it.Delivery.ID)
+			}
+			rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'sending', claimed_by = $2,
+				claimed_at = $1, attempts = attempts + 1, updated_at = $1
+				WHERE id IN (`+placeholders(3, len(items))+`) AND `+claimable("$2")+` RETURNING id`, args...)
+			if err != nil {
+				return s.normalize(err)
+			}
+			taken := map[int64]bool{}
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				taken[id] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return s.normalize(err)
+			}
+			claimed := items[:0]
+			for _, it := range items {
+				if taken[it.Delivery.ID] {
+					claimed = append(claimed, it)
+				}
+			}
+			items = claimed
 		}
 		for nid, k := range skipped {
 			if _, err := tx.ExecContext(ctx, `UPDATE notifications SET skipped_count = skipped_count + $1,
@@ -125,6 +161,13 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, owner string, 
 		return nil
 	})
 	return items, err
+}
+
+// claimable is the condition under which the owner named by the parameter
+// may take a delivery: nobody holds it, or that owner itself did in an
+// attempt that died.
+func claimable(ownerParam string) string {
+	return `(status = 'pending' OR (status = 'sending' AND claimed_by = ` + ownerParam + `))`
 }
 
 // Outcome is what became of one claimed delivery.
@@ -154,47 +197,82 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, outcomes []Out
 			firstError   string
 		}
 		counts := map[string]*tally{}
+		byStatus := map[onair.DeliveryStatus][]Outcome{}
 		for _, o := range outcomes {
-			var sentAt sql.NullInt64
-			claimedBy := ""
-			if o.Status == onair.DeliverySent {
-				sentAt = sql.NullInt64{Int64: dbTime(now), Valid: true}
+			byStatus[o.Status] = append(byStatus[o.Status], o)
+		}
+		recorded := map[int64]string{} // delivery → its notification
+		for status, group := range byStatus {
+			// One statement a status: the per-delivery values travel in
+			// CASE expressions, which both engines parse once.
+			args := []any{status, owner, dbTime(now)}
+			var sentAt any
+			if status == onair.DeliverySent {
+				sentAt = dbTime(now)
 			}
-			var nid, hostID, address string
-			var ch onair.Channel
-			err := tx.QueryRowContext(ctx, `UPDATE deliveries SET status = $1, provider = $2,
-				provider_message_id = $3, error = $4, sent_at = $5, claimed_by = $6, updated_at = $7
-				WHERE id = $8 AND status = 'sending' AND claimed_by = $9
-				RETURNING notification_id, channel,
-					(SELECT host_id FROM registrations WHERE id = deliveries.registration_id),
-					(SELECT CASE WHEN deliveries.channel = 'sms' THEN phone ELSE email_norm END
-					 FROM registrations WHERE id = deliveries.registration_id)`,
-				o.Status, o.Provider, o.ProviderID, truncate(o.Error, 1000), sentAt, claimedBy, dbTime(now),
-				o.DeliveryID, owner).Scan(&nid, &ch, &hostID, &address)
-			if err == sql.ErrNoRows {
-				continue
+			args = append(args, sentAt)
+			caseOf := func(value func(Outcome) any) string {
+				var b strings.Builder
+				b.WriteString("CASE id")
+				for _, o := range group {
+					args = append(args, o.DeliveryID, value(o))
+					fmt.Fprintf(&b, " WHEN $%d THEN $%d", len(args)-1, len(args))
+				}
+				b.WriteString(" END")
+				return b.String()
 			}
+			provider := caseOf(func(o Outcome) any { return o.Provider })
+			providerID := caseOf(func(o Outcome) any { return o.ProviderID })
+			errText := caseOf(func(o Outcome) any { return truncate(o.Error, 1000) })
+			ids := make([]any, len(group))
+			for i, o := range group {
+				ids[i] = o.DeliveryID
+			}
+			from := len(args) + 1
+			args = append(args, ids...)
+			rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = $1, claimed_by = '', updated_at = $3,
+				sent_at = CAST($4 AS BIGINT), provider = `+provider+`, provider_message_id = `+providerID+`,
+				error = `+errText+`
+				WHERE id IN (`+placeholders(from, len(ids))+`) AND status = 'sending' AND claimed_by = $2
+				RETURNING id, notification_id`, args...)
 			if err != nil {
 				return s.normalize(err)
 			}
-			t := counts[nid]
-			if t == nil {
-				t = &tally{}
-				counts[nid] = t
-			}
-			switch o.Status {
-			case onair.DeliverySent:
-				t.sent++
-			case onair.DeliveryFailed:
-				t.failed++
-				if t.firstError == "" {
-					t.firstError = o.Error
+			for rows.Next() {
+				var id int64
+				var nid string
+				if err := rows.Scan(&id, &nid); err != nil {
+					rows.Close()
+					return err
+				}
+				recorded[id] = nid
+				if counts[nid] == nil {
+					counts[nid] = &tally{}
+				}
+				switch status {
+				case onair.DeliverySent:
+					counts[nid].sent++
+				case onair.DeliveryFailed:
+					counts[nid].failed++
 				}
 			}
-			if o.Suppress {
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return s.normalize(err)
+			}
+		}
+		for _, o := range outcomes {
+			nid, ok := recorded[o.DeliveryID]
+			if ok && o.Status == onair.DeliveryFailed && counts[nid].firstError == "" {
+				counts[nid].firstError = o.Error
+			}
+			if ok && o.Suppress {
 				if _, err := tx.ExecContext(ctx, `INSERT INTO suppressions (host_id, channel, address, reason, created_at)
-					VALUES ($1, $2, $3, $4, $5) ON CONFLICT (host_id, channel, address) DO NOTHING`,
-					hostID, ch, address, truncate(o.Error, 500), dbTime(now)); err != nil {
+					SELECT r.host_id, d.channel, CASE WHEN d.channel = 'sms' THEN r.phone ELSE r.email_norm END,
+						CAST($2 AS TEXT), CAST($3 AS BIGINT)
+					FROM deliveries d JOIN registrations r ON r.id = d.registration_id WHERE d.id = $1
+					ON CONFLICT (host_id, channel, address) DO NOTHING`,
+					o.DeliveryID, truncate(o.Error, 500), dbTime(now)); err != nil {
 					return s.normalize(err)
 				}
 			}
@@ -230,6 +308,22 @@ func truncate(s string, n int) string {
 func (s *Store) ReleaseSweepClaims(ctx context.Context, claimedBefore time.Time) error {
 	_, err := s.write.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', claimed_by = ''
 		WHERE status = 'sending' AND claimed_by LIKE 'sweep:%' AND claimed_at < $1`, dbTime(claimedBefore))
+	return s.normalize(err)
+}
+
+// ReleaseClaims hands deliveries that owner claimed and did not try to send
+// back to pending, for another sender; the claim does not count as an
+// attempt.
+func (s *Store) ReleaseClaims(ctx context.Context, owner string, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{owner}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	_, err := s.write.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', claimed_by = '',
+		attempts = attempts - 1 WHERE status = 'sending' AND claimed_by = $1 AND id IN (`+placeholders(2, len(ids))+`)`, args...)
 	return s.normalize(err)
 }
 
