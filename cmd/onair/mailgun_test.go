@@ -1,0 +1,103 @@
+package main
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onair-live/onair/internal/notify/notifytest"
+	"github.com/onair-live/onair/internal/store/storetest"
+)
+
+const (
+	testMailgunKey     = "key-0123456789abcdef"
+	testMailgunDomain  = "mg.example.com"
+	testMailgunSigning = "signing-key-for-tests"
+)
+
+// mailgunEvent is a webhook as Mailgun signs it.
+func mailgunEvent(event, severity string, deliveryID string, age time.Duration, token string) map[string]any {
+	ts := strconv.FormatInt(time.Now().Add(-age).Unix(), 10)
+	mac := hmac.New(sha256.New, []byte(testMailgunSigning))
+	mac.Write([]byte(ts + token))
+	return map[string]any{
+		"signature": map[string]string{"timestamp": ts, "token": token, "signature": hex.EncodeToString(mac.Sum(nil))},
+		"event-data": map[string]any{
+			"event": event, "severity": severity, "reason": "bounce",
+			"user-variables":  map[string]any{"onair-delivery": deliveryID},
+			"delivery-status": map[string]any{"code": 550, "message": "No such mailbox"},
+		},
+	}
+}
+
+func TestEmailThroughMailgunAndBounceWebhook(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, dbURL string) {
+		mg := notifytest.NewMailgun(t, testMailgunKey, testMailgunDomain)
+		a := startApp(t, dbURL, map[string]string{
+			"MAILGUN_API_KEY": testMailgunKey, "MAILGUN_DOMAIN": testMailgunDomain, "MAILGUN_API_BASE": mg.URL(),
+			"MAILGUN_WEBHOOK_SIGNING_KEY": testMailgunSigning, "EMAIL_FROM": "Launches <events@mg.example.com>",
+		})
+		token := a.signup()
+		id := a.createEvent(token, map[string]any{
+			"scheduled_start": startsIn(5 * time.Second).Format(time.RFC3339), "selected_intervals": []string{"2s"},
+		})["id"].(string)
+		for _, v := range []string{"ok@example.com", "gone@example.com"} {
+			a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": v})
+		}
+		var deliveryOfGone string
+		deadline := time.Now().Add(10 * time.Second)
+		for deliveryOfGone == "" && time.Now().Before(deadline) {
+			for _, r := range mg.Requests() {
+				if r.Status == http.StatusOK && len(r.To) == 1 && r.To[0] == "gone@example.com" {
+					deliveryOfGone = r.Variables["onair-delivery"]
+					if r.From != "Launches <events@mg.example.com>" || !strings.HasPrefix(r.Subject, "You're registered") ||
+						r.Text == "" || r.HTML == "" || r.Headers["List-Unsubscribe-Post"] != "List-Unsubscribe=One-Click" ||
+						!strings.HasPrefix(r.Headers["List-Unsubscribe"], "<"+testAppURL+"/u/") || len(r.Attachments) != 1 {
+						t.Errorf("the confirmation as Mailgun got it: %+v", r)
+					}
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if deliveryOfGone == "" {
+			t.Fatalf("no confirmation reached Mailgun: %+v", mg.Requests())
+		}
+
+		t.Run("webhooks must be signed, fresh and new", func(t *testing.T) {
+			bad := mailgunEvent("failed", "permanent", deliveryOfGone, 0, "tok-bad")
+			bad["signature"].(map[string]string)["signature"] = "00"
+			a.expect(http.StatusForbidden, "POST", "/webhooks/mailgun", "", bad)
+			a.expect(http.StatusForbidden, "POST", "/webhooks/mailgun", "", mailgunEvent("failed", "permanent", deliveryOfGone, time.Hour, "tok-old"))
+			a.expect(http.StatusOK, "POST", "/webhooks/mailgun", "", mailgunEvent("delivered", "", deliveryOfGone, 0, "tok-once"))
+			a.expect(http.StatusForbidden, "POST", "/webhooks/mailgun", "", mailgunEvent("delivered", "", deliveryOfGone, 0, "tok-once"))
+		})
+		a.expect(http.StatusOK, "POST", "/webhooks/mailgun", "", mailgunEvent("failed", "permanent", deliveryOfGone, 0, "tok-bounce"))
+
+		// The bounce suppressed the address: the reminder goes to the other only.
+		deadline = time.Now().Add(15 * time.Second)
+		var n map[string]any
+		for time.Now().Before(deadline) {
+			if n = a.notifications(token, id)["reminder/2s/email"]; n["status"] == "sent" {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if n["status"] != "sent" || n["sent_count"] != 1.0 || n["skipped_count"] != 1.0 {
+			t.Errorf("reminder after the bounce: %v", n)
+		}
+		var toGone int
+		for _, r := range mg.Requests() {
+			if r.Status == http.StatusOK && r.To[0] == "gone@example.com" {
+				toGone++
+			}
+		}
+		if toGone != 1 {
+			t.Errorf("%d messages to the bounced address, want only the confirmation", toGone)
+		}
+	})
+}
