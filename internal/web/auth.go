@@ -67,6 +67,16 @@ func (s *Server) authenticate(r *http.Request) (onair.Host, error) {
 	authz := r.Header.Get("Authorization")
 	scheme, token, ok := strings.Cut(authz, " ")
 	if authz == "" {
+		// The dashboard's own scripts call the API with the session
+		// cookie; a change then needs the CSRF token too.
+		if host, ok := s.sessionHost(r); ok {
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				if err := s.checkCSRF(r); err != nil {
+					return onair.Host{}, err
+				}
+			}
+			return host, nil
+		}
 		return onair.Host{}, onair.Errorf(onair.ErrUnauthorized, "unauthorized", "sign in: send Authorization: Bearer <api token>")
 	}
 	token = strings.TrimSpace(token)

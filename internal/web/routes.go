@@ -1,5 +1,11 @@
 package web
 
+import (
+	"net/http"
+
+	"github.com/onair-live/onair/internal/web/ui"
+)
+
 // routes lists every route of the service on one screen.
 func (s *Server) routes() {
 	m := s.mux
@@ -30,6 +36,20 @@ func (s *Server) routes() {
 	m.Handle("POST /u/{token}", s.page(s.unsubscribe))
 
 	m.Handle("POST /api/cron/send-notifications", s.api(s.cronSend))
+
+	m.Handle("GET /static/", http.FileServerFS(ui.FS))
+	m.Handle("GET /{$}", s.page(s.home))
+	m.Handle("GET /signup", s.page(s.signupPage))
+	m.Handle("POST /signup", s.page(s.signupSubmit))
+	m.Handle("GET /login", s.page(s.loginPage))
+	m.Handle("POST /login", s.page(s.loginSubmit))
+	m.Handle("POST /logout", s.page(s.logout))
+
+	// pages: dashboard
+
+	// pages: create wizard
+
+	// pages: registration and watch
 	m.Handle("POST /webhooks/twilio/inbound", s.api(s.twilioInbound))
 	m.Handle("POST /webhooks/mailgun", s.api(s.mailgunWebhook))
 }

@@ -5,6 +5,7 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -48,6 +49,8 @@ type Server struct {
 	twilioToken string
 	mailgunKey  string
 	seenTokens  *limiter // Mailgun webhook tokens already received
+
+	pages map[string]*template.Template
 }
 
 // New builds the HTTP server's handler.
@@ -72,6 +75,11 @@ func New(cfg Config) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	pages, err := loadPages()
+	if err != nil {
+		panic(err) // the templates are embedded: a broken one is a build defect
+	}
+	s.pages = pages
 	s.routes()
 	s.handler = s.recoverer(s.logRequests(s.limitBody(s.fallback(s.mux))))
 	return s

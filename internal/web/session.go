@@ -1,0 +1,112 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/onair-live/onair/internal/accounts"
+	"github.com/onair-live/onair/internal/onair"
+)
+
+type authForm struct {
+	Email  string
+	Next   string
+	Error  string
+	Fields map[string]string
+}
+
+func (s *Server) signupPage(w http.ResponseWriter, r *http.Request) error {
+	if _, ok := s.sessionHost(r); ok {
+		http.Redirect(w, r, "/dashboard/events", http.StatusSeeOther)
+		return nil
+	}
+	return s.render(w, r, http.StatusOK, "signup", page{Title: "Sign up", Data: authForm{}})
+}
+
+func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkCSRF(r); err != nil {
+		return err
+	}
+	c := onair.Credentials{Email: r.PostFormValue("email"), Password: r.PostFormValue("password")}
+	host, _, err := accounts.SignUp(r.Context(), s.store, c, s.clock())
+	var ve *onair.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return s.render(w, r, http.StatusUnprocessableEntity, "signup", page{Title: "Sign up",
+			Data: authForm{Email: c.Email, Fields: ve.Fields}})
+	case errors.Is(err, onair.ErrConflict):
+		return s.render(w, r, http.StatusConflict, "signup", page{Title: "Sign up",
+			Data: authForm{Email: c.Email, Error: "An account with this email already exists. Log in instead."}})
+	case err != nil:
+		return err
+	}
+	if err := s.startSession(w, r, host); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/dashboard/events", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
+	next := r.URL.Query().Get("next")
+	if _, ok := s.sessionHost(r); ok {
+		http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+		return nil
+	}
+	return s.render(w, r, http.StatusOK, "login", page{Title: "Log in", Data: authForm{Next: next}})
+}
+
+func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkCSRF(r); err != nil {
+		return err
+	}
+	c := onair.Credentials{Email: r.PostFormValue("email"), Password: r.PostFormValue("password")}
+	next := r.PostFormValue("next")
+	key, now := onair.NormalizeEmail(c.Email), s.clock()
+	if blocked, _ := s.loginFail.Blocked(key, now); blocked {
+		return s.render(w, r, http.StatusTooManyRequests, "login", page{Title: "Log in",
+			Data: authForm{Email: c.Email, Next: next, Error: "Too many failed attempts. Try again in a few minutes."}})
+	}
+	host, _, err := accounts.LogIn(r.Context(), s.store, c, now)
+	var ve *onair.ValidationError
+	switch {
+	case errors.Is(err, accounts.ErrBadCredentials) || errors.As(err, &ve):
+		if errors.Is(err, accounts.ErrBadCredentials) {
+			s.loginFail.Add(key, now)
+		}
+		return s.render(w, r, http.StatusUnauthorized, "login", page{Title: "Log in",
+			Data: authForm{Email: c.Email, Next: next, Error: "Invalid email or password."}})
+	case err != nil:
+		return err
+	}
+	if err := s.startSession(w, r, host); err != nil {
+		return err
+	}
+	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkCSRF(r); err != nil {
+		return err
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := s.store.DeleteToken(r.Context(), onair.HashToken(c.Value)); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}
+
+// home sends a signed-in host to the dashboard and anyone else to login.
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	if _, ok := s.sessionHost(r); ok {
+		http.Redirect(w, r, "/dashboard/events", http.StatusSeeOther)
+	} else {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+	}
+	return nil
+}
