@@ -58,11 +58,16 @@ func newEngine(st *store.Store, cfg config, log *slog.Logger, workers bool) (*jo
 }
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	c := newCommand("serve", "Runs the HTTP API. Migrates the database first.", getenv, "ONAIR_ADDR", "DATABASE_URL", "APP_URL")
+	c := newCommand("serve", "Runs the HTTP API and pages, the scheduler and the delivery workers.\nMigrates the database first.", getenv, "ONAIR_ADDR", "DATABASE_URL", "APP_URL")
 	if help, err := c.parse(args, stdout, stderr); help || err != nil {
 		return err
 	}
-	cfg := c.cfg
+	return serve(ctx, c.cfg, stderr, nil)
+}
+
+// serve runs onair until ctx ends. seed, when given, fills the database
+// once the workers run and before the server listens (onair demo).
+func serve(ctx context.Context, cfg config, stderr io.Writer, seed func(context.Context, *store.Store) error) error {
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 
 	st, err := openStore(ctx, cfg.DatabaseURL)
@@ -90,6 +95,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("starting the delivery workers: %w", err)
 	}
 	defer stopEngine(engine, log)
+	if seed != nil {
+		if err := seed(ctx, st); err != nil {
+			return fmt.Errorf("filling the demo database: %w", err)
+		}
+	}
 
 	srv := &http.Server{
 		Handler: web.New(web.Config{Store: st, AppURL: cfg.AppURL, Logger: log,

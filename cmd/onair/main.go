@@ -40,6 +40,7 @@ Usage:
   onair <command> [flags]
 
 Commands:
+  demo          serve a fresh demo database: a sample host, events, registrants, outbox
   serve         run the HTTP API, the scheduler and the delivery workers
   worker        run the scheduler and delivery workers only (extra nodes)
   send-due      send whatever is due, once, then exit
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	case "serve":
 		return runServe(ctx, rest, getenv, stdout, stderr)
+	case "demo":
+		return runDemo(ctx, rest, getenv, stdout, stderr)
 	case "migrate":
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
 	case "worker":
