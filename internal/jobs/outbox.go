@@ -2,7 +2,6 @@ package jobs
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"time"
 
@@ -44,5 +43,3 @@ func (o *Outbox) Send(ctx context.Context, m notify.Message) (string, error) {
 	}
 	return "outbox-" + strconv.FormatInt(id, 10), nil
 }
-
-func asSendError(err error, target **notify.SendError) bool { return errors.As(err, target) }

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -143,7 +144,7 @@ func (s *Sender) sendOne(ctx context.Context, it store.SendItem) (store.Outcome,
 	case notify.IsPermanent(err):
 		out.Status, out.Error = onair.DeliveryFailed, err.Error()
 		var se *notify.SendError
-		if asSendError(err, &se) {
+		if errors.As(err, &se) {
 			out.Suppress = se.Suppress
 		}
 		return out, 0

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"html/template"
 	"net/http"
 
@@ -76,14 +75,10 @@ func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) error {
 // form): it needs no cookie and no CSRF token, the token in the URL is the
 // proof, and it takes effect at once on every channel.
 func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) error {
-	reg, ev, err := s.store.Unsubscribe(r.Context(), r.PathValue("token"), s.clock())
-	if errors.Is(err, onair.ErrNotFound) {
-		return err
-	}
+	_, ev, err := s.store.Unsubscribe(r.Context(), r.PathValue("token"), s.clock())
 	if err != nil {
 		return err
 	}
-	_ = reg
 	renderSimplePage(w, http.StatusOK, simplePage{Title: "You are unsubscribed",
 		Message: "You will get no more messages about " + ev.Title + "."})
 	return nil
