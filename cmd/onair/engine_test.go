@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -345,8 +346,9 @@ func TestSMTPFailures(t *testing.T) {
 		in := newInbox(t)
 		a := startApp(t, dbURL, in.env())
 		token := a.signup()
+		// The reminder comes after the confirmations' retries (1 s, then 2 s).
 		id := a.createEvent(token, map[string]any{
-			"scheduled_start": startsIn(4 * time.Second).Format(time.RFC3339), "selected_intervals": []string{"2s"},
+			"scheduled_start": startsIn(10 * time.Second).Format(time.RFC3339), "selected_intervals": []string{"4s"},
 		})["id"].(string)
 
 		in.srv.FailRecipient("bounce@example.com", 550)
@@ -366,8 +368,26 @@ func TestSMTPFailures(t *testing.T) {
 			t.Errorf("confirmation: %v", n)
 		}
 		// The hard bounce suppressed the address: the reminder skips it.
-		if n := ns["reminder/2s/email"]; n["status"] != "sent" || n["sent_count"] != 2.0 || n["skipped_count"] != 1.0 {
+		if n := ns["reminder/4s/email"]; n["status"] != "sent" || n["sent_count"] != 2.0 || n["skipped_count"] != 1.0 {
 			t.Errorf("reminder: %v", n)
 		}
 	})
+}
+
+// A second process running workers on the same SQLite file would take the
+// first one's running jobs for orphans and send their batches again.
+func TestSQLiteRefusesASecondWorkerProcess(t *testing.T) {
+	dbURL := storetest.URL(t, "sqlite")
+	startApp(t, dbURL, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var stdout, stderr strings.Builder
+	err := run(ctx, []string{"worker"}, func(k string) string { return map[string]string{"DATABASE_URL": dbURL}[k] }, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "another onair process") {
+		t.Fatalf("a second worker on the same SQLite file: %v", err)
+	}
+	// send-due runs no workers and may run beside them.
+	if out, _, err := runCLI(t, map[string]string{"DATABASE_URL": dbURL}, "send-due"); err != nil || !strings.Contains(out, "processed 0") {
+		t.Errorf("send-due beside serve: %v %q", err, out)
+	}
 }

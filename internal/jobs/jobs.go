@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"syscall"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -40,8 +42,8 @@ const (
 	pageSize  = 1000 // registrants per dispatch step
 	batchSize = 50   // deliveries per send job: the most a crash can re-send per job
 	// maxDeliveryAttempts: a delivery that failed transiently this often
-	// fails for good.
-	maxDeliveryAttempts = 8
+	// (with backoff between tries) fails for good.
+	maxDeliveryAttempts = 15
 )
 
 // Config is what the engine needs.
@@ -57,11 +59,13 @@ type Config struct {
 
 // Engine is the durable queue with onair's workers.
 type Engine struct {
-	store  *store.Store
-	sender *Sender
-	log    *slog.Logger
-	now    func() time.Time
-	client *river.Client[*sql.Tx]
+	workers bool
+	lock    *os.File // on SQLite, held while this process runs the workers
+	store   *store.Store
+	sender  *Sender
+	log     *slog.Logger
+	now     func() time.Time
+	client  *river.Client[*sql.Tx]
 }
 
 func driver(st *store.Store) riverdriver.Driver[*sql.Tx] {
@@ -85,7 +89,7 @@ func Migrate(ctx context.Context, st *store.Store) error {
 
 // New builds the engine and makes it the store's enqueuer.
 func New(cfg Config) (*Engine, error) {
-	e := &Engine{store: cfg.Store, sender: cfg.Sender, log: cfg.Logger, now: cfg.Now}
+	e := &Engine{store: cfg.Store, sender: cfg.Sender, log: cfg.Logger, now: cfg.Now, workers: cfg.Workers}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -135,7 +139,19 @@ func New(cfg Config) (*Engine, error) {
 // process that died: they are made available at once instead of waiting for
 // the rescuer.
 func (e *Engine) Start(ctx context.Context) error {
-	if e.store.Dialect() == store.SQLite {
+	if e.store.Dialect() == store.SQLite && e.workers {
+		// One process runs the workers of a SQLite database: another would
+		// take this one's running jobs for orphans. The lock is the
+		// kernel's, so it goes with the process, however it ends.
+		f, err := os.OpenFile(e.store.SQLitePath()+".workers.lock", os.O_CREATE|os.O_RDWR, 0o600)
+		if err != nil {
+			return err
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+			return fmt.Errorf("another onair process already runs the delivery workers on %s; SQLite takes one node (use PostgreSQL for several)", e.store.SQLitePath())
+		}
+		e.lock = f
 		if err := e.store.RequeueOrphanedJobs(ctx); err != nil {
 			return fmt.Errorf("requeueing interrupted jobs: %w", err)
 		}
@@ -152,6 +168,9 @@ func (e *Engine) Start(ctx context.Context) error {
 // then cancels them; a cancelled job is retried later, and a batch it had
 // claimed is taken up again by that retry.
 func (e *Engine) Stop(ctx context.Context) error {
+	if e.lock != nil {
+		defer e.lock.Close() // releases the lock
+	}
 	err := e.client.Stop(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		hard, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -153,8 +153,17 @@ func (s *Sender) sendOne(ctx context.Context, it store.SendItem) (store.Outcome,
 		return out, 0
 	}
 	s.log.Warn("transient send failure", "delivery", it.Delivery.ID, "provider", p.Name(), "err", err)
-	out.Status, out.Error = onair.DeliveryPending, err.Error()
-	return out, notify.RetryAfter(err)
+	wait := max(notify.RetryAfter(err), backoff(it.Delivery.Attempts))
+	out.Status, out.Error, out.RetryAt = onair.DeliveryPending, err.Error(), time.Now().Add(wait)
+	return out, wait
+}
+
+// backoff is the wait after a delivery's n-th transient failure: 1 s, 2 s,
+// 4 s, … up to 30 minutes, so that an outage of the provider is ridden out
+// (about 4 hours over maxDeliveryAttempts) instead of failing everything
+// in it. A reminder that goes stale meanwhile is skipped, not sent late.
+func backoff(n int) time.Duration {
+	return min(time.Second<<min(max(n-1, 0), 11), 30*time.Minute)
 }
 
 // render builds the message of one delivery.

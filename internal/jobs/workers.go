@@ -13,6 +13,9 @@ import (
 	"github.com/onair-live/onair/internal/store"
 )
 
+// sweepTimeout bounds one Sweep.
+const sweepTimeout = 5 * time.Minute
+
 // dispatchArgs: fan a notification out to its registrants.
 type dispatchArgs struct {
 	NotificationID string `json:"notification_id"`
@@ -108,13 +111,8 @@ func (e *Engine) sendBatch(ctx context.Context, owner string, ids []int64) (hand
 		}
 		outcomes, wait := e.sender.Send(ctx, group)
 		retryIn = max(retryIn, wait)
-		// Record even when ctx has ended (a stop in the middle of a group):
-		// what was handed to the provider must not be sent again.
-		recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		err := e.store.RecordOutcomes(recordCtx, owner, outcomes, e.now())
-		cancel()
-		if err != nil {
-			return handled, 0, fmt.Errorf("recording %d outcomes: %w", len(outcomes), err)
+		if err := e.record(ctx, owner, outcomes); err != nil {
+			return handled, 0, err
 		}
 		for _, o := range outcomes {
 			if o.Status != onair.DeliveryPending {
@@ -123,6 +121,28 @@ func (e *Engine) sendBatch(ctx context.Context, owner string, ids []int64) (hand
 		}
 	}
 	return handled, retryIn, nil
+}
+
+// record writes outcomes, trying again for a while when the database is
+// busy or a transaction is aborted: a failure here would make the retry of
+// the job send again what was already sent. It records even when ctx has
+// ended (a stop in the middle of a group) for the same reason.
+func (e *Engine) record(ctx context.Context, owner string, outcomes []store.Outcome) error {
+	ctx = context.WithoutCancel(ctx)
+	var err error
+	for attempt := range 6 {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt*attempt) * 200 * time.Millisecond)
+		}
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err = e.store.RecordOutcomes(rctx, owner, outcomes, e.now())
+		cancel()
+		if err == nil {
+			return nil
+		}
+		e.log.Warn("recording outcomes failed; trying again", "owner", owner, "err", err)
+	}
+	return fmt.Errorf("recording %d outcomes: %w", len(outcomes), err)
 }
 
 // sweepArgs: the leader's periodic look for stranded work.
@@ -154,8 +174,12 @@ func (e *Engine) requeueStranded(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := e.store.ReleaseSweepClaims(ctx, now.Add(-10*time.Minute)); err != nil {
+	// No job or sweep holds a claim this long (jobs end within jobTimeout,
+	// sweeps within sweepTimeout): its sender is gone for good.
+	if n, err := e.store.ReleaseStaleClaims(ctx, now.Add(-30*time.Minute)); err != nil {
 		return err
+	} else if n > 0 {
+		e.log.Warn("released deliveries whose sender died; they may be sent twice", "count", n)
 	}
 	ids, err := e.store.PendingDeliveries(ctx, now.Add(-2*time.Minute), 5000)
 	if err != nil {
@@ -176,6 +200,10 @@ func (e *Engine) requeueStranded(ctx context.Context) error {
 // once, beside the workers: each delivery is claimed by one of them only.
 // It returns how many messages it handled.
 func (e *Engine) Sweep(ctx context.Context) (int, error) {
+	// A deadline well under the 30 minutes after which a claim is taken to
+	// be dead; it also lets the rate limit hand back what cannot go in time.
+	ctx, cancel := context.WithTimeout(ctx, sweepTimeout)
+	defer cancel()
 	if err := e.dispatchDue(ctx); err != nil {
 		return 0, err
 	}
@@ -201,6 +229,9 @@ func (e *Engine) Sweep(ctx context.Context) (int, error) {
 		}
 		n, _, err := e.sendBatch(ctx, owner, fresh)
 		processed += n
+		if errors.Is(err, context.DeadlineExceeded) {
+			return processed, nil // the rest is for the next sweep or the workers
+		}
 		if err != nil {
 			return processed, err
 		}

@@ -54,34 +54,59 @@ func Replan(before, after Event, existing []Notification, now time.Time) PlanCha
 		before.Notifications.SMSEnabled == after.Notifications.SMSEnabled {
 		return pc
 	}
-	desired := map[string]Notification{}
-	for _, n := range PlanReminders(after, now) {
-		desired[n.PlanKey()] = n
-	}
+	// Reminders are handled by key (interval and channel), not by row: a
+	// key may have several rows over its life (sent, then planned again
+	// after a reschedule; cancelled, then added back).
+	plan := PlanReminders(after, now)
+	wanted := map[string]bool{}
+	byKey := map[string][]Notification{}
 	for _, n := range existing {
-		if !n.IsReminder() {
+		if n.IsReminder() {
+			byKey[n.PlanKey()] = append(byKey[n.PlanKey()], n)
+		}
+	}
+	for _, want := range plan {
+		key := want.PlanKey()
+		wanted[key] = true
+		kept := false
+		for _, n := range byKey[key] {
+			switch {
+			case pending(n) && !kept:
+				// The pending row moves to the wanted time (or stays).
+				kept = true
+				if n.ScheduledTime.Equal(want.ScheduledTime) && n.EventVersion == want.EventVersion && want.Status == n.Status {
+					continue
+				}
+				n.ScheduledTime, n.EventVersion, n.Status, n.ErrorDetails, n.UpdatedAt =
+					want.ScheduledTime, want.EventVersion, want.Status, want.ErrorDetails, now
+				pc.Update = append(pc.Update, n)
+			case pending(n):
+				settle(n, NotifCancelled, "replaced by another reminder for the same time")
+			}
+		}
+		if kept {
 			continue
 		}
-		want, planned := desired[n.PlanKey()]
-		switch {
-		case pending(n) && planned:
-			delete(desired, n.PlanKey())
-			if n.ScheduledTime.Equal(want.ScheduledTime) && n.EventVersion == want.EventVersion && want.Status == n.Status {
-				continue // stays as it is
+		// Nothing new to say when a row for this very time went out, or was
+		// skipped and still would be; a cancelled row says nothing.
+		for _, n := range byKey[key] {
+			if n.ScheduledTime.Equal(want.ScheduledTime) && n.Status != NotifCancelled &&
+				(n.Status != NotifSkipped || want.Status == NotifSkipped) {
+				kept = true
 			}
-			n.ScheduledTime, n.EventVersion, n.Status, n.ErrorDetails, n.UpdatedAt =
-				want.ScheduledTime, want.EventVersion, want.Status, want.ErrorDetails, now
-			pc.Update = append(pc.Update, n)
-		case pending(n):
-			settle(n, NotifCancelled, "removed from the reminder plan")
-		case planned && !(rescheduled && want.Status == NotifScheduled):
-			// Already sent or skipped, and nothing new to say: keep it.
-			delete(desired, n.PlanKey())
+		}
+		if !kept {
+			pc.Insert = append(pc.Insert, want)
 		}
 	}
-	for _, n := range PlanReminders(after, now) { // the plan's own order
-		if _, ok := desired[n.PlanKey()]; ok {
-			pc.Insert = append(pc.Insert, n)
+	for key, rows := range byKey {
+		if wanted[key] {
+			continue
+		}
+		for _, n := range rows {
+			if pending(n) {
+				settle(n, NotifCancelled, "removed from the reminder plan")
+			}
 		}
 	}
 	if rescheduled {

@@ -133,6 +133,45 @@ func TestReplan(t *testing.T) {
 			t.Errorf("%d updates, %d inserts", len(pc.Update), len(pc.Insert))
 		}
 	})
+	t.Run("an interval removed and added back is planned again", func(t *testing.T) {
+		without, _, _ := before.Update(EventInput{SelectedIntervals: &[]string{"1week", "1day"}}, now)
+		first := Replan(before, without, plan, now)
+		existing := apply(plan, first)
+		again, _, _ := without.Update(EventInput{SelectedIntervals: &[]string{"1week", "1day", "1hour"}}, now)
+		pc := Replan(without, again, existing, now)
+		if got := kinds(pc.Insert); got["reminder/scheduled"] != 2 || len(pc.Insert) != 2 {
+			t.Errorf("inserts %v", got)
+		}
+	})
+	t.Run("a channel turned off and on again is planned again", func(t *testing.T) {
+		off, _, _ := before.Update(EventInput{NotificationSettings: &NotificationSettingsInput{EmailEnabled: ptr(false)}}, now)
+		existing := apply(plan, Replan(before, off, plan, now))
+		on, _, _ := off.Update(EventInput{NotificationSettings: &NotificationSettingsInput{EmailEnabled: ptr(true)}}, now)
+		pc := Replan(off, on, existing, now)
+		if got := kinds(pc.Insert); got["reminder/scheduled"] != 3 || len(pc.Insert) != 3 {
+			t.Errorf("inserts %v", got)
+		}
+	})
+	t.Run("a reminder planned again after a reschedule survives a later plan change", func(t *testing.T) {
+		existing := append([]Notification(nil), plan...)
+		for i := range existing {
+			if existing[i].Interval == "1day" {
+				existing[i].Status = NotifSent
+			}
+		}
+		later, _, _ := before.Update(EventInput{ScheduledStart: ptr("2026-12-20T14:00:00Z")}, now)
+		existing = apply(existing, Replan(before, later, existing, now))
+		more, _, _ := later.Update(EventInput{SelectedIntervals: &[]string{"1week", "1day", "1hour", "15minutes"}}, now)
+		pc := Replan(later, more, existing, now)
+		for _, n := range pc.Update {
+			if n.Status == NotifCancelled {
+				t.Errorf("%s cancelled: %s", n.PlanKey(), n.ErrorDetails)
+			}
+		}
+		if got := kinds(pc.Insert); got["reminder/scheduled"] != 2 {
+			t.Errorf("inserts %v", got)
+		}
+	})
 	t.Run("a title change touches nothing", func(t *testing.T) {
 		after, _, _ := before.Update(EventInput{Title: ptr("Renamed")}, now)
 		if pc := Replan(before, after, plan, now); len(pc.Update)+len(pc.Insert) != 0 {
@@ -165,4 +204,17 @@ func TestSendBlockedReason(t *testing.T) {
 			}
 		})
 	}
+}
+
+// apply is what the store does with a plan change.
+func apply(existing []Notification, pc PlanChange) []Notification {
+	out := append([]Notification(nil), existing...)
+	for _, u := range pc.Update {
+		for i := range out {
+			if out[i].ID == u.ID {
+				out[i] = u
+			}
+		}
+	}
+	return append(out, pc.Insert...)
 }

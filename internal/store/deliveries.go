@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -149,7 +151,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, owner string, 
 			}
 			items = claimed
 		}
-		for nid, k := range skipped {
+		for _, nid := range slices.Sorted(maps.Keys(skipped)) {
+			k := skipped[nid]
 			if _, err := tx.ExecContext(ctx, `UPDATE notifications SET skipped_count = skipped_count + $1,
 				updated_at = $2 WHERE id = $3`, k, dbTime(now), nid); err != nil {
 				return s.normalize(err)
@@ -181,6 +184,8 @@ type Outcome struct {
 	// Suppress marks the address as not to be sent to again by this host
 	// (hard bounce, complaint, STOP).
 	Suppress bool
+	// RetryAt is, for a pending outcome, when to try again.
+	RetryAt time.Time
 }
 
 // RecordOutcomes writes what became of deliveries claimed by owner, and
@@ -211,19 +216,27 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, outcomes []Out
 				sentAt = dbTime(now)
 			}
 			args = append(args, sentAt)
-			caseOf := func(value func(Outcome) any) string {
+			// Each value is cast: PostgreSQL would otherwise type every
+			// parameter of a CASE as text.
+			caseOf := func(sqlType string, value func(Outcome) any) string {
 				var b strings.Builder
 				b.WriteString("CASE id")
 				for _, o := range group {
 					args = append(args, o.DeliveryID, value(o))
-					fmt.Fprintf(&b, " WHEN $%d THEN $%d", len(args)-1, len(args))
+					fmt.Fprintf(&b, " WHEN $%d THEN CAST($%d AS %s)", len(args)-1, len(args), sqlType)
 				}
 				b.WriteString(" END")
 				return b.String()
 			}
-			provider := caseOf(func(o Outcome) any { return o.Provider })
-			providerID := caseOf(func(o Outcome) any { return o.ProviderID })
-			errText := caseOf(func(o Outcome) any { return truncate(o.Error, 1000) })
+			provider := caseOf("TEXT", func(o Outcome) any { return o.Provider })
+			providerID := caseOf("TEXT", func(o Outcome) any { return o.ProviderID })
+			errText := caseOf("TEXT", func(o Outcome) any { return truncate(o.Error, 1000) })
+			retryAt := caseOf("BIGINT", func(o Outcome) any {
+				if o.RetryAt.IsZero() {
+					return nil
+				}
+				return dbTime(o.RetryAt)
+			})
 			ids := make([]any, len(group))
 			for i, o := range group {
 				ids[i] = o.DeliveryID
@@ -232,7 +245,7 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, outcomes []Out
 			args = append(args, ids...)
 			rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = $1, claimed_by = '', updated_at = $3,
 				sent_at = CAST($4 AS BIGINT), provider = `+provider+`, provider_message_id = `+providerID+`,
-				error = `+errText+`
+				error = `+errText+`, next_attempt_at = `+retryAt+`
 				WHERE id IN (`+placeholders(from, len(ids))+`) AND status = 'sending' AND claimed_by = $2
 				RETURNING id, notification_id`, args...)
 			if err != nil {
@@ -277,7 +290,10 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, outcomes []Out
 				}
 			}
 		}
-		for nid, t := range counts {
+		// Notification rows are locked in id order everywhere, so that two
+		// transactions never wait on each other in a cycle.
+		for _, nid := range slices.Sorted(maps.Keys(counts)) {
+			t := counts[nid]
 			if _, err := tx.ExecContext(ctx, `UPDATE notifications SET sent_count = sent_count + $1,
 				failed_count = failed_count + $2,
 				error_details = CASE WHEN error_details = '' THEN $3 ELSE error_details END,
@@ -303,12 +319,19 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// ReleaseSweepClaims returns to pending the deliveries that a sweep
-// claimed before claimedBefore and never recorded: the sweep died.
-func (s *Store) ReleaseSweepClaims(ctx context.Context, claimedBefore time.Time) error {
-	_, err := s.write.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', claimed_by = ''
-		WHERE status = 'sending' AND claimed_by LIKE 'sweep:%' AND claimed_at < $1`, dbTime(claimedBefore))
-	return s.normalize(err)
+// ReleaseStaleClaims returns to pending the deliveries claimed before
+// claimedBefore and never recorded: their sender died without a retry that
+// would take them up (a sweep, or a job River gave up on). Whether such a
+// message left is unknown; sending it again is the lesser harm than losing
+// it. It returns how many it released.
+func (s *Store) ReleaseStaleClaims(ctx context.Context, claimedBefore time.Time) (int, error) {
+	res, err := s.write.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', claimed_by = ''
+		WHERE status = 'sending' AND claimed_at < $1`, dbTime(claimedBefore))
+	if err != nil {
+		return 0, s.normalize(err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
 }
 
 // ReleaseClaims hands deliveries that owner claimed and did not try to send
@@ -331,7 +354,8 @@ func (s *Store) ReleaseClaims(ctx context.Context, owner string, ids []int64) er
 // were last touched before idleSince, oldest first.
 func (s *Store) PendingDeliveries(ctx context.Context, idleSince time.Time, limit int) ([]int64, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT id FROM deliveries
-		WHERE status = 'pending' AND updated_at <= $1 ORDER BY id LIMIT $2`, dbTime(idleSince), limit)
+		WHERE status = 'pending' AND updated_at <= $1 AND (next_attempt_at IS NULL OR next_attempt_at <= $3)
+		ORDER BY id LIMIT $2`, dbTime(idleSince), limit, dbTime(time.Now()))
 	if err != nil {
 		return nil, s.normalize(err)
 	}

@@ -169,7 +169,7 @@ func (s *Store) UpdateEvent(ctx context.Context, hostID, id string, change func(
 		if err != nil {
 			return s.normalize(err)
 		}
-		existing, err := s.eventNotifications(ctx, tx, e.ID)
+		existing, err := s.lockEventNotifications(ctx, tx, e.ID)
 		if err != nil {
 			return err
 		}

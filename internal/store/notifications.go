@@ -56,8 +56,21 @@ type querier interface {
 }
 
 func (s *Store) eventNotifications(ctx context.Context, q querier, eventID string) ([]onair.Notification, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications n
+	return s.queryNotifications(ctx, q, `SELECT `+notificationColumns+` FROM notifications n
 		WHERE n.event_id = $1 ORDER BY n.scheduled_time, n.created_at, n.channel, n.id`, eventID)
+}
+
+// lockEventNotifications reads an event's notifications and locks them, in
+// id order like every other transaction that locks several of them, so
+// that a dispatch cannot change one between this read and the update that
+// follows it.
+func (s *Store) lockEventNotifications(ctx context.Context, tx *sql.Tx, eventID string) ([]onair.Notification, error) {
+	return s.queryNotifications(ctx, tx, `SELECT `+notificationColumns+` FROM notifications n
+		WHERE n.event_id = $1 ORDER BY n.id`+s.forUpdate, eventID)
+}
+
+func (s *Store) queryNotifications(ctx context.Context, q querier, query string, args ...any) ([]onair.Notification, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, s.normalize(err)
 	}

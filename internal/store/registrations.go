@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,16 +97,15 @@ func (s *Store) Register(ctx context.Context, r onair.Registration, now time.Tim
 			return s.normalize(err)
 		}
 		ev.RegistrationCount++
-		var ids []int64
+		var channels []onair.Channel
 		for _, ch := range ev.Channels() {
-			if ch == onair.ChannelSMS && r.Phone == "" {
-				continue
+			if ch != onair.ChannelSMS || r.Phone != "" {
+				channels = append(channels, ch)
 			}
-			id, err := s.addConfirmation(ctx, tx, ev, r.ID, ch, 0, now)
-			if err != nil {
-				return err
-			}
-			ids = append(ids, id)
+		}
+		ids, err := s.addConfirmations(ctx, tx, ev, r.ID, channels, 0, now)
+		if err != nil {
+			return err
 		}
 		return s.enqueueSend(ctx, tx, ids)
 	})
@@ -114,33 +115,45 @@ func (s *Store) Register(ctx context.Context, r onair.Registration, now time.Tim
 	return ev, err
 }
 
-// addConfirmation creates one confirmation delivery (seq 0 for the first,
-// more for each one sent again), creating the event's confirmation
-// notification for the channel on first use.
-func (s *Store) addConfirmation(ctx context.Context, tx *sql.Tx, ev onair.Event, regID string, ch onair.Channel, seq int, now time.Time) (int64, error) {
-	var nid string
-	err := tx.QueryRowContext(ctx, `SELECT id FROM notifications WHERE event_id = $1 AND kind = 'confirmation' AND channel = $2`,
-		ev.ID, ch).Scan(&nid)
-	if errors.Is(err, sql.ErrNoRows) {
-		nid = onair.NewID()
-		_, err = tx.ExecContext(ctx, `INSERT INTO notifications (id, event_id, kind, channel, scheduled_time,
-			status, event_version, fanout_done, created_at, updated_at)
-			VALUES ($1, $2, 'confirmation', $3, $4, 'sending', $5, TRUE, $4, $4)`,
-			nid, ev.ID, ch, dbTime(now), ev.Version)
+// addConfirmations creates one confirmation delivery per channel (seq 0
+// for the first, more for each one sent again), creating the event's
+// confirmation notification of a channel on first use. The notification
+// rows are locked in id order, as every transaction that updates several
+// of them does.
+func (s *Store) addConfirmations(ctx context.Context, tx *sql.Tx, ev onair.Event, regID string, channels []onair.Channel, seq int, now time.Time) ([]int64, error) {
+	byID := map[string]onair.Channel{}
+	for _, ch := range channels {
+		var nid string
+		err := tx.QueryRowContext(ctx, `SELECT id FROM notifications WHERE event_id = $1 AND kind = 'confirmation' AND channel = $2`,
+			ev.ID, ch).Scan(&nid)
+		if errors.Is(err, sql.ErrNoRows) {
+			nid = onair.NewID()
+			_, err = tx.ExecContext(ctx, `INSERT INTO notifications (id, event_id, kind, channel, scheduled_time,
+				status, event_version, fanout_done, created_at, updated_at)
+				VALUES ($1, $2, 'confirmation', $3, $4, 'sending', $5, TRUE, $4, $4)`,
+				nid, ev.ID, ch, dbTime(now), ev.Version)
+		}
+		if err != nil {
+			return nil, s.normalize(err)
+		}
+		byID[nid] = ch
 	}
-	if err != nil {
-		return 0, s.normalize(err)
+	var ids []int64
+	for _, nid := range slices.Sorted(maps.Keys(byID)) {
+		var id int64
+		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET recipients = recipients + 1, status = 'sending',
+			updated_at = $1 WHERE id = $2`, dbTime(now), nid); err != nil {
+			return nil, s.normalize(err)
+		}
+		err := tx.QueryRowContext(ctx, `INSERT INTO deliveries (notification_id, registration_id, channel, seq,
+			status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'pending', $5, $5) RETURNING id`,
+			nid, regID, byID[nid], seq, dbTime(now)).Scan(&id)
+		if err != nil {
+			return nil, s.normalize(err)
+		}
+		ids = append(ids, id)
 	}
-	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO deliveries (notification_id, registration_id, channel, seq,
-		status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'pending', $5, $5) RETURNING id`,
-		nid, regID, ch, seq, dbTime(now)).Scan(&id)
-	if err != nil {
-		return 0, s.normalize(err)
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE notifications SET recipients = recipients + 1, status = 'sending',
-		updated_at = $1 WHERE id = $2`, dbTime(now), nid)
-	return id, s.normalize(err)
+	return ids, nil
 }
 
 // resendConfirmation sends the email confirmation again to a registration,
@@ -158,11 +171,11 @@ func (s *Store) resendConfirmation(ctx context.Context, tx *sql.Tx, ev onair.Eve
 	if recent >= MaxResendsPerHour {
 		return nil
 	}
-	id, err := s.addConfirmation(ctx, tx, ev, regID, onair.ChannelEmail, lastSeq+1, now)
+	ids, err := s.addConfirmations(ctx, tx, ev, regID, []onair.Channel{onair.ChannelEmail}, lastSeq+1, now)
 	if err != nil {
 		return err
 	}
-	return s.enqueueSend(ctx, tx, []int64{id})
+	return s.enqueueSend(ctx, tx, ids)
 }
 
 func (s *Store) enqueueSend(ctx context.Context, tx *sql.Tx, ids []int64) error {

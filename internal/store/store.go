@@ -59,6 +59,8 @@ type Store struct {
 	forUpdate string
 	// enq queues work in the same transaction as the rows that need it.
 	enq Enqueuer
+	// path is the SQLite file.
+	path string
 }
 
 // ParseURL splits a DATABASE_URL into its engine and the driver's data
@@ -115,6 +117,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	s := &Store{dialect: dialect}
 	switch dialect {
 	case SQLite:
+		s.path = dsn
 		if dir := filepath.Dir(dsn); dir != "" {
 			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 				return nil, fmt.Errorf("DATABASE_URL: the folder %q of the SQLite file does not exist", dir)
@@ -152,6 +155,9 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	}
 	return s, nil
 }
+
+// SQLitePath is the database file on SQLite, "" on PostgreSQL.
+func (s *Store) SQLitePath() string { return s.path }
 
 // Dialect tells which engine the store runs on.
 func (s *Store) Dialect() Dialect { return s.dialect }

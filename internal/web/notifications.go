@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"net/http"
 	"strings"
@@ -92,7 +93,8 @@ func (s *Server) cronSend(w http.ResponseWriter, r *http.Request) error {
 	if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(secret)), []byte(s.cron)) != 1 {
 		return onair.Errorf(onair.ErrUnauthorized, "unauthorized", "send Authorization: Bearer $CRON_SECRET")
 	}
-	n, err := s.sweep(r.Context())
+	// A client that hangs up must not cut sends off half-way.
+	n, err := s.sweep(context.WithoutCancel(r.Context()))
 	if err != nil {
 		return err
 	}

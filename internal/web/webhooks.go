@@ -110,10 +110,10 @@ func (s *Server) mailgunWebhook(w http.ResponseWriter, r *http.Request) error {
 	if blocked, _ := s.seenTokens.Blocked(sig.Token, now); blocked {
 		return onair.Errorf(onair.ErrForbidden, "replayed", "this webhook was already received")
 	}
-	s.seenTokens.Add(sig.Token, now)
 
 	id, ok := deliveryID(ev.EventData.UserVariables["onair-delivery"])
 	if !ok {
+		s.seenTokens.Add(sig.Token, now)
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ignored: not a message of onair"})
 		return nil
 	}
@@ -128,8 +128,9 @@ func (s *Server) mailgunWebhook(w http.ResponseWriter, r *http.Request) error {
 		err = s.store.UnsubscribeDelivery(r.Context(), id, now)
 	}
 	if err != nil {
-		return err
+		return err // Mailgun sends it again; the token is not yet marked as seen
 	}
+	s.seenTokens.Add(sig.Token, now)
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	return nil
 }

@@ -140,6 +140,8 @@ CREATE TABLE deliveries (
     -- who is sending it: a send job ("job:ID") or a sweep, and since when
     claimed_by          TEXT NOT NULL DEFAULT '',
     claimed_at          INTEGER,
+    -- after a transient failure: not before this time again
+    next_attempt_at     INTEGER,
     provider            TEXT NOT NULL DEFAULT '',
     provider_message_id TEXT NOT NULL DEFAULT '',
     attempts            INTEGER NOT NULL DEFAULT 0,
