@@ -46,10 +46,21 @@ func (s *Server) routes() {
 	m.Handle("POST /logout", s.page(s.logout))
 
 	// pages: dashboard
+	m.Handle("GET /dashboard/events", s.hostPage(s.dashEvents))
+	m.Handle("GET /dashboard/events/{id}", s.hostPage(s.dashEvent))
+	// {action}: edit, reschedule, start, end, cancel. One wildcard segment
+	// leaves /dashboard/events/create/… to the wizard without overlap.
+	m.Handle("POST /dashboard/events/{id}/{action}", s.hostPage(s.dashEventAction))
+	m.Handle("GET /dashboard/outbox", s.hostPage(s.dashOutbox))
 
 	// pages: create wizard
+	m.Handle("GET /dashboard/events/create", s.hostPage(s.wizardPage))
+	m.Handle("POST /dashboard/events/create", s.hostPage(s.wizardSubmit))
 
 	// pages: registration and watch
+	m.Handle("GET /register/{id}", s.page(s.registerPage))
+	m.Handle("POST /register/{id}", s.page(s.registerSubmit))
+	m.Handle("GET /watch/{id}", s.page(s.watchPage))
 	m.Handle("POST /webhooks/twilio/inbound", s.api(s.twilioInbound))
 	m.Handle("POST /webhooks/mailgun", s.api(s.mailgunWebhook))
 }

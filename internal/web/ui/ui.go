@@ -6,7 +6,9 @@ package ui
 import "embed"
 
 // FS holds templates/*.html (the layout, partials and one file per page)
-// and static/ (style.css, app.js).
+// and static/ (style.css, app.js). "all:" keeps the partials whose names
+// start with "_" (loadPages parses them into every page): a plain directory
+// pattern leaves such files out.
 //
-//go:embed templates static
+//go:embed all:templates static
 var FS embed.FS

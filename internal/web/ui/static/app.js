@@ -14,3 +14,130 @@ document.addEventListener("DOMContentLoaded", () => {
     f.addEventListener("submit", (e) => { if (!window.confirm(f.dataset.confirm)) e.preventDefault(); });
   });
 });
+
+// registration page
+document.addEventListener("DOMContentLoaded", () => {
+  const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  // The viewer's own zone goes with the form, so that reminders speak it.
+  document.querySelectorAll("input[data-viewer-timezone]").forEach((i) => { if (!i.value && tz) i.value = tz; });
+  // The start in the viewer's own time, when it is not the event's zone.
+  document.querySelectorAll("[data-local-time]").forEach((p) => {
+    if (p.dataset.eventZone === tz) return;
+    const t = p.querySelector("time");
+    t.textContent = new Intl.DateTimeFormat(undefined, {
+      weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit", timeZoneName: "short",
+    }).format(new Date(p.dataset.localTime));
+    p.hidden = false;
+  });
+  // Copy buttons do nothing without this file, so they show only with it.
+  document.querySelectorAll("[data-copy][hidden]").forEach((b) => { b.hidden = false; });
+
+  // Spots left and the closed state, without reloading.
+  const card = document.querySelector("[data-register-event]");
+  if (!card) return;
+  const url = "/api/events/" + encodeURIComponent(card.dataset.registerEvent) + "/register";
+  const timer = setInterval(async () => {
+    if (document.hidden) return;
+    let info;
+    try {
+      const res = await fetch(url, { headers: { Accept: "application/json" } });
+      if (!res.ok) return;
+      info = await res.json();
+    } catch { return; }
+    const n = info.spots_left;
+    const text = card.querySelector("[data-spots-text]");
+    if (text && typeof n === "number") text.textContent = n + (n === 1 ? " spot" : " spots") + " left";
+    const bar = card.querySelector(".progress[data-capacity]");
+    if (bar && typeof n === "number") {
+      const cap = Number(bar.dataset.capacity);
+      const pct = cap > 0 ? Math.min(100, Math.floor(((cap - n) * 100) / cap)) : 0;
+      bar.setAttribute("aria-valuenow", String(pct));
+      bar.querySelector("span").style.width = pct + "%";
+    }
+    if (!info.registration_open) {
+      card.querySelectorAll("[data-closed]").forEach((d) => { d.hidden = d.dataset.closed !== info.reason; });
+      const form = card.querySelector("form.register-form");
+      if (form) form.hidden = true;
+      clearInterval(timer);
+    }
+  }, 10000);
+});
+
+// watch page
+document.addEventListener("DOMContentLoaded", () => {
+  // A countdown to the start, in the viewer's own clock; at zero the page
+  // reloads to show the stream.
+  document.querySelectorAll("[data-countdown]").forEach((el) => {
+    const start = new Date(el.dataset.countdown).getTime();
+    let timer;
+    const tick = () => {
+      const left = Math.max(0, Math.floor((start - Date.now()) / 1000));
+      const d = Math.floor(left / 86400), h = Math.floor((left % 86400) / 3600);
+      const m = Math.floor((left % 3600) / 60), s = left % 60;
+      el.textContent = left === 0 ? "Starting now…" :
+        "Starts in " + (d ? d + " d " : "") + (d || h ? h + " h " : "") + m + " min " + String(s).padStart(2, "0") + " s";
+      if (left === 0) { clearInterval(timer); setTimeout(() => location.reload(), 5000); }
+    };
+    timer = setInterval(tick, 1000);
+    tick();
+    el.hidden = false;
+  });
+  document.querySelectorAll("[data-reload]").forEach((el) => {
+    setTimeout(() => location.reload(), Number(el.dataset.reload) * 1000);
+  });
+});
+
+// wizard
+document.addEventListener("DOMContentLoaded", () => {
+  // Until the host picks a zone, offer the browser's own (the server's default is UTC).
+  const zone = document.querySelector("select[data-browser-zone]");
+  if (zone && window.Intl) {
+    const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (tz) {
+      if (![...zone.options].some((o) => o.value === tz)) zone.add(new Option(tz, tz), 0);
+      zone.value = tz;
+    }
+  }
+  // Live preview: resubmit the step as "refresh" and swap in the new preview.
+  const form = document.querySelector("form[data-live-preview]");
+  const preview = () => document.getElementById("wizard-preview");
+  if (form && preview() && window.fetch && window.DOMParser) {
+    let timer;
+    const refresh = async () => {
+      const body = new URLSearchParams(new FormData(form));
+      body.set("action", "refresh");
+      try {
+        // (form.action is the buttons named "action", hence getAttribute.)
+        const res = await fetch(form.getAttribute("action"), { method: "POST", body, credentials: "same-origin" });
+        const fresh = new DOMParser().parseFromString(await res.text(), "text/html").getElementById("wizard-preview");
+        if (fresh && preview()) preview().replaceWith(fresh);
+      } catch { /* the Refresh preview button still works */ }
+    };
+    form.addEventListener("input", (e) => {
+      if (e.target.closest("#wizard-preview")) return;
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 500);
+    });
+  }
+});
+
+// dashboard: registration counts on the event cards follow new registrations
+// without a reload (the API answers with the session cookie).
+(() => {
+  const cells = document.querySelectorAll("[data-live-registrations]");
+  if (!cells.length) return;
+  const refresh = async () => {
+    for (const cell of cells) {
+      const id = cell.dataset.liveRegistrations;
+      try {
+        const res = await fetch("/api/events/" + encodeURIComponent(id), { credentials: "same-origin" });
+        if (!res.ok) continue;
+        const ev = (await res.json()).event;
+        cell.textContent = ev.registration_count + (ev.max_registrations ? " of " + ev.max_registrations : "");
+        const spots = document.querySelector('[data-live-spots="' + CSS.escape(id) + '"]');
+        if (spots && ev.spots_left !== null) spots.textContent = ev.spots_left;
+      } catch { /* offline for a moment: the next round tries again */ }
+    }
+  };
+  setInterval(refresh, 15000);
+})();

@@ -1,0 +1,323 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/onair-live/onair/internal/notify"
+	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/store"
+)
+
+// The viewer pages: the public registration page and the watch page. They
+// reuse the JSON API's rules (onair.NewRegistration, store.Register) and
+// differ only in how they answer.
+
+// registerView is the data of the registration page.
+type registerView struct {
+	Event     onair.Event
+	Reason    string // why registration is closed; "" while it is open
+	SpotsLeft *int
+	TakenPct  int
+	Fields    []formField
+	Timezone  string
+	Source    string
+	Error     string // a message about the whole form
+}
+
+// formField is one visible input of the registration form.
+type formField struct {
+	Name, Label, Type, Autocomplete, InputMode string
+	Required                                   bool
+	Value, Error                               string
+}
+
+// newRegisterView shows ev at now with the form filled with in; problems
+// maps a field to what is wrong with it.
+func newRegisterView(ev onair.Event, now time.Time, in onair.RegistrationInput, problems map[string]string) registerView {
+	v := registerView{Event: ev, SpotsLeft: ev.SpotsLeft(), Timezone: in.Timezone, Source: in.Source}
+	v.Reason, _ = ev.RegistrationClosed(now)
+	if v.SpotsLeft != nil && ev.MaxRegistrations > 0 {
+		v.TakenPct = min(100, (ev.MaxRegistrations-*v.SpotsLeft)*100/ev.MaxRegistrations)
+	}
+	field := func(name, label, typ, autocomplete, inputMode string, required bool, value string) formField {
+		f := formField{Name: name, Label: label, Type: typ, Autocomplete: autocomplete, InputMode: inputMode,
+			Required: required, Value: value}
+		if p := problems[name]; p != "" {
+			f.Error = label + " " + p
+		}
+		return f
+	}
+	v.Fields = []formField{
+		field("first_name", "First name", "text", "given-name", "", false, in.FirstName),
+		field("last_name", "Last name", "text", "family-name", "", false, in.LastName),
+		field("email", "Email", "email", "email", "email", true, in.Email),
+		field("phone", "Phone", "tel", "tel", "tel", false, in.Phone),
+		field("company", "Company", "text", "organization", "", false, in.Company),
+	}
+	return v
+}
+
+// registerPage serves GET /register/{id}.
+func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) error {
+	ev, err := s.store.Event(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return s.viewerNotFound(w, r, err, registerNotFound)
+	}
+	in := onair.RegistrationInput{Source: viewerSource(r.URL.Query())}
+	return s.renderRegister(w, r, http.StatusOK, newRegisterView(ev, s.clock(), in, nil))
+}
+
+func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, v registerView) error {
+	return s.render(w, r, status, "register", page{Title: v.Event.Title, Data: v})
+}
+
+// viewerSource is where the viewer came from, as a shared link says it. A
+// value the domain would refuse is dropped here already: the viewer cannot
+// correct a hidden field.
+func viewerSource(q url.Values) string {
+	src := strings.TrimSpace(q.Get("source"))
+	if src == "" {
+		src = strings.TrimSpace(q.Get("utm_source"))
+	}
+	if !utf8.ValidString(src) || utf8.RuneCountInString(src) > onair.MaxSourceLen {
+		return ""
+	}
+	return src
+}
+
+// registeredView is the data of the success screen.
+type registeredView struct {
+	Event        onair.Event
+	Registration onair.Registration
+	WatchURL     string
+	CalendarURL  string // the .ics file with the viewer's own link
+	GoogleURL    string
+	EmailSent    bool
+	SMSSent      bool
+}
+
+// registerSubmit serves POST /register/{id}: the form of the registration
+// page, with the rules and answers of the JSON API rendered as pages.
+func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
+	if err := s.checkCSRF(r); err != nil {
+		return err
+	}
+	ev, err := s.store.Event(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return s.viewerNotFound(w, r, err, registerNotFound)
+	}
+	in := onair.RegistrationInput{
+		FirstName: r.PostFormValue("first_name"), LastName: r.PostFormValue("last_name"),
+		Email: r.PostFormValue("email"), Phone: r.PostFormValue("phone"), Company: r.PostFormValue("company"),
+		Timezone: r.PostFormValue("timezone"), Source: r.PostFormValue("source"),
+	}
+	now := s.clock()
+	// As in the API: a closed event says so before the form is judged, and
+	// fullness is decided under the event's lock.
+	if reason, closed := ev.RegistrationClosed(now); closed != nil && reason != onair.ClosedFull {
+		status, _ := describe(closed)
+		return s.renderRegister(w, r, status, newRegisterView(ev, now, in, nil))
+	}
+	reg, err := s.newViewerRegistration(ev, in, now)
+	var ve *onair.ValidationError
+	if errors.As(err, &ve) {
+		return s.renderRegister(w, r, http.StatusUnprocessableEntity, newRegisterView(ev, now, in, ve.Fields))
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.Register(r.Context(), reg, now); err != nil {
+		return s.registerFailed(w, r, ev, in, err)
+	}
+	return s.render(w, r, http.StatusCreated, "register_done", page{Title: "You are registered", Data: registeredView{
+		Event: ev, Registration: reg, WatchURL: s.watchURL(reg),
+		CalendarURL: "/api/registrations/ics?token=" + url.QueryEscape(reg.AccessToken),
+		GoogleURL:   notify.GoogleCalendarURL(ev, s.watchURL(reg)),
+		EmailSent:   ev.Notifications.EmailEnabled,
+		SMSSent:     ev.Notifications.SMSEnabled && reg.Phone != "",
+	}})
+}
+
+// newViewerRegistration is onair.NewRegistration for the form. The hidden
+// fields (the browser's time zone, the link's source) are not the viewer's
+// to correct: one the domain refuses is dropped, so the registration counts
+// as direct, in the event's zone, instead of failing.
+func (s *Server) newViewerRegistration(ev onair.Event, in onair.RegistrationInput, now time.Time) (onair.Registration, error) {
+	reg, err := onair.NewRegistration(ev, in, normalizePhone, now)
+	var ve *onair.ValidationError
+	if errors.As(err, &ve) && (ve.Has("timezone") || ve.Has("source")) {
+		if ve.Has("timezone") {
+			in.Timezone = ""
+		}
+		if ve.Has("source") {
+			in.Source = ""
+		}
+		reg, err = onair.NewRegistration(ev, in, normalizePhone, now)
+	}
+	return reg, err
+}
+
+// registerFailed answers a registration the store refused: the same
+// neutral conflict as the API for a second registration, and the event's
+// closed state (full, cancelled…) as it is now, with the API's status.
+func (s *Server) registerFailed(w http.ResponseWriter, r *http.Request, ev onair.Event, in onair.RegistrationInput, err error) error {
+	status, d := describe(err)
+	if errors.Is(err, store.ErrAlreadyRegistered) {
+		v := newRegisterView(ev, s.clock(), in, nil)
+		v.Error = sentence(d.Message)
+		return s.renderRegister(w, r, status, v)
+	}
+	if status >= 500 || status == http.StatusNotFound {
+		return err
+	}
+	// The event changed since it was read: show it as it is now.
+	current, readErr := s.store.Event(r.Context(), ev.ID)
+	if readErr != nil {
+		return readErr
+	}
+	v := newRegisterView(current, s.clock(), in, nil)
+	if v.Reason == "" {
+		return err
+	}
+	return s.renderRegister(w, r, status, v)
+}
+
+// sentence starts msg with a capital letter, as a line of a page does.
+func sentence(msg string) string {
+	if msg == "" {
+		return msg
+	}
+	return strings.ToUpper(msg[:1]) + msg[1:]
+}
+
+// watchCookie holds the viewer's token once the watch link has been opened,
+// so that the token leaves the address bar and the history.
+const (
+	watchCookie    = "onair_watch"
+	watchCookieTTL = 90 * 24 * time.Hour
+)
+
+// watchView is the data of the watch page.
+type watchView struct {
+	Event        onair.Event
+	Registration onair.Registration
+	State        string // upcoming, starting, live, ended or cancelled
+	Embed        bool   // StreamURL is an https URL, shown in an iframe
+}
+
+// watchPage serves GET /watch/{id}: the viewer's own page of the event.
+// Opened with ?token=, it keeps the token in a cookie scoped to this event
+// and redirects to the bare address; later visits use the cookie.
+func (s *Server) watchPage(w http.ResponseWriter, r *http.Request) error {
+	// The page's address is the viewer's secret until the redirect; no
+	// referrer ever carries it to a stream host or a linked site.
+	w = noReferrerWriter{w}
+	id := r.PathValue("id")
+	cookiePath := "/watch/" + id
+	if q := r.URL.Query(); q.Has("token") {
+		reg, err := s.viewerRegistration(r, id, q.Get("token"))
+		if err != nil {
+			return s.viewerNotFound(w, r, err, watchNotFound)
+		}
+		http.SetCookie(w, &http.Cookie{Name: watchCookie, Value: reg.AccessToken, Path: cookiePath,
+			MaxAge: int(watchCookieTTL / time.Second), HttpOnly: true, Secure: s.secureCookies(),
+			SameSite: http.SameSiteLaxMode})
+		w.Header().Set("Cache-Control", "no-store")
+		http.Redirect(w, r, cookiePath, http.StatusSeeOther)
+		return nil
+	}
+	var token string
+	if c, err := r.Cookie(watchCookie); err == nil {
+		token = c.Value
+	}
+	reg, err := s.viewerRegistration(r, id, token)
+	if err != nil {
+		if token != "" {
+			http.SetCookie(w, &http.Cookie{Name: watchCookie, Value: "", Path: cookiePath, MaxAge: -1,
+				HttpOnly: true, Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode})
+		}
+		return s.viewerNotFound(w, r, err, watchNotFound)
+	}
+	ev, err := s.store.Event(r.Context(), reg.EventID)
+	if err != nil {
+		return err
+	}
+	v := watchView{Event: ev, Registration: reg, State: watchState(ev, s.clock())}
+	if u, err := url.Parse(ev.StreamURL); err == nil && u.Scheme == "https" && u.Host != "" {
+		v.Embed = true
+	}
+	return s.render(w, r, http.StatusOK, "watch", page{Title: ev.Title, Data: v})
+}
+
+// watchState is what the watch page shows of ev at now.
+func watchState(ev onair.Event, now time.Time) string {
+	switch {
+	case ev.Status == onair.StatusCancelled:
+		return "cancelled"
+	case ev.Status == onair.StatusEnded:
+		return "ended"
+	case ev.Status == onair.StatusLive:
+		return "live"
+	case now.Before(ev.ScheduledStart):
+		return "upcoming"
+	}
+	return "starting" // the time has come; the host has not gone live yet
+}
+
+// viewerRegistration finds the registration token belongs to, which must
+// be one of event id. Any mismatch is ErrNotFound.
+func (s *Server) viewerRegistration(r *http.Request, id, token string) (onair.Registration, error) {
+	if token == "" {
+		return onair.Registration{}, onair.Errorf(onair.ErrNotFound, "not_found", "no watch token")
+	}
+	reg, err := s.store.RegistrationByToken(r.Context(), token)
+	if err != nil {
+		return reg, err
+	}
+	if reg.EventID != id {
+		return onair.Registration{}, onair.Errorf(onair.ErrNotFound, "not_found", "the token is of another event")
+	}
+	return reg, nil
+}
+
+// viewerMessage is the data of the message page.
+type viewerMessage struct {
+	Heading, Message, Action, Link, LinkText string
+}
+
+var (
+	registerNotFound = viewerMessage{Heading: "Event not found",
+		Message: "This registration link is not valid. It may have been copied incompletely, or the event was removed."}
+	watchNotFound = viewerMessage{Heading: "This watch link is not valid",
+		Message: "It may have been copied incompletely. Open the link in your confirmation message again."}
+)
+
+// viewerNotFound answers a not-found err with the message page m; any other
+// error goes to the page adapter.
+func (s *Server) viewerNotFound(w http.ResponseWriter, r *http.Request, err error, m viewerMessage) error {
+	if !errors.Is(err, onair.ErrNotFound) {
+		return err
+	}
+	return s.render(w, r, http.StatusNotFound, "message", page{Title: m.Heading, Data: m})
+}
+
+// noReferrerWriter keeps Referrer-Policy at no-referrer whatever the page
+// renderer sets before it writes the header.
+type noReferrerWriter struct{ http.ResponseWriter }
+
+func (w noReferrerWriter) WriteHeader(code int) {
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w noReferrerWriter) Write(b []byte) (int, error) {
+	w.Header().Set("Referrer-Policy", "no-referrer") // ignored once the header is out
+	return w.ResponseWriter.Write(b)
+}
+
+func (w noReferrerWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

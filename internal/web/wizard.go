@@ -1,0 +1,531 @@
+package web
+
+import (
+	"cmp"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/onair-live/onair/internal/notify"
+	"github.com/onair-live/onair/internal/onair"
+)
+
+// The create wizard is four server-rendered steps posting to one URL. Every
+// answer travels in the form (visible on its own step, hidden on the others),
+// so the wizard needs no server-side draft, works without JavaScript, and
+// Back never loses what was typed. Each step is checked with the domain's
+// own rules (onair.NewEvent on everything typed so far), showing only the
+// problems of that step; "Create" checks them all.
+
+const wizardSteps = 4
+
+var wizardStepNames = [wizardSteps]string{"Details", "Schedule", "Notifications", "Review"}
+
+// wizardField ties a field of onair.EventInput to the step that asks for
+// it: key names its error in the view, anchor is the input the error
+// summary links to.
+type wizardField struct {
+	field, key, anchor, label string
+	step                      int
+}
+
+var wizardFields = []wizardField{
+	{"title", "title", "title", "Title", 1},
+	{"description", "description", "description", "Description", 1},
+	{"max_registrations", "max_registrations", "max_registrations", "Max registrations", 1},
+	{"scheduled_start", "start", "date", "Date and time", 2},
+	{"timezone", "timezone", "timezone", "Time zone", 2},
+	{"duration_minutes", "duration_minutes", "duration_minutes", "Duration", 2},
+	{"selected_intervals", "intervals", "custom_intervals", "Reminders", 3},
+	{"notification_settings.custom_message", "custom_message", "custom_message", "Custom message", 3},
+}
+
+// wizardForm is every answer, as typed.
+type wizardForm struct {
+	// Draft becomes the event's id, so that a Create sent twice (a double
+	// click, a reload) makes one event, not two.
+	Draft                                string
+	Title, Description, MaxRegistrations string
+	Date, Time, Timezone, TimezoneOther  string
+	Duration                             string
+	Intervals                            []string // the named intervals ticked
+	CustomIntervals                      string   // comma-separated Go durations
+	EmailEnabled, SMSEnabled             bool
+	CustomMessage                        string
+}
+
+// newWizardForm is a first visit: the API's defaults, with the recommended
+// reminders ticked.
+func newWizardForm() wizardForm {
+	return wizardForm{Draft: onair.NewID(), Duration: "60",
+		Intervals: slices.Clone(onair.DefaultIntervals), EmailEnabled: true}
+}
+
+// readWizardForm reads the answers a step posted.
+func readWizardForm(r *http.Request) wizardForm {
+	f := newWizardForm()
+	v := r.PostForm
+	if d := v.Get("draft"); onair.ValidID(d) {
+		f.Draft = d
+	}
+	f.Title, f.Description, f.MaxRegistrations = v.Get("title"), v.Get("description"), v.Get("max_registrations")
+	f.Date, f.Time, f.Duration = v.Get("date"), v.Get("time"), v.Get("duration_minutes")
+	f.Timezone, f.TimezoneOther = strings.TrimSpace(v.Get("timezone")), strings.TrimSpace(v.Get("timezone_other"))
+	if onair.ValidTimezone(f.TimezoneOther) {
+		// A typed zone that exists becomes the choice; an unknown one
+		// stays in the text field, next to its error.
+		f.Timezone, f.TimezoneOther = f.TimezoneOther, ""
+	}
+	// Unticked boxes send nothing: notify_set says the answers below were
+	// posted, so that none ticked is told apart from a first visit.
+	if v.Get("notify_set") != "" {
+		f.Intervals = nil
+		for _, n := range onair.NamedIntervals {
+			if slices.Contains(v["intervals"], n.Name) {
+				f.Intervals = append(f.Intervals, n.Name)
+			}
+		}
+		f.EmailEnabled, f.SMSEnabled = v.Get("email_enabled") != "", v.Get("sms_enabled") != ""
+	}
+	f.CustomIntervals, f.CustomMessage = v.Get("custom_intervals"), v.Get("custom_message")
+	return f
+}
+
+// zone is the chosen time zone as typed ("" is the API's default, UTC).
+func (f wizardForm) zone() string {
+	if f.TimezoneOther != "" {
+		return f.TimezoneOther
+	}
+	return f.Timezone
+}
+
+// customIntervals splits the custom offsets field.
+func (f wizardForm) customIntervals() []string {
+	var out []string
+	for _, s := range strings.Split(f.CustomIntervals, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// input turns the answers into the API's input. Problems of the form itself
+// (a number that is not one) go into v, ahead of the domain's.
+func (f wizardForm) input(v *onair.ValidationError) onair.EventInput {
+	in := onair.EventInput{Title: &f.Title, Description: &f.Description}
+	in.MaxRegistrations = formInt(v, "max_registrations", f.MaxRegistrations, "must be a whole number (0 or empty for unlimited)")
+	in.DurationMinutes = formInt(v, "duration_minutes", f.Duration, "must be a whole number of minutes")
+	zone := f.zone()
+	in.Timezone = &zone
+	in.ScheduledStart = f.start(v)
+	ivs := append(slices.Clone(f.Intervals), f.customIntervals()...)
+	in.SelectedIntervals = &ivs
+	in.NotificationSettings = &onair.NotificationSettingsInput{
+		EmailEnabled: &f.EmailEnabled, SMSEnabled: &f.SMSEnabled, CustomMessage: &f.CustomMessage}
+	return in
+}
+
+// formInt reads an optional whole number; empty is absent (the default).
+func formInt(v *onair.ValidationError, field, s, problem string) *int {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		v.Add(field, problem)
+		return nil
+	}
+	return &n
+}
+
+// start is the date and time read in the chosen zone, in RFC 3339. Missing
+// either part leaves it absent, which the domain calls required.
+func (f wizardForm) start(v *onair.ValidationError) *string {
+	d, t := strings.TrimSpace(f.Date), strings.TrimSpace(f.Time)
+	if d == "" || t == "" {
+		return nil
+	}
+	loc := time.UTC
+	if z := f.zone(); onair.ValidTimezone(z) {
+		loc, _ = time.LoadLocation(z)
+	}
+	layout := "2006-01-02 15:04"
+	if strings.Count(t, ":") == 2 {
+		layout += ":05" // some browsers send seconds
+	}
+	at, err := time.ParseInLocation(layout, d+" "+t, loc)
+	if err != nil {
+		v.Add("scheduled_start", "must be a date and a time, e.g. 2026-12-15 and 14:00")
+		return nil
+	}
+	s := at.Format(time.RFC3339)
+	return &s
+}
+
+// build makes the event the answers describe, or the *onair.ValidationError
+// listing every problem.
+func (f wizardForm) build(hostID string, now time.Time) (onair.Event, error) {
+	v := &onair.ValidationError{}
+	ev, err := onair.NewEvent(hostID, f.input(v), now)
+	var ve *onair.ValidationError
+	if errors.As(err, &ve) {
+		for field, problem := range ve.Fields {
+			v.Add(field, problem)
+		}
+	} else if err != nil {
+		return ev, err
+	}
+	if err := v.Err(); err != nil {
+		return onair.Event{}, err
+	}
+	ev.ID = f.Draft
+	return ev, nil
+}
+
+// sketch is the event as far as the answers make sense, with stand-ins for
+// the answers that do not, for previews and the review of an invalid form.
+func (f wizardForm) sketch(now time.Time) onair.Event {
+	v := &onair.ValidationError{}
+	in := f.input(v)
+	ev, err := onair.NewEvent("", in, now)
+	var ve *onair.ValidationError
+	if errors.As(err, &ve) {
+		stand := map[string]func(){
+			"title":             func() { t := "Your event"; in.Title = &t },
+			"description":       func() { in.Description = nil },
+			"max_registrations": func() { in.MaxRegistrations = nil },
+			"scheduled_start": func() {
+				s := now.Add(7 * 24 * time.Hour).Truncate(time.Hour).Format(time.RFC3339)
+				in.ScheduledStart = &s
+			},
+			"timezone":                             func() { in.Timezone = nil },
+			"duration_minutes":                     func() { in.DurationMinutes = nil },
+			"selected_intervals":                   func() { in.SelectedIntervals = &f.Intervals },
+			"notification_settings.custom_message": func() { in.NotificationSettings.CustomMessage = nil },
+		}
+		for field := range ve.Fields {
+			if fix := stand[field]; fix != nil {
+				fix()
+			}
+		}
+		ev, _ = onair.NewEvent("", in, now)
+	}
+	ev.ID = f.Draft
+	return ev
+}
+
+// wizardPage is the first step of a new event.
+func (s *Server) wizardPage(w http.ResponseWriter, r *http.Request, p page) error {
+	return s.renderWizard(w, r, p, http.StatusOK, 1, newWizardForm(), nil)
+}
+
+// wizardSubmit moves between steps and, at the end, creates the event.
+func (s *Server) wizardSubmit(w http.ResponseWriter, r *http.Request, p page) error {
+	if err := r.ParseForm(); err != nil {
+		return onair.Errorf(onair.ErrInvalid, "bad_request", "the form could not be read")
+	}
+	f := readWizardForm(r)
+	step, _ := strconv.Atoi(r.PostForm.Get("step"))
+	step = min(max(step, 1), wizardSteps)
+	now := s.clock()
+	action := r.PostForm.Get("action")
+	switch action {
+	case "back":
+		return s.renderWizard(w, r, p, http.StatusOK, max(step-1, 1), f, nil)
+	case "edit1", "edit2", "edit3":
+		return s.renderWizard(w, r, p, http.StatusOK, int(action[4]-'0'), f, nil)
+	case "create":
+		ev, err := f.build(p.Host.ID, now)
+		var ve *onair.ValidationError
+		if errors.As(err, &ve) {
+			return s.renderWizard(w, r, p, http.StatusUnprocessableEntity, wizardSteps, f, ve.Fields)
+		}
+		if err != nil {
+			return err
+		}
+		id, err := s.createDraft(r, ev)
+		if err != nil {
+			return err
+		}
+		http.Redirect(w, r, "/dashboard/events/"+url.PathEscape(id), http.StatusSeeOther)
+		return nil
+	}
+	// "next", and "refresh" on the notifications step, check this step.
+	_, err := f.build(p.Host.ID, now)
+	var ve *onair.ValidationError
+	if errors.As(err, &ve) && hasStepProblem(ve.Fields, step) {
+		return s.renderWizard(w, r, p, http.StatusUnprocessableEntity, step, f, ve.Fields)
+	}
+	if action == "refresh" {
+		return s.renderWizard(w, r, p, http.StatusOK, step, f, nil)
+	}
+	return s.renderWizard(w, r, p, http.StatusOK, min(step+1, wizardSteps), f, nil)
+}
+
+// createDraft stores ev under its draft id and returns the event's id. When
+// that id is taken by one of this host's events, the form was sent again and
+// the event exists already; when it is anyone else's (a forged draft), a
+// fresh id is used, which answers exactly as a first creation does.
+func (s *Server) createDraft(r *http.Request, ev onair.Event) (string, error) {
+	err := s.store.CreateEvent(r.Context(), ev)
+	if !errors.Is(err, onair.ErrConflict) {
+		return ev.ID, err
+	}
+	if _, err := s.store.HostEvent(r.Context(), ev.HostID, ev.ID); err == nil {
+		return ev.ID, nil
+	}
+	ev.ID = onair.NewID()
+	return ev.ID, s.store.CreateEvent(r.Context(), ev)
+}
+
+func hasStepProblem(fields map[string]string, step int) bool {
+	for _, wf := range wizardFields {
+		if _, ok := fields[wf.field]; ok && wf.step == step {
+			return true
+		}
+	}
+	return false
+}
+
+// wizardView is what wizard.html shows.
+type wizardView struct {
+	Step     int
+	StepName string
+	NextName string
+	Steps    []wizardStep
+	Form     wizardForm
+	Errors   map[string]string // by wizardField.key: the text shown at the field
+	Problems []wizardProblem   // the error summary at the top
+
+	Zones     []zoneGroup // step 2
+	ExtraZone string      // a valid chosen zone outside the list
+	ZoneUnset bool        // no zone chosen yet: the browser's own may be offered
+
+	Choices []intervalChoice // step 3
+	Preview *wizardPreview
+
+	Review *wizardReview // step 4
+}
+
+type wizardStep struct {
+	N             int
+	Name          string
+	Current, Done bool
+}
+
+type wizardProblem struct{ Anchor, Text string }
+
+// Describe returns the attributes tying an input to its hints and, when it
+// has one, its error (aria-invalid, aria-describedby).
+func (v wizardView) Describe(key string, hints ...string) template.HTMLAttr {
+	ids := hints
+	invalid := v.Errors[key] != ""
+	if invalid {
+		ids = append(ids, key+"-error")
+	}
+	var b strings.Builder
+	if invalid {
+		b.WriteString(`aria-invalid="true" `)
+	}
+	if len(ids) > 0 {
+		b.WriteString(`aria-describedby="` + template.HTMLEscapeString(strings.Join(ids, " ")) + `"`)
+	}
+	return template.HTMLAttr(b.String())
+}
+
+// SelectedZone is the zone the select shows.
+func (v wizardView) SelectedZone() string {
+	if v.Form.Timezone == "" {
+		return "UTC"
+	}
+	return v.Form.Timezone
+}
+
+// problemText words a domain problem after its field's label: "Title is
+// required", "Reminders: at most 20 intervals".
+func problemText(label, problem string) string {
+	for _, verb := range []string{"is ", "must ", "cannot "} {
+		if strings.HasPrefix(problem, verb) {
+			return label + " " + problem
+		}
+	}
+	return label + ": " + problem
+}
+
+func (s *Server) renderWizard(w http.ResponseWriter, r *http.Request, p page, status, step int, f wizardForm, fields map[string]string) error {
+	now := s.clock()
+	if step == wizardSteps && fields == nil {
+		// The review shows every problem left, whichever step it is on.
+		var ve *onair.ValidationError
+		if _, err := f.build(p.Host.ID, now); errors.As(err, &ve) {
+			fields, status = ve.Fields, http.StatusUnprocessableEntity
+		}
+	}
+	v := wizardView{Step: step, StepName: wizardStepNames[step-1], Form: f, Errors: map[string]string{}}
+	if step < wizardSteps {
+		v.NextName = wizardStepNames[step]
+	}
+	for i, name := range wizardStepNames {
+		v.Steps = append(v.Steps, wizardStep{N: i + 1, Name: name, Current: i+1 == step, Done: i+1 < step})
+	}
+	known := map[string]bool{}
+	for _, wf := range wizardFields {
+		known[wf.field] = true
+		problem, ok := fields[wf.field]
+		if !ok || (wf.step != step && step != wizardSteps) {
+			continue
+		}
+		text := problemText(wf.label, problem)
+		v.Errors[wf.key] = text
+		anchor := "#" + wf.anchor
+		if step == wizardSteps {
+			anchor = "" // the field is on another step; the review's Edit buttons lead there
+		}
+		v.Problems = append(v.Problems, wizardProblem{Anchor: anchor, Text: text})
+	}
+	if step == wizardSteps {
+		for field, problem := range fields {
+			if !known[field] {
+				v.Problems = append(v.Problems, wizardProblem{Text: problemText(field, problem)})
+			}
+		}
+	}
+	switch step {
+	case 2:
+		v.Zones = zoneGroups(now)
+		v.ZoneUnset = f.Timezone == "" && f.TimezoneOther == ""
+		if f.Timezone != "" && f.Timezone != "UTC" && onair.ValidTimezone(f.Timezone) && !slices.Contains(wizardZoneNames, f.Timezone) {
+			v.ExtraZone = f.Timezone
+		}
+	case 3:
+		for _, n := range onair.NamedIntervals {
+			v.Choices = append(v.Choices, intervalChoice{Name: n.Name, Label: intervalLabel(n),
+				Checked: slices.Contains(f.Intervals, n.Name), Recommended: slices.Contains(onair.DefaultIntervals, n.Name)})
+		}
+		v.Preview = s.wizardPreview(f.sketch(now))
+	case 4:
+		v.Review = reviewOf(f.sketch(now), now)
+	}
+	p.Title = "New event · " + v.StepName
+	p.Data = v
+	return s.render(w, r, status, "wizard", p)
+}
+
+type intervalChoice struct {
+	Name, Label          string
+	Checked, Recommended bool
+}
+
+var intervalLabels = map[string]string{
+	"2weeks": "2 weeks before", "1week": "1 week before", "3days": "3 days before", "1day": "1 day before",
+	"12hours": "12 hours before", "1hour": "1 hour before", "15minutes": "15 minutes before", "now": "When it starts",
+}
+
+// intervalLabel names a reminder for people: "1 day before", "2h30m before".
+func intervalLabel(iv onair.Interval) string {
+	if l, ok := intervalLabels[iv.Name]; ok {
+		return l
+	}
+	d := iv.Offset.String() // "45m0s", "2h30m0s", "1h0m0s", "1m30s"
+	if strings.HasSuffix(d, "m0s") {
+		d = strings.TrimSuffix(d, "0s")
+	}
+	if strings.HasSuffix(d, "h0m") {
+		d = strings.TrimSuffix(d, "0m")
+	}
+	return d + " before"
+}
+
+// The sample registrant of the previews. The token has a real token's
+// length, so that the SMS is measured as the real one will be.
+const (
+	previewToken = "sample-token-the-viewer-gets-own"
+	previewPhone = "+15555550123"
+)
+
+// wizardPreview is the confirmation email and a reminder SMS as Alex, a
+// registrant in the event's own zone, will see them.
+type wizardPreview struct {
+	Zone                     string
+	EmailOn, SMSOn           bool
+	Subject, EmailText       string
+	EmailHTML                string // for an <iframe sandbox srcdoc>: html/template escapes it into the attribute
+	SMSLabel, SMSText        string
+	EmailProblem, SMSProblem string
+	SMSCharacters            int
+}
+
+func (s *Server) wizardPreview(ev onair.Event) *wizardPreview {
+	reg := onair.Registration{EventID: ev.ID, FirstName: "Alex", Email: "alex@example.com",
+		Phone: previewPhone, Timezone: ev.Timezone, AccessToken: previewToken}
+	c := notify.Content{Kind: onair.KindConfirmation, Event: ev, Registration: reg,
+		WatchURL:       s.watchURL(reg),
+		CalendarURL:    s.appURL + "/api/registrations/ics?token=" + previewToken,
+		UnsubscribeURL: s.appURL + "/u/" + previewToken}
+	pv := &wizardPreview{Zone: ev.Timezone, EmailOn: ev.Notifications.EmailEnabled, SMSOn: ev.Notifications.SMSEnabled}
+	if m, err := notify.RenderEmail(c); err != nil {
+		pv.EmailProblem = "The email cannot be previewed: " + err.Error()
+	} else {
+		pv.Subject, pv.EmailText, pv.EmailHTML = m.Subject, m.Text, m.HTML
+	}
+	pv.SMSLabel = "Confirmation SMS (no reminder chosen)"
+	if len(ev.Intervals) > 0 {
+		c.Kind, c.Interval = onair.KindReminder, ev.Intervals[0]
+		pv.SMSLabel = "Reminder SMS, " + strings.ToLower(intervalLabel(ev.Intervals[0]))
+	}
+	if m, err := notify.RenderSMS(c); err != nil {
+		pv.SMSProblem = "The SMS cannot be previewed: " + err.Error()
+	} else {
+		pv.SMSText, pv.SMSCharacters = m.Text, len([]rune(m.Text))
+	}
+	return pv
+}
+
+// wizardReview is everything chosen, worded for the host.
+type wizardReview struct {
+	Title, Description, Capacity  string
+	When, WhenUTC, Zone, Duration string
+	Reminders                     []wizardReminder
+	Channels, CustomMessage       string
+}
+
+type wizardReminder struct {
+	Label, When string
+	Past        bool
+}
+
+func reviewOf(ev onair.Event, now time.Time) *wizardReview {
+	rv := &wizardReview{Title: ev.Title, Description: ev.Description, Capacity: "Unlimited",
+		When: notify.FormatTime(ev.ScheduledStart, ev.Timezone), WhenUTC: notify.FormatTime(ev.ScheduledStart, "UTC"),
+		Zone: ev.Timezone, Duration: strconv.Itoa(ev.DurationMinutes) + " minutes",
+		CustomMessage: ev.Notifications.CustomMessage}
+	if ev.MaxRegistrations > 0 {
+		rv.Capacity = strconv.Itoa(ev.MaxRegistrations)
+	}
+	switch n := ev.Notifications; {
+	case n.EmailEnabled && n.SMSEnabled:
+		rv.Channels = "Email and SMS"
+	case n.EmailEnabled:
+		rv.Channels = "Email"
+	case n.SMSEnabled:
+		rv.Channels = "SMS"
+	default:
+		rv.Channels = "None: registrants get no messages"
+	}
+	// In the order they go out.
+	ivs := slices.Clone(ev.Intervals)
+	slices.SortStableFunc(ivs, func(a, b onair.Interval) int { return cmp.Compare(b.Offset, a.Offset) })
+	for _, iv := range ivs {
+		at := ev.ScheduledStart.Add(-iv.Offset)
+		rv.Reminders = append(rv.Reminders, wizardReminder{Label: intervalLabel(iv),
+			When: notify.FormatTime(at, ev.Timezone), Past: !at.After(now)})
+	}
+	return rv
+}
