@@ -226,13 +226,17 @@ func runHostCreate(ctx context.Context, args []string, getenv func(string) strin
 		return err
 	}
 	defer st.Close()
-	_, token, err := accounts.SignUp(ctx, st, onair.Credentials{Email: *email, Password: *password}, time.Now().UTC())
+	host, err := accounts.SignUp(ctx, st, onair.Credentials{Email: *email, Password: *password}, time.Now().UTC())
 	var ve *onair.ValidationError
 	if errors.As(err, &ve) {
 		return fmt.Errorf("cannot create the host: %s", ve.Error())
 	}
 	if err != nil {
 		return fmt.Errorf("cannot create the host: %w", err)
+	}
+	token, err := accounts.NewToken(ctx, st, host.ID, time.Now().UTC())
+	if err != nil {
+		return err
 	}
 	fmt.Fprintln(stdout, token)
 	return nil

@@ -43,7 +43,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 // registrants, one live, one ended.
 func seedDemo(ctx context.Context, st *store.Store) error {
 	now := time.Now().UTC().Truncate(time.Second)
-	host, _, err := accounts.SignUp(ctx, st, onair.Credentials{Email: demoEmail, Password: demoPassword}, now)
+	host, err := accounts.SignUp(ctx, st, onair.Credentials{Email: demoEmail, Password: demoPassword}, now)
 	if err != nil {
 		return err
 	}

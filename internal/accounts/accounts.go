@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 	"unicode"
@@ -29,6 +30,28 @@ const (
 	argonKeyLen  = 32
 	argonSaltLen = 16
 )
+
+// hashing bounds how many argon2id computations run at once: each takes
+// 19 MiB, and a flood of logins must not take the process's memory.
+var hashing = make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))
+
+// ErrBusy is the answer when too many passwords are being checked at once.
+var ErrBusy = onair.Errorf(onair.ErrTooManyRequests, "busy", "too many sign-ins at once; try again in a moment")
+
+// withHashSlot runs fn when a hashing slot is free, waiting a few seconds
+// at most.
+func withHashSlot(ctx context.Context, fn func()) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	select {
+	case hashing <- struct{}{}:
+	case <-ctx.Done():
+		return ErrBusy
+	}
+	defer func() { <-hashing }()
+	fn()
+	return nil
+}
 
 // HashPassword returns the PHC-style argon2id hash of password.
 func HashPassword(password string) string {
@@ -74,22 +97,24 @@ var dummyHash = HashPassword("not a password of anyone")
 // whether the email exists.
 var ErrBadCredentials = onair.Errorf(onair.ErrUnauthorized, "invalid_credentials", "invalid email or password")
 
-// SignUp creates a host account and its first API token.
-func SignUp(ctx context.Context, st *store.Store, c onair.Credentials, now time.Time) (onair.Host, string, error) {
+// SignUp creates a host account.
+func SignUp(ctx context.Context, st *store.Store, c onair.Credentials, now time.Time) (onair.Host, error) {
 	c, err := c.Validate()
 	if err != nil {
-		return onair.Host{}, "", err
+		return onair.Host{}, err
 	}
-	h := onair.Host{ID: onair.NewID(), Email: c.Email, PasswordHash: HashPassword(c.Password), CreatedAt: now}
+	h := onair.Host{ID: onair.NewID(), Email: c.Email, CreatedAt: now}
+	if err := withHashSlot(ctx, func() { h.PasswordHash = HashPassword(c.Password) }); err != nil {
+		return onair.Host{}, err
+	}
 	if err := st.CreateHost(ctx, h); err != nil {
-		return onair.Host{}, "", err
+		return onair.Host{}, err
 	}
-	token, err := NewToken(ctx, st, h.ID, now)
-	return h, token, err
+	return h, nil
 }
 
-// LogIn checks a host's credentials and returns a new API token.
-func LogIn(ctx context.Context, st *store.Store, c onair.Credentials, now time.Time) (onair.Host, string, error) {
+// LogIn checks a host's credentials.
+func LogIn(ctx context.Context, st *store.Store, c onair.Credentials) (onair.Host, error) {
 	if strings.TrimSpace(c.Email) == "" || c.Password == "" {
 		v := &onair.ValidationError{}
 		if strings.TrimSpace(c.Email) == "" {
@@ -98,10 +123,10 @@ func LogIn(ctx context.Context, st *store.Store, c onair.Credentials, now time.T
 		if c.Password == "" {
 			v.Add("password", "is required")
 		}
-		return onair.Host{}, "", v
+		return onair.Host{}, v
 	}
 	if len(c.Password) > onair.MaxPasswordLen {
-		return onair.Host{}, "", ErrBadCredentials
+		return onair.Host{}, ErrBadCredentials
 	}
 	// An address with control characters or bad UTF-8 belongs to no
 	// account and is not worth a query.
@@ -109,18 +134,21 @@ func LogIn(ctx context.Context, st *store.Store, c onair.Credentials, now time.T
 	if strings.IndexFunc(c.Email, unicode.IsControl) < 0 && utf8.ValidString(c.Email) {
 		h, err = st.HostByEmail(ctx, c.Email)
 	}
+	if err != nil && !errors.Is(err, onair.ErrNotFound) {
+		return onair.Host{}, err
+	}
+	hash := h.PasswordHash
 	if errors.Is(err, onair.ErrNotFound) {
-		CheckPassword(dummyHash, c.Password)
-		return onair.Host{}, "", ErrBadCredentials
+		hash = dummyHash // as long as a wrong password takes
 	}
-	if err != nil {
-		return onair.Host{}, "", err
+	ok := false
+	if err := withHashSlot(ctx, func() { ok = CheckPassword(hash, c.Password) }); err != nil {
+		return onair.Host{}, err
 	}
-	if !CheckPassword(h.PasswordHash, c.Password) {
-		return onair.Host{}, "", ErrBadCredentials
+	if !ok || h.ID == "" {
+		return onair.Host{}, ErrBadCredentials
 	}
-	token, err := NewToken(ctx, st, h.ID, now)
-	return h, token, err
+	return h, nil
 }
 
 // NewToken issues a new API token for host.

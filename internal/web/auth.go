@@ -3,8 +3,10 @@ package web
 import (
 	"errors"
 	"math"
+	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/onair-live/onair/internal/accounts"
 	"github.com/onair-live/onair/internal/onair"
@@ -32,7 +34,14 @@ func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &c); err != nil {
 		return err
 	}
-	h, token, err := accounts.SignUp(r.Context(), s.store, c, s.clock())
+	if err := s.throttleAuth(r); err != nil {
+		return err
+	}
+	h, err := accounts.SignUp(r.Context(), s.store, c, s.clock())
+	if err != nil {
+		return err
+	}
+	token, err := accounts.NewToken(r.Context(), s.store, h.ID, s.clock())
 	if err != nil {
 		return err
 	}
@@ -45,21 +54,68 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &c); err != nil {
 		return err
 	}
-	key := onair.NormalizeEmail(c.Email)
-	now := s.clock()
-	if blocked, wait := s.loginFail.Blocked(key, now); blocked {
-		return retryAfter{onair.Errorf(onair.ErrTooManyRequests, "rate_limited",
-			"too many failed logins for this email; try again later"), int(math.Ceil(wait.Seconds()))}
+	h, err := s.checkLogin(r, c)
+	if err != nil {
+		return err
 	}
-	h, token, err := accounts.LogIn(r.Context(), s.store, c, now)
-	if errors.Is(err, accounts.ErrBadCredentials) {
-		s.loginFail.Add(key, now)
-	}
+	token, err := accounts.NewToken(r.Context(), s.store, h.ID, s.clock())
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, authResponse{viewHost(h), token})
 	return nil
+}
+
+// Sign-in limits, per process: failed logins per email and address, and
+// sign-in attempts of any kind per address.
+const (
+	maxFailedLogins = 10
+	maxAuthPerIP    = 600 // generous: a proxy puts many clients behind one address
+	authWindow      = 15 * time.Minute
+)
+
+// clientIP is the address the request came from. onair does not trust
+// X-Forwarded-For: behind a proxy every client shares the proxy's budget,
+// which errs on the safe side.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// throttleAuth counts one sign-in attempt of the client's address and
+// refuses it when the address has made too many.
+func (s *Server) throttleAuth(r *http.Request) error {
+	key, now := "ip|"+clientIP(r), s.clock()
+	if blocked, wait := s.authPerIP.Blocked(key, now); blocked {
+		return retryAfter{onair.Errorf(onair.ErrTooManyRequests, "rate_limited",
+			"too many sign-in attempts from this address; try again later"), int(math.Ceil(wait.Seconds()))}
+	}
+	s.authPerIP.Add(key, now)
+	return nil
+}
+
+// checkLogin checks credentials within the limits. A failure is counted
+// before the password is checked, so that parallel guesses cannot slip past
+// the limit; the limit is per email and address, so that nobody can lock a
+// host out from elsewhere.
+func (s *Server) checkLogin(r *http.Request, c onair.Credentials) (onair.Host, error) {
+	if err := s.throttleAuth(r); err != nil {
+		return onair.Host{}, err
+	}
+	key, now := onair.NormalizeEmail(c.Email)+"|"+clientIP(r), s.clock()
+	if blocked, wait := s.loginFail.Blocked(key, now); blocked {
+		return onair.Host{}, retryAfter{onair.Errorf(onair.ErrTooManyRequests, "rate_limited",
+			"too many failed logins for this email; try again later"), int(math.Ceil(wait.Seconds()))}
+	}
+	s.loginFail.Add(key, now)
+	h, err := accounts.LogIn(r.Context(), s.store, c)
+	if err == nil {
+		s.loginFail.Forget(key)
+	}
+	return h, err
 }
 
 // authenticate finds the host behind the request's bearer token.

@@ -87,6 +87,8 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ra retryAfter
 	if errors.As(err, &ra) {
 		w.Header().Set("Retry-After", strconv.Itoa(ra.seconds))
+	} else if status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "1")
 	}
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="onair"`)

@@ -55,3 +55,10 @@ func (l *limiter) Add(key string, now time.Time) {
 	}
 	c.n++
 }
+
+// Forget drops what was counted for key (a login that succeeded).
+func (l *limiter) Forget(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.counts, key)
+}

@@ -115,19 +115,23 @@ func (s *Server) secureCookies() bool { return strings.HasPrefix(s.appURL, "http
 // X-CSRF-Token header; with SameSite=Lax cookies, another site can neither
 // read it nor send it (the double-submit pattern).
 func (s *Server) csrfToken(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 32 {
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) == csrfTokenLen {
 		return c.Value
 	}
-	if v, ok := r.Context().Value(csrfKey{}).(string); ok {
-		return v
-	}
+	return s.newCSRFToken(w)
+}
+
+// csrfTokenLen is the length of the tokens newCSRFToken makes.
+const csrfTokenLen = 32
+
+// newCSRFToken sets a new CSRF cookie: on every sign-in and sign-out, so
+// that a token read before cannot serve the next person on the browser.
+func (s *Server) newCSRFToken(w http.ResponseWriter) string {
 	token := onair.RandomString(24)
 	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: token, Path: "/", HttpOnly: true,
 		Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode})
 	return token
 }
-
-type csrfKey struct{}
 
 // checkCSRF verifies a state-changing request made with cookies.
 func (s *Server) checkCSRF(r *http.Request) error {
@@ -136,7 +140,7 @@ func (s *Server) checkCSRF(r *http.Request) error {
 	if sent == "" {
 		sent = r.PostFormValue("csrf_token")
 	}
-	if err != nil || c.Value == "" || subtle.ConstantTimeCompare([]byte(c.Value), []byte(sent)) != 1 {
+	if err != nil || len(c.Value) != csrfTokenLen || subtle.ConstantTimeCompare([]byte(c.Value), []byte(sent)) != 1 {
 		return onair.Errorf(onair.ErrForbidden, "csrf", "the form has expired; reload the page and try again")
 	}
 	return nil
@@ -162,6 +166,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, host onair
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", Expires: expires, HttpOnly: true,
 		Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode})
+	s.newCSRFToken(w)
 	return nil
 }
 
@@ -186,10 +191,18 @@ func (s *Server) hostPage(h hostPageHandler) http.Handler {
 	})
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site's dashboard: a path
+// with no scheme, no host and no control character (a browser drops a tab,
+// so "/\t/evil.example" would become "//evil.example").
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
-		return "/dashboard/events"
+	const home = "/dashboard/events"
+	if strings.IndexFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) >= 0 {
+		return home
 	}
-	return next
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || !strings.HasPrefix(u.Path, "/dashboard/") ||
+		strings.HasPrefix(u.Path, "//") {
+		return home
+	}
+	return u.RequestURI()
 }

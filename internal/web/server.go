@@ -42,7 +42,8 @@ type Server struct {
 	now       func() time.Time
 	handler   http.Handler
 	mux       *http.ServeMux
-	loginFail *limiter
+	loginFail *limiter // failed logins per email and address
+	authPerIP *limiter // sign-in attempts per address
 	sweep     func(ctx context.Context) (int, error)
 	cron      string
 
@@ -61,7 +62,8 @@ func New(cfg Config) *Server {
 		log:       cfg.Logger,
 		now:       cfg.Now,
 		mux:       http.NewServeMux(),
-		loginFail: newLimiter(10, 15*time.Minute),
+		loginFail: newLimiter(maxFailedLogins, authWindow),
+		authPerIP: newLimiter(maxAuthPerIP, authWindow),
 		sweep:     cfg.Sweep,
 		cron:      cfg.CronSecret,
 

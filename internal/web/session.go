@@ -28,7 +28,10 @@ func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	c := onair.Credentials{Email: r.PostFormValue("email"), Password: r.PostFormValue("password")}
-	host, _, err := accounts.SignUp(r.Context(), s.store, c, s.clock())
+	if err := s.throttleAuth(r); err != nil {
+		return err
+	}
+	host, err := accounts.SignUp(r.Context(), s.store, c, s.clock())
 	var ve *onair.ValidationError
 	switch {
 	case errors.As(err, &ve):
@@ -62,18 +65,13 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	c := onair.Credentials{Email: r.PostFormValue("email"), Password: r.PostFormValue("password")}
 	next := r.PostFormValue("next")
-	key, now := onair.NormalizeEmail(c.Email), s.clock()
-	if blocked, _ := s.loginFail.Blocked(key, now); blocked {
-		return s.render(w, r, http.StatusTooManyRequests, "login", page{Title: "Log in",
-			Data: authForm{Email: c.Email, Next: next, Error: "Too many failed attempts. Try again in a few minutes."}})
-	}
-	host, _, err := accounts.LogIn(r.Context(), s.store, c, now)
+	host, err := s.checkLogin(r, c)
 	var ve *onair.ValidationError
 	switch {
+	case errors.Is(err, onair.ErrTooManyRequests):
+		return s.render(w, r, http.StatusTooManyRequests, "login", page{Title: "Log in",
+			Data: authForm{Email: c.Email, Next: next, Error: "Too many attempts. Try again in a few minutes."}})
 	case errors.Is(err, accounts.ErrBadCredentials) || errors.As(err, &ve):
-		if errors.Is(err, accounts.ErrBadCredentials) {
-			s.loginFail.Add(key, now)
-		}
 		return s.render(w, r, http.StatusUnauthorized, "login", page{Title: "Log in",
 			Data: authForm{Email: c.Email, Next: next, Error: "Invalid email or password."}})
 	case err != nil:
@@ -97,6 +95,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode})
+	s.newCSRFToken(w)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 	return nil
 }

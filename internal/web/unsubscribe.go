@@ -49,6 +49,7 @@ button:focus{outline:3px solid #f472b6}
 func renderSimplePage(w http.ResponseWriter, status int, p simplePage) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Frame-Options", "DENY") // a one-button page must not be framed (clickjacking)
 	w.WriteHeader(status)
 	simplePageTmpl.Execute(w, p)
 }
