@@ -37,6 +37,20 @@ func openStore(ctx context.Context, databaseURL string) (*store.Store, error) {
 	return st, nil
 }
 
+// secretKey is ONAIR_SECRET_KEY, or the one generated on the first start
+// and kept in the database, which every node reads alike. It signs the
+// unsubscribe links.
+func secretKey(ctx context.Context, st *store.Store, cfg config) (string, error) {
+	if cfg.SecretKey != "" {
+		return cfg.SecretKey, nil
+	}
+	key, err := st.Setting(ctx, "secret_key", func() string { return onair.RandomString(32) })
+	if err != nil {
+		return "", fmt.Errorf("reading the secret key: %w", err)
+	}
+	return key, nil
+}
+
 // newEngine builds the delivery engine with the providers cfg names, and
 // the outbox for a channel that has none.
 func newEngine(st *store.Store, cfg config, log *slog.Logger, workers bool) (*jobs.Engine, func(), error) {
@@ -46,7 +60,7 @@ func newEngine(st *store.Store, cfg config, log *slog.Logger, workers bool) (*jo
 	}
 	sender := jobs.NewSender(jobs.SenderConfig{
 		Email: email, SMS: sms, EmailRate: cfg.EmailRate, SMSRate: cfg.SMSRate,
-		AppURL: cfg.AppURL, Concurrency: cfg.SMTPConns, Logger: log,
+		AppURL: cfg.AppURL, Concurrency: cfg.SMTPConns, Logger: log, Secret: cfg.SecretKey,
 	})
 	engine, err := jobs.New(jobs.Config{Store: st, Sender: sender, Logger: log, Workers: workers})
 	if err != nil {
@@ -75,14 +89,10 @@ func serve(ctx context.Context, cfg config, stderr io.Writer, seed func(context.
 		return err
 	}
 	defer st.Close()
-	secret := cfg.SecretKey
-	if secret == "" {
-		// Generated once; every node reads the same one from the database.
-		if secret, err = st.Setting(ctx, "secret_key", func() string { return onair.RandomString(32) }); err != nil {
-			return fmt.Errorf("reading the secret key: %w", err)
-		}
+	if cfg.SecretKey, err = secretKey(ctx, st, cfg); err != nil {
+		return err
 	}
-	_ = secret // signs tracking, unsubscribe and session tokens
+	secret := cfg.SecretKey
 
 	engine, closeProviders, err := newEngine(st, cfg, log, true)
 	if err != nil {
@@ -104,7 +114,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer, seed func(context.
 	srv := &http.Server{
 		Handler: web.New(web.Config{Store: st, AppURL: cfg.AppURL, Logger: log,
 			Sweep: engine.Sweep, CronSecret: cfg.CronSecret,
-			TwilioAuthToken: cfg.TwilioAuthToken, MailgunSigningKey: cfg.MailgunSigningKey}),
+			TwilioAuthToken: cfg.TwilioAuthToken, MailgunSigningKey: cfg.MailgunSigningKey, Secret: secret}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -156,6 +166,9 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer st.Close()
+	if c.cfg.SecretKey, err = secretKey(ctx, st, c.cfg); err != nil {
+		return err
+	}
 	engine, closeProviders, err := newEngine(st, c.cfg, log, true)
 	if err != nil {
 		return err
@@ -184,6 +197,9 @@ func runSendDue(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer st.Close()
+	if c.cfg.SecretKey, err = secretKey(ctx, st, c.cfg); err != nil {
+		return err
+	}
 	engine, closeProviders, err := newEngine(st, c.cfg, log, false)
 	if err != nil {
 		return err

@@ -54,6 +54,7 @@ func (in *inbox) env() map[string]string { return map[string]string{"SMTP_URL": 
 type received struct {
 	To, Subject string
 	Body        string
+	Unsubscribe string // the List-Unsubscribe header
 	Seen        time.Time
 }
 
@@ -80,7 +81,8 @@ func (in *inbox) simplify(msgs []notifytest.ReceivedMessage) []received {
 	defer in.mu.Unlock()
 	out := make([]received, len(msgs))
 	for i, m := range msgs {
-		out[i] = received{To: strings.Join(m.To, ","), Subject: m.Subject(), Body: string(m.Data)}
+		out[i] = received{To: strings.Join(m.To, ","), Subject: m.Subject(), Body: string(m.Data),
+			Unsubscribe: m.DecodedHeader("List-Unsubscribe")}
 		if i < len(in.seen) {
 			out[i].Seen = in.seen[i]
 		}
@@ -283,7 +285,21 @@ func TestRescheduleCancelAndUnsubscribe(t *testing.T) {
 		})
 
 		t.Run("GET never unsubscribes, POST does", func(t *testing.T) {
-			tok := strings.SplitN(watch[1], "token=", 2)[1]
+			// The link is the one in the email's List-Unsubscribe header.
+			var link string
+			for _, m := range got {
+				if m.To == "leaves@example.com" {
+					link = strings.Trim(m.Unsubscribe, "<>")
+				}
+			}
+			if !strings.HasPrefix(link, testAppURL+"/u/") {
+				t.Fatalf("no unsubscribe link in the messages to leaves@example.com")
+			}
+			tok := strings.TrimPrefix(link, testAppURL+"/u/")
+			watchToken := strings.SplitN(watch[1], "token=", 2)[1]
+			if status, _, _ := a.raw("POST", "/u/"+watchToken, "", "List-Unsubscribe=One-Click"); status != http.StatusNotFound {
+				t.Errorf("the watch token unsubscribes: %d", status)
+			}
 			status, page, _ := a.raw("GET", "/u/"+tok, "", nil)
 			if status != http.StatusOK || !strings.Contains(string(page), "<form method=\"post\"") {
 				t.Fatalf("%d %s", status, page)

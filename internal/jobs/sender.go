@@ -21,6 +21,7 @@ type Sender struct {
 	providers   map[onair.Channel]notify.Provider
 	limits      map[onair.Channel]*rate.Limiter
 	appURL      string
+	secret      string
 	concurrency int
 	log         *slog.Logger
 }
@@ -35,7 +36,9 @@ type SenderConfig struct {
 	AppURL string
 	// Concurrency is how many messages of a batch are in flight at once.
 	Concurrency int
-	Logger      *slog.Logger
+	// Secret is ONAIR_SECRET_KEY: it signs the unsubscribe links.
+	Secret string
+	Logger *slog.Logger
 }
 
 // NewSender builds a Sender.
@@ -44,6 +47,7 @@ func NewSender(cfg SenderConfig) *Sender {
 		providers:   map[onair.Channel]notify.Provider{onair.ChannelEmail: cfg.Email, onair.ChannelSMS: cfg.SMS},
 		limits:      map[onair.Channel]*rate.Limiter{},
 		appURL:      cfg.AppURL,
+		secret:      cfg.Secret,
 		concurrency: max(cfg.Concurrency, 1),
 		log:         cfg.Logger,
 	}
@@ -83,11 +87,13 @@ func (s *Sender) RateDelay(items []store.SendItem) time.Duration {
 	return longest
 }
 
-// Links are the viewer's own URLs that every message carries.
-func Links(appURL string, r onair.Registration) (watch, calendar, unsubscribe string) {
+// Links are the viewer's own URLs that every message carries: the watch
+// link and calendar file (with the access token) and the unsubscribe link
+// (signed with the secret key).
+func Links(appURL, secret string, r onair.Registration) (watch, calendar, unsubscribe string) {
 	return appURL + "/watch/" + r.EventID + "?token=" + r.AccessToken,
 		appURL + "/api/registrations/ics?token=" + r.AccessToken,
-		appURL + "/u/" + r.AccessToken
+		appURL + "/u/" + onair.UnsubscribeToken(secret, r.ID)
 }
 
 // Send sends every item and says what became of each. Items whose sending
@@ -181,7 +187,7 @@ func (s *Sender) render(it store.SendItem) (notify.Message, error) {
 		}
 		c.Interval = iv
 	}
-	c.WatchURL, c.CalendarURL, c.UnsubscribeURL = Links(s.appURL, it.Registration)
+	c.WatchURL, c.CalendarURL, c.UnsubscribeURL = Links(s.appURL, s.secret, it.Registration)
 	var m notify.Message
 	var err error
 	if it.Delivery.Channel == onair.ChannelSMS {

@@ -278,20 +278,23 @@ func (s *Store) RegistrationByToken(ctx context.Context, token string) (onair.Re
 	return onair.Registration{}, notFound
 }
 
-// RegistrationWithEvent finds a registration by its token, with its event.
-func (s *Store) RegistrationWithEvent(ctx context.Context, token string) (onair.Registration, onair.Event, error) {
-	r, err := s.RegistrationByToken(ctx, token)
+// RegistrationWithEvent finds a registration by id, with its event.
+func (s *Store) RegistrationWithEvent(ctx context.Context, id string) (onair.Registration, onair.Event, error) {
+	if !onair.ValidID(id) {
+		return onair.Registration{}, onair.Event{}, fmt.Errorf("%w: no such registration", onair.ErrNotFound)
+	}
+	r, err := scanRegistration(s.read.QueryRowContext(ctx, `SELECT `+registrationColumns+` FROM registrations r WHERE r.id = $1`, id))
 	if err != nil {
-		return r, onair.Event{}, err
+		return r, onair.Event{}, s.normalize(err)
 	}
 	ev, err := s.Event(ctx, r.EventID)
 	return r, ev, err
 }
 
-// Unsubscribe stops every further message of its event to the registration
-// the token belongs to. It is idempotent.
-func (s *Store) Unsubscribe(ctx context.Context, token string, now time.Time) (onair.Registration, onair.Event, error) {
-	r, ev, err := s.RegistrationWithEvent(ctx, token)
+// Unsubscribe stops every further message of its event to a registration.
+// It is idempotent.
+func (s *Store) Unsubscribe(ctx context.Context, id string, now time.Time) (onair.Registration, onair.Event, error) {
+	r, ev, err := s.RegistrationWithEvent(ctx, id)
 	if err != nil {
 		return r, ev, err
 	}

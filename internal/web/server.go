@@ -32,6 +32,8 @@ type Config struct {
 	TwilioAuthToken string
 	// MailgunSigningKey checks Mailgun's event webhooks; empty turns them off.
 	MailgunSigningKey string
+	// Secret is ONAIR_SECRET_KEY: it signs unsubscribe links.
+	Secret string
 }
 
 // Server serves onair's HTTP routes.
@@ -52,6 +54,8 @@ type Server struct {
 	seenTokens  *limiter // Mailgun webhook tokens already received
 
 	pages map[string]*template.Template
+
+	secret string
 }
 
 // New builds the HTTP server's handler.
@@ -67,6 +71,7 @@ func New(cfg Config) *Server {
 		sweep:     cfg.Sweep,
 		cron:      cfg.CronSecret,
 
+		secret:      cfg.Secret,
 		twilioToken: cfg.TwilioAuthToken,
 		mailgunKey:  cfg.MailgunSigningKey,
 		seenTokens:  newLimiter(1, 2*mailgunMaxAge),

@@ -57,7 +57,11 @@ func renderSimplePage(w http.ResponseWriter, status int, p simplePage) {
 // unsubscribePage asks before unsubscribing: a GET never unsubscribes, since
 // mail scanners and link previews follow every link in a message.
 func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) error {
-	reg, ev, err := s.store.RegistrationWithEvent(r.Context(), r.PathValue("token"))
+	id, ok := onair.ParseUnsubscribeToken(s.secret, r.PathValue("token"))
+	if !ok {
+		return onair.Errorf(onair.ErrNotFound, "not_found", "no such unsubscribe link")
+	}
+	reg, ev, err := s.store.RegistrationWithEvent(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -73,10 +77,14 @@ func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // unsubscribe is the one-click unsubscribe of RFC 8058 (and the page's
-// form): it needs no cookie and no CSRF token, the token in the URL is the
-// proof, and it takes effect at once on every channel.
+// form): it needs no cookie and no CSRF token, the signed token in the URL
+// is the proof, and it takes effect at once on every channel.
 func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) error {
-	_, ev, err := s.store.Unsubscribe(r.Context(), r.PathValue("token"), s.clock())
+	id, ok := onair.ParseUnsubscribeToken(s.secret, r.PathValue("token"))
+	if !ok {
+		return onair.Errorf(onair.ErrNotFound, "not_found", "no such unsubscribe link")
+	}
+	_, ev, err := s.store.Unsubscribe(r.Context(), id, s.clock())
 	if err != nil {
 		return err
 	}
