@@ -14,6 +14,7 @@ import (
 
 	"github.com/onair-live/onair/internal/accounts"
 	"github.com/onair-live/onair/internal/jobs"
+	"github.com/onair-live/onair/internal/metrics"
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/store"
 	"github.com/onair-live/onair/internal/web"
@@ -53,14 +54,14 @@ func secretKey(ctx context.Context, st *store.Store, cfg config) (string, error)
 
 // newEngine builds the delivery engine with the providers cfg names, and
 // the outbox for a channel that has none.
-func newEngine(st *store.Store, cfg config, log *slog.Logger, workers bool) (*jobs.Engine, func(), error) {
+func newEngine(st *store.Store, cfg config, log *slog.Logger, workers bool, m *metrics.Metrics) (*jobs.Engine, func(), error) {
 	email, sms, closeProviders, err := providers(st, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
 	sender := jobs.NewSender(jobs.SenderConfig{
 		Email: email, SMS: sms, EmailRate: cfg.EmailRate, SMSRate: cfg.SMSRate,
-		AppURL: cfg.AppURL, Concurrency: cfg.SMTPConns, Logger: log, Secret: cfg.SecretKey,
+		AppURL: cfg.AppURL, Concurrency: cfg.SMTPConns, Logger: log, Secret: cfg.SecretKey, Metrics: m,
 	})
 	engine, err := jobs.New(jobs.Config{Store: st, Sender: sender, Logger: log, Workers: workers})
 	if err != nil {
@@ -94,7 +95,8 @@ func serve(ctx context.Context, cfg config, stderr io.Writer, seed func(context.
 	}
 	secret := cfg.SecretKey
 
-	engine, closeProviders, err := newEngine(st, cfg, log, true)
+	m := metrics.New()
+	engine, closeProviders, err := newEngine(st, cfg, log, true, m)
 	if err != nil {
 		return err
 	}
@@ -114,7 +116,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer, seed func(context.
 	srv := &http.Server{
 		Handler: web.New(web.Config{Store: st, AppURL: cfg.AppURL, Logger: log,
 			Sweep: engine.Sweep, CronSecret: cfg.CronSecret,
-			TwilioAuthToken: cfg.TwilioAuthToken, MailgunSigningKey: cfg.MailgunSigningKey, Secret: secret}),
+			TwilioAuthToken: cfg.TwilioAuthToken, MailgunSigningKey: cfg.MailgunSigningKey, Secret: secret, Metrics: m}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -169,7 +171,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	if c.cfg.SecretKey, err = secretKey(ctx, st, c.cfg); err != nil {
 		return err
 	}
-	engine, closeProviders, err := newEngine(st, c.cfg, log, true)
+	engine, closeProviders, err := newEngine(st, c.cfg, log, true, nil)
 	if err != nil {
 		return err
 	}
@@ -200,7 +202,7 @@ func runSendDue(ctx context.Context, args []string, getenv func(string) string, 
 	if c.cfg.SecretKey, err = secretKey(ctx, st, c.cfg); err != nil {
 		return err
 	}
-	engine, closeProviders, err := newEngine(st, c.cfg, log, false)
+	engine, closeProviders, err := newEngine(st, c.cfg, log, false, nil)
 	if err != nil {
 		return err
 	}

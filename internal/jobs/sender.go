@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/onair-live/onair/internal/metrics"
 	"github.com/onair-live/onair/internal/notify"
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/store"
@@ -22,6 +23,7 @@ type Sender struct {
 	limits      map[onair.Channel]*rate.Limiter
 	appURL      string
 	secret      string
+	metrics     *metrics.Metrics
 	concurrency int
 	log         *slog.Logger
 }
@@ -38,7 +40,9 @@ type SenderConfig struct {
 	Concurrency int
 	// Secret is ONAIR_SECRET_KEY: it signs the unsubscribe links.
 	Secret string
-	Logger *slog.Logger
+	// Metrics count deliveries and the queue lag; nil counts nothing.
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
 }
 
 // NewSender builds a Sender.
@@ -48,6 +52,7 @@ func NewSender(cfg SenderConfig) *Sender {
 		limits:      map[onair.Channel]*rate.Limiter{},
 		appURL:      cfg.AppURL,
 		secret:      cfg.Secret,
+		metrics:     cfg.Metrics,
 		concurrency: max(cfg.Concurrency, 1),
 		log:         cfg.Logger,
 	}
@@ -111,6 +116,15 @@ func (s *Sender) Send(ctx context.Context, items []store.SendItem) ([]store.Outc
 			defer wg.Done()
 			defer func() { <-sem }()
 			outcomes[i], waits[i] = s.sendOne(ctx, it)
+			o := outcomes[i]
+			status := string(o.Status)
+			if o.Status == onair.DeliveryPending {
+				status = "retry"
+			}
+			// Confirmations are due the moment they are queued; their lag
+			// would only say how long ago the first registration came.
+			hasLag := it.Notification.Kind != onair.KindConfirmation
+			s.metrics.Delivered(string(it.Delivery.Channel), o.Provider, status, time.Since(it.Notification.ScheduledTime), hasLag)
 		}()
 	}
 	wg.Wait()

@@ -59,8 +59,9 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		if route == "" {
 			route = "unmatched"
 		}
-		s.log.DebugContext(r.Context(), "http", "method", r.Method, "route", route,
-			"status", rec.status, "duration", time.Since(start))
+		d := time.Since(start)
+		s.metrics.Request(route, r.Method, rec.status, d)
+		s.log.DebugContext(r.Context(), "http", "method", r.Method, "route", route, "status", rec.status, "duration", d)
 	})
 }
 

@@ -134,6 +134,7 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.store.Register(r.Context(), reg, now); err != nil {
 		return s.registerFailed(w, r, ev, in, err)
 	}
+	s.metrics.Registered()
 	return s.render(w, r, http.StatusCreated, "register_done", page{Title: "You are registered", Data: registeredView{
 		Event: ev, Registration: reg, WatchURL: s.watchURL(reg),
 		CalendarURL: "/api/registrations/ics?token=" + url.QueryEscape(reg.AccessToken),

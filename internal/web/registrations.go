@@ -169,6 +169,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.store.Register(r.Context(), reg, now); err != nil {
 		return err
 	}
+	s.metrics.Registered()
 	var resp registerResponse
 	resp.Registration.ID, resp.Registration.Status = reg.ID, reg.Status
 	resp.WatchURL = s.watchURL(reg)

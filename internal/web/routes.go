@@ -12,6 +12,7 @@ func (s *Server) routes() {
 
 	m.Handle("GET /healthz", s.api(s.healthz))
 	m.Handle("GET /readyz", s.api(s.readyz))
+	m.Handle("GET /metrics", s.metrics.Handler())
 
 	m.Handle("POST /api/auth/signup", s.api(s.signup))
 	m.Handle("POST /api/auth/login", s.api(s.login))

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onair-live/onair/internal/metrics"
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/store"
 )
@@ -34,6 +35,8 @@ type Config struct {
 	MailgunSigningKey string
 	// Secret is ONAIR_SECRET_KEY: it signs unsubscribe links.
 	Secret string
+	// Metrics are served at /metrics; nil serves none.
+	Metrics *metrics.Metrics
 }
 
 // Server serves onair's HTTP routes.
@@ -55,7 +58,8 @@ type Server struct {
 
 	pages map[string]*template.Template
 
-	secret string
+	secret  string
+	metrics *metrics.Metrics
 }
 
 // New builds the HTTP server's handler.
@@ -72,6 +76,7 @@ func New(cfg Config) *Server {
 		cron:      cfg.CronSecret,
 
 		secret:      cfg.Secret,
+		metrics:     cfg.Metrics,
 		twilioToken: cfg.TwilioAuthToken,
 		mailgunKey:  cfg.MailgunSigningKey,
 		seenTokens:  newLimiter(1, 2*mailgunMaxAge),

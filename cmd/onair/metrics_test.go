@@ -1,0 +1,51 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onair-live/onair/internal/store/storetest"
+)
+
+func TestMetrics(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, dbURL string) {
+		a := startApp(t, dbURL, nil)
+		token := a.signup()
+		id := a.createEvent(token, nil)["id"].(string)
+		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": "m@example.com"})
+		a.expect(http.StatusUnprocessableEntity, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": "nope"})
+		// A reminder, for the queue lag.
+		soon := a.createEvent(token, map[string]any{
+			"scheduled_start": startsIn(3 * time.Second).Format(time.RFC3339), "selected_intervals": []string{"1s"},
+		})["id"].(string)
+		a.expect(http.StatusCreated, "POST", "/api/events/"+soon+"/register", "", map[string]string{"email": "m@example.com"})
+
+		want := []string{
+			"onair_registrations_total 2",
+			`onair_deliveries_total{channel="email",provider="outbox",status="sent"} 3`,
+			`onair_http_requests_total{method="POST",route="POST /api/events/{id}/register",status="201"} 2`,
+			`onair_http_requests_total{method="POST",route="POST /api/events/{id}/register",status="422"} 1`,
+			`onair_queue_lag_seconds_count{channel="email"} 1`,
+			"go_goroutines",
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			status, body, header := a.raw("GET", "/metrics", "", nil)
+			var missing []string
+			for _, w := range want {
+				if !strings.Contains(string(body), w) {
+					missing = append(missing, w)
+				}
+			}
+			if status == http.StatusOK && strings.HasPrefix(header.Get("Content-Type"), "text/plain") && len(missing) == 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("/metrics: %d, missing %q", status, missing)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+}
