@@ -58,6 +58,12 @@ func (s *Server) routes() {
 	m.Handle("GET /dashboard/events/create", s.hostPage(s.wizardPage))
 	m.Handle("POST /dashboard/events/create", s.hostPage(s.wizardSubmit))
 
+	// tracking: attendance and engagement
+
+	// tracking: opens and clicks
+
+	// analytics
+
 	// pages: registration and watch
 	m.Handle("GET /register/{id}", s.page(s.registerPage))
 	m.Handle("POST /register/{id}", s.page(s.registerSubmit))
