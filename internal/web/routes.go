@@ -63,6 +63,7 @@ func (s *Server) routes() {
 	// tracking: opens and clicks
 
 	// analytics
+	m.Handle("GET /api/events/{id}/analytics", s.host(s.eventAnalytics))
 
 	// pages: registration and watch
 	m.Handle("GET /register/{id}", s.page(s.registerPage))
