@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,7 +12,7 @@ import (
 func TestAnalyticsCountsFromTheRows(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
-		token := a.signup()
+		browser, token := dashSignup(t, a)
 		id := a.createEvent(token, map[string]any{"notification_settings": map[string]any{"sms_enabled": true}})["id"].(string)
 		for _, r := range []map[string]string{
 			{"email": "a@example.com", "source": "social", "phone": "+14155550101"},
@@ -51,5 +52,12 @@ func TestAnalyticsCountsFromTheRows(t *testing.T) {
 			t.Errorf("by day: %v", days)
 		}
 		a.expect(http.StatusNotFound, "GET", "/api/events/"+id+"/analytics", a.signup(), nil)
+
+		// The event page draws the funnel as SVG, with the same figures.
+		status, body, _ := browser.get("/dashboard/events/" + id)
+		if status != http.StatusOK || !strings.Contains(body, `<svg viewBox="0 0 480 140"`) ||
+			!strings.Contains(body, "From registration to attendance") {
+			t.Errorf("event page analytics: %d", status)
+		}
 	})
 }

@@ -138,6 +138,7 @@ type dashEventPage struct {
 	Edit          dashEditForm
 	Reschedule    dashRescheduleForm
 	Zones         []string
+	Analytics     dashAnalytics
 
 	ConfirmStart, ConfirmEnd, ConfirmCancel, ConfirmReschedule string
 
@@ -217,6 +218,11 @@ func (s *Server) dashRenderEvent(w http.ResponseWriter, r *http.Request, status 
 		v.Pager.Next += "#registrants"
 	}
 	v.CSVURL = "/api/events/" + ev.ID + "/registrations?format=csv"
+	an, err := s.store.EventAnalytics(ctx, ev.ID)
+	if err != nil {
+		return err
+	}
+	v.Analytics = newDashAnalytics(an)
 
 	if v.Form != "edit" {
 		v.Edit = dashEditFormOf(ev)

@@ -1,0 +1,78 @@
+package web
+
+import (
+	"sort"
+
+	"github.com/onair-live/onair/internal/onair"
+)
+
+// dashAnalytics is the analytics section of the event page: the figures,
+// and two bar charts drawn as SVG on the server (numbers only, no script).
+type dashAnalytics struct {
+	onair.Analytics
+	WatchMinutes float64
+	Funnel       dashChart
+	ByDay        dashChart
+}
+
+// dashChart is a horizontal bar chart.
+type dashChart struct {
+	Title  string
+	Bars   []dashBar
+	Height int
+}
+
+// dashBar is one bar: its label, value and geometry in SVG units.
+type dashBar struct {
+	Label         string
+	Value         int
+	Y, Width      int
+	TextY, ValueX int
+}
+
+// Chart geometry: labels on the left, bars up to barMax wide.
+const (
+	chartLabelWidth = 130
+	chartBarMax     = 300
+	chartRow        = 28
+)
+
+func newDashChart(title string, labels []string, values []int) dashChart {
+	top := 0
+	for _, v := range values {
+		top = max(top, v)
+	}
+	c := dashChart{Title: title, Height: max(len(values), 1) * chartRow}
+	for i, v := range values {
+		w := 0
+		if top > 0 {
+			w = v * chartBarMax / top
+		}
+		y := i * chartRow
+		c.Bars = append(c.Bars, dashBar{Label: labels[i], Value: v, Y: y + 4, Width: w, TextY: y + 19,
+			ValueX: chartLabelWidth + w + 6})
+	}
+	return c
+}
+
+func newDashAnalytics(a onair.Analytics) dashAnalytics {
+	f := a.Funnel
+	d := dashAnalytics{Analytics: a, WatchMinutes: a.AverageWatchSeconds / 60}
+	d.Funnel = newDashChart("From registration to attendance",
+		[]string{"Registered", "Notified", "Opened", "Clicked", "Attended"},
+		[]int{f.Registered, f.Notified, f.Opened, f.Clicked, f.Attended})
+	days := make([]string, 0, len(a.RegistrationsByDay))
+	for day := range a.RegistrationsByDay {
+		days = append(days, day)
+	}
+	sort.Strings(days)
+	if len(days) > 14 {
+		days = days[len(days)-14:] // the last two weeks with registrations
+	}
+	counts := make([]int, len(days))
+	for i, day := range days {
+		counts[i] = a.RegistrationsByDay[day]
+	}
+	d.ByDay = newDashChart("Registrations by day (UTC)", days, counts)
+	return d
+}
