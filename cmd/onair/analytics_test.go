@@ -53,6 +53,18 @@ func TestAnalyticsCountsFromTheRows(t *testing.T) {
 		}
 		a.expect(http.StatusNotFound, "GET", "/api/events/"+id+"/analytics", a.signup(), nil)
 
+		// The per-registrant export says what each one received.
+		_, csvBody, _ := a.raw("GET", "/api/events/"+id+"/registrations?format=csv", token, nil)
+		lines := strings.Split(strings.TrimSpace(string(csvBody)), "\n")
+		if !strings.HasSuffix(lines[0], "messages_sent,messages_failed,opened,clicked,watch_seconds,revenue_cents") {
+			t.Errorf("CSV header: %s", lines[0])
+		}
+		for _, l := range lines[1:] {
+			if strings.Contains(l, "a@example.com") && !strings.HasSuffix(l, ",2,0,0,0,0,0") {
+				t.Errorf("CSV row of a registrant with email and SMS: %s", l)
+			}
+		}
+
 		// The event page draws the funnel as SVG, with the same figures.
 		status, body, _ := browser.get("/dashboard/events/" + id)
 		if status != http.StatusOK || !strings.Contains(body, `<svg viewBox="0 0 480 140"`) ||

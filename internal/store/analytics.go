@@ -89,3 +89,58 @@ func (s *Store) EventAnalytics(ctx context.Context, eventID string) (onair.Analy
 	a.Rates()
 	return a, nil
 }
+
+// RegistrantActivity is what one registrant received and did.
+type RegistrantActivity struct {
+	Sent, Failed, Opened, Clicked int
+	WatchSeconds                  int
+	RevenueCents                  int64
+}
+
+// RegistrantsActivity returns the activity of every registrant of an event
+// who has any, by registration id.
+func (s *Store) RegistrantsActivity(ctx context.Context, eventID string) (map[string]RegistrantActivity, error) {
+	out := map[string]RegistrantActivity{}
+	rows, err := s.read.QueryContext(ctx, `SELECT d.registration_id,
+			COUNT(CASE WHEN d.status = 'sent' THEN 1 END),
+			COUNT(CASE WHEN d.status = 'failed' THEN 1 END),
+			COUNT(d.opened_at), COUNT(d.clicked_at)
+		FROM deliveries d JOIN notifications n ON n.id = d.notification_id
+		WHERE n.event_id = $1 GROUP BY d.registration_id`, eventID)
+	if err != nil {
+		return nil, s.normalize(err)
+	}
+	for rows.Next() {
+		var id string
+		var a RegistrantActivity
+		if err := rows.Scan(&id, &a.Sent, &a.Failed, &a.Opened, &a.Clicked); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out[id] = a
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, s.normalize(err)
+	}
+	rows, err = s.read.QueryContext(ctx, `SELECT r.id, r.watch_seconds,
+			COALESCE((SELECT SUM(p.amount_cents) FROM purchases p WHERE p.registration_id = r.id), 0)
+		FROM registrations r WHERE r.event_id = $1 AND (r.watch_seconds > 0
+			OR EXISTS (SELECT 1 FROM purchases p WHERE p.registration_id = r.id))`, eventID)
+	if err != nil {
+		return nil, s.normalize(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var watch int
+		var revenue int64
+		if err := rows.Scan(&id, &watch, &revenue); err != nil {
+			return nil, err
+		}
+		a := out[id]
+		a.WatchSeconds, a.RevenueCents = watch, revenue
+		out[id] = a
+	}
+	return out, s.normalize(rows.Err())
+}

@@ -69,7 +69,11 @@ func (s *Server) listRegistrations(w http.ResponseWriter, r *http.Request, host 
 		return err
 	}
 	if format == "csv" {
-		return writeRegistrationsCSV(w, ev, regs)
+		activity, err := s.store.RegistrantsActivity(r.Context(), ev.ID)
+		if err != nil {
+			return err
+		}
+		return writeRegistrationsCSV(w, ev, regs, activity)
 	}
 	out := make([]registrationJSON, len(regs))
 	for i, reg := range regs {
@@ -79,16 +83,23 @@ func (s *Server) listRegistrations(w http.ResponseWriter, r *http.Request, host 
 	return nil
 }
 
-func writeRegistrationsCSV(w http.ResponseWriter, ev onair.Event, regs []onair.Registration) error {
+// writeRegistrationsCSV writes one row per registrant: who, from where,
+// what they received, opened and clicked, whether and how long they
+// watched, and what they bought.
+func writeRegistrationsCSV(w http.ResponseWriter, ev onair.Event, regs []onair.Registration, activity map[string]store.RegistrantActivity) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="registrations-`+ev.ID+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"id", "first_name", "last_name", "email", "phone", "company", "source", "timezone", "status", "attended", "created_at"})
+	cw.Write([]string{"id", "first_name", "last_name", "email", "phone", "company", "source", "timezone", "status", "attended", "created_at",
+		"messages_sent", "messages_failed", "opened", "clicked", "watch_seconds", "revenue_cents"})
+	itoa := strconv.Itoa
 	for _, r := range regs {
+		a := activity[r.ID]
 		cw.Write([]string{r.ID, csvCell(r.FirstName), csvCell(r.LastName), csvCell(r.Email), csvCell(r.Phone),
 			csvCell(r.Company), csvCell(r.Source), r.Timezone, string(r.Status), strconv.FormatBool(r.Attended),
-			formatTime(r.CreatedAt)})
+			formatTime(r.CreatedAt), itoa(a.Sent), itoa(a.Failed), itoa(a.Opened), itoa(a.Clicked), itoa(a.WatchSeconds),
+			strconv.FormatInt(a.RevenueCents, 10)})
 	}
 	cw.Flush()
 	return cw.Error()
