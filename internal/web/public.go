@@ -248,7 +248,14 @@ func (s *Server) watchPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := watchView{Event: ev, Registration: reg, State: watchState(ev, s.clock())}
+	now := s.clock()
+	// The visit is a join: while the event is live or about to start, it
+	// counts the viewer as attended and present (the page's script then
+	// sends heartbeats to /watch/{id}/heartbeat).
+	if _, err := s.store.RecordJoin(r.Context(), ev.ID, reg.ID, now); err != nil {
+		return err
+	}
+	v := watchView{Event: ev, Registration: reg, State: watchState(ev, now)}
 	if u, err := url.Parse(ev.StreamURL); err == nil && u.Scheme == "https" && u.Host != "" {
 		v.Embed = true
 	}

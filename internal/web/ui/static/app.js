@@ -141,3 +141,19 @@ document.addEventListener("DOMContentLoaded", () => {
   };
   setInterval(refresh, 15000);
 })();
+
+// watch heartbeats: while the watch page is visible, tell the server every
+// 30 s that the viewer is still here. The page's HttpOnly cookie (path
+// /watch/{id}) authenticates the token-less POST /watch/{id}/heartbeat.
+(() => {
+  if (!/^\/watch\/[^/]+$/.test(location.pathname)) return;
+  const beat = () => {
+    if (document.visibilityState !== "visible") return;
+    fetch(location.pathname + "/heartbeat", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json" }, body: "{}",
+    }).catch(() => { /* offline for a moment: the next beat tries again */ });
+  };
+  setInterval(beat, 30000);
+  document.addEventListener("visibilitychange", beat);
+})();

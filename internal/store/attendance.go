@@ -1,0 +1,269 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/onair-live/onair/internal/onair"
+)
+
+// Attendance rules.
+const (
+	// JoinWindow is how long before its start a visit of the watch page
+	// already counts the viewer as attended.
+	JoinWindow = 15 * time.Minute
+	// PresenceTimeout: a viewer is present while its last heartbeat is
+	// younger than this.
+	PresenceTimeout = 60 * time.Second
+	// MaxBeatCredit caps the watch time one heartbeat adds, so that a tab
+	// left asleep for hours adds no more than a minute when it wakes.
+	MaxBeatCredit = 60 * time.Second
+)
+
+// EngagementActions are the kinds of engagement a viewer can record.
+var EngagementActions = []string{"chat", "reaction", "poll", "question", "other"}
+
+// watchable reports whether a viewer on the watch page of an event with
+// this status and schedule at now is attending: the event is live, or it is
+// still scheduled and now is from JoinWindow before its start to the end of
+// its planned duration.
+func watchable(status onair.EventStatus, start time.Time, durationMinutes int, now time.Time) bool {
+	switch status {
+	case onair.StatusLive:
+		return true
+	case onair.StatusScheduled:
+		end := start.Add(time.Duration(durationMinutes) * time.Minute)
+		return !now.Before(start.Add(-JoinWindow)) && now.Before(end)
+	}
+	return false
+}
+
+// RecordJoin records a visit of the watch page by registration regID of
+// event eventID at now. When the event is watchable (live, or within
+// JoinWindow before its start) the registration is marked attended
+// (first_joined_at is kept from the first join) and the visit counts as a
+// heartbeat: it starts a viewing session or continues the current one. It
+// reports whether the registration counts as attended.
+func (s *Store) RecordJoin(ctx context.Context, eventID, regID string, now time.Time) (bool, error) {
+	var attended bool
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		attended, _, err = s.beat(ctx, tx, eventID, regID, now)
+		return err
+	})
+	return attended, err
+}
+
+// Heartbeat keeps registration regID present at event eventID at now and
+// returns the number of viewers present. While the event is watchable, the
+// registration's watch time grows by the time since its previous heartbeat
+// (at most MaxBeatCredit), a heartbeat PresenceTimeout or more after the
+// previous one starts a new viewing session, and the event's peak of
+// concurrent viewers is raised in the same transaction. Outside that
+// window a heartbeat records nothing.
+func (s *Store) Heartbeat(ctx context.Context, eventID, regID string, now time.Time) (int, error) {
+	var viewers int
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		_, viewers, err = s.beat(ctx, tx, eventID, regID, now)
+		return err
+	})
+	return viewers, err
+}
+
+// beat is RecordJoin and Heartbeat. The event row is locked first (FOR NO
+// KEY UPDATE on PostgreSQL; SQLite runs one write transaction at a time),
+// so that heartbeats of one event run one after the other and the viewer
+// count each of them reads includes every heartbeat committed before it:
+// the peak cannot be missed by two heartbeats that each see only itself.
+func (s *Store) beat(ctx context.Context, tx *sql.Tx, eventID, regID string, now time.Time) (attended bool, viewers int, err error) {
+	if !onair.ValidID(eventID) || !onair.ValidID(regID) {
+		return false, 0, errNoSuchEvent
+	}
+	var status onair.EventStatus
+	var start int64
+	var duration int
+	err = tx.QueryRowContext(ctx, `SELECT status, scheduled_start, duration_minutes FROM events WHERE id = $1`+s.forUpdate,
+		eventID).Scan(&status, &start, &duration)
+	if err != nil {
+		return false, 0, s.normalize(err)
+	}
+	var prevSeen sql.NullInt64
+	err = tx.QueryRowContext(ctx, `SELECT last_seen_at FROM registrations WHERE id = $1 AND event_id = $2`,
+		regID, eventID).Scan(&prevSeen)
+	if err != nil {
+		return false, 0, s.normalize(fmt.Errorf("registration %s of event %s: %w", regID, eventID, err))
+	}
+	if !watchable(status, fromDB(start), duration, now) {
+		viewers, err = s.countViewers(ctx, tx, eventID, now)
+		return false, viewers, err
+	}
+
+	// The watch time this beat adds: the time since the previous one, capped.
+	var credit time.Duration
+	seen := now
+	if prevSeen.Valid {
+		prev := fromDB(prevSeen.Int64)
+		credit = min(max(now.Sub(prev), 0), MaxBeatCredit)
+		if prev.After(now) { // a beat out of order never moves time back
+			seen = prev
+		}
+	}
+	creditSeconds := int64((credit + time.Second/2) / time.Second)
+
+	// The viewing session: the current one when its last beat is recent.
+	var sessionID int64
+	var sessionSeen int64
+	err = tx.QueryRowContext(ctx, `SELECT id, last_seen_at FROM viewer_sessions WHERE registration_id = $1
+		ORDER BY last_seen_at DESC, id DESC LIMIT 1`, regID).Scan(&sessionID, &sessionSeen)
+	switch {
+	case err == nil && now.Sub(fromDB(sessionSeen)) < PresenceTimeout:
+		_, err = tx.ExecContext(ctx, `UPDATE viewer_sessions SET last_seen_at = $1, seconds = seconds + $2 WHERE id = $3`,
+			max(dbTime(seen), sessionSeen), creditSeconds, sessionID)
+	case err == nil || errors.Is(err, sql.ErrNoRows):
+		_, err = tx.ExecContext(ctx, `INSERT INTO viewer_sessions (event_id, registration_id, started_at, last_seen_at, seconds)
+			VALUES ($1, $2, $3, $3, 0)`, eventID, regID, dbTime(now))
+	}
+	if err != nil {
+		return false, 0, s.normalize(err)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE registrations SET attended = TRUE,
+		first_joined_at = COALESCE(first_joined_at, $1), last_seen_at = $2,
+		watch_seconds = watch_seconds + $3 WHERE id = $4`,
+		dbTime(now), dbTime(seen), creditSeconds, regID)
+	if err != nil {
+		return false, 0, s.normalize(err)
+	}
+	if viewers, err = s.countViewers(ctx, tx, eventID, now); err != nil {
+		return false, 0, err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE events SET peak_viewers = $1 WHERE id = $2 AND peak_viewers < $1`,
+		viewers, eventID)
+	if err != nil {
+		return false, 0, s.normalize(err)
+	}
+	return true, viewers, nil
+}
+
+// countViewers counts the registrations of eventID present at now.
+func (s *Store) countViewers(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, eventID string, now time.Time) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(DISTINCT registration_id) FROM viewer_sessions
+		WHERE event_id = $1 AND last_seen_at > $2`,
+		eventID, dbTime(now.Add(-PresenceTimeout))).Scan(&n)
+	return n, s.normalize(err)
+}
+
+// CurrentViewers is the number of viewers of eventID present at now: those
+// whose last heartbeat is younger than PresenceTimeout.
+func (s *Store) CurrentViewers(ctx context.Context, eventID string, now time.Time) (int, error) {
+	if !onair.ValidID(eventID) {
+		return 0, errNoSuchEvent
+	}
+	return s.countViewers(ctx, s.read, eventID, now)
+}
+
+// PeakViewers is the largest number of viewers of eventID ever present at
+// once.
+func (s *Store) PeakViewers(ctx context.Context, eventID string) (int, error) {
+	if !onair.ValidID(eventID) {
+		return 0, errNoSuchEvent
+	}
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT peak_viewers FROM events WHERE id = $1`, eventID).Scan(&n)
+	return n, s.normalize(err)
+}
+
+// Attendance is what the store knows of one registration's viewing.
+type Attendance struct {
+	Attended      bool
+	FirstJoinedAt *time.Time
+	LastSeenAt    *time.Time
+	WatchSeconds  int64
+}
+
+// RegistrationAttendance returns the viewing record of registration regID.
+func (s *Store) RegistrationAttendance(ctx context.Context, regID string) (Attendance, error) {
+	var a Attendance
+	if !onair.ValidID(regID) {
+		return a, fmt.Errorf("%w: no such registration", onair.ErrNotFound)
+	}
+	var first, last sql.NullInt64
+	err := s.read.QueryRowContext(ctx, `SELECT attended, first_joined_at, last_seen_at, watch_seconds
+		FROM registrations WHERE id = $1`, regID).Scan(&a.Attended, &first, &last, &a.WatchSeconds)
+	a.FirstJoinedAt, a.LastSeenAt = fromDBPtr(first), fromDBPtr(last)
+	return a, s.normalize(err)
+}
+
+// RecordEngagement records one engagement action (one of
+// EngagementActions) of registration regID at event eventID.
+func (s *Store) RecordEngagement(ctx context.Context, eventID, regID, action string, now time.Time) error {
+	valid := false
+	for _, a := range EngagementActions {
+		valid = valid || a == action
+	}
+	if !valid {
+		return onair.Invalid("action", "must be one of chat, reaction, poll, question, other")
+	}
+	return s.insertForRegistration(ctx, eventID, regID,
+		`INSERT INTO engagement_actions (event_id, registration_id, action, created_at)
+		SELECT event_id, id, $3, $4 FROM registrations WHERE id = $2 AND event_id = $1`,
+		action, dbTime(now))
+}
+
+// RecordPurchase records a purchase of amountCents (more than 0) in
+// currency (an ISO 4217 code: three upper-case letters) by registration
+// regID at event eventID.
+func (s *Store) RecordPurchase(ctx context.Context, eventID, regID string, amountCents int64, currency string, now time.Time) error {
+	v := &onair.ValidationError{}
+	if amountCents <= 0 {
+		v.Add("amount_cents", "must be a whole number of cents greater than 0")
+	}
+	if !isCurrency(currency) {
+		v.Add("currency", "must be a three-letter ISO 4217 code in upper case, e.g. USD")
+	}
+	if err := v.Err(); err != nil {
+		return err
+	}
+	return s.insertForRegistration(ctx, eventID, regID,
+		`INSERT INTO purchases (event_id, registration_id, amount_cents, currency, created_at)
+		SELECT event_id, id, $3, $4, $5 FROM registrations WHERE id = $2 AND event_id = $1`,
+		amountCents, currency, dbTime(now))
+}
+
+// insertForRegistration runs query, an INSERT … SELECT from the
+// registration regID of eventID ($1, $2) with args from $3 on; no such
+// registration in that event is ErrNotFound.
+func (s *Store) insertForRegistration(ctx context.Context, eventID, regID, query string, args ...any) error {
+	notFound := fmt.Errorf("%w: no such registration in this event", onair.ErrNotFound)
+	if !onair.ValidID(eventID) || !onair.ValidID(regID) {
+		return notFound
+	}
+	res, err := s.write.ExecContext(ctx, query, append([]any{eventID, regID}, args...)...)
+	if err != nil {
+		return s.normalize(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return s.normalize(err)
+	} else if n == 0 {
+		return notFound
+	}
+	return nil
+}
+
+func isCurrency(c string) bool {
+	if len(c) != 3 {
+		return false
+	}
+	for i := range len(c) {
+		if c[i] < 'A' || c[i] > 'Z' {
+			return false
+		}
+	}
+	return true
+}
