@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"sync"
 	"time"
 
@@ -99,6 +100,16 @@ func Links(appURL, secret string, r onair.Registration) (watch, calendar, unsubs
 	return appURL + "/watch/" + r.EventID + "?token=" + r.AccessToken,
 		appURL + "/api/registrations/ics?token=" + r.AccessToken,
 		appURL + "/u/" + onair.UnsubscribeToken(secret, r.ID)
+}
+
+// TrackingLinks are an email delivery's tracked links: track wraps a link
+// of the message in the signed click redirect, pixel is the open pixel.
+func TrackingLinks(appURL, secret, notificationID string, deliveryID int64) (track func(target string) string, pixel string) {
+	base := appURL + "/api/track/notification/" + url.PathEscape(notificationID)
+	track = func(target string) string {
+		return base + "/click?d=" + onair.ClickTrackingData(secret, notificationID, deliveryID, target)
+	}
+	return track, base + "/open?d=" + onair.OpenTrackingData(secret, notificationID, deliveryID)
 }
 
 // Send sends every item and says what became of each. Items whose sending
@@ -207,6 +218,7 @@ func (s *Sender) render(it store.SendItem) (notify.Message, error) {
 	if it.Delivery.Channel == onair.ChannelSMS {
 		m, err = notify.RenderSMS(c)
 	} else {
+		c.Track, c.OpenPixelURL = TrackingLinks(s.appURL, s.secret, it.Notification.ID, it.Delivery.ID)
 		m, err = notify.RenderEmail(c)
 	}
 	m.DeliveryID = it.Delivery.ID

@@ -25,6 +25,15 @@ type Content struct {
 	CalendarURL    string    // the viewer's .ics download (APP_URL/api/registrations/ics?token=…)
 	UnsubscribeURL string    // APP_URL/u/{token}
 	PreviousStart  time.Time // KindRescheduled: the start before the change
+
+	// Track, when set, gives the tracked link through which the HTML part
+	// of an email sends a click to target (APP_URL/api/track/notification/
+	// {id}/click?d=…). The unsubscribe link and header are never wrapped:
+	// they must work without a redirect. The text part keeps plain links.
+	Track func(target string) string
+	// OpenPixelURL, when set, is the 1×1 image the HTML part loads to count
+	// an open (APP_URL/api/track/notification/{id}/open?d=…).
+	OpenPixelURL string
 }
 
 //go:embed templates/*.tmpl
@@ -63,6 +72,7 @@ type emailView struct {
 	CalendarURL     string
 	GoogleURL       string
 	UnsubscribeURL  string
+	OpenPixelURL    string // HTML part only
 }
 
 // kindCopy is the wording that differs between kinds.
@@ -119,10 +129,22 @@ func RenderEmail(c Content) (Message, error) {
 		v.Description = paragraphs(v.DescriptionText)
 	}
 
+	// The HTML part's links go through the click tracker; the text part's
+	// stay plain.
+	hv := v
+	if c.Track != nil {
+		for _, link := range []*string{&hv.WatchURL, &hv.CalendarURL, &hv.GoogleURL} {
+			if *link != "" {
+				*link = c.Track(*link)
+			}
+		}
+	}
+	hv.OpenPixelURL = c.OpenPixelURL
+
 	var html, text bytes.Buffer
 	html.Grow(8 << 10)
 	text.Grow(2 << 10)
-	if err := emailHTML.Execute(&html, v); err != nil {
+	if err := emailHTML.Execute(&html, hv); err != nil {
 		return Message{}, fmt.Errorf("notify: render email html: %w", err)
 	}
 	if err := emailText.Execute(&text, v); err != nil {
@@ -191,6 +213,9 @@ func checkContent(c Content) (Content, error) {
 		return c, err
 	}
 	if err := checkURL("calendar URL", c.CalendarURL, false); err != nil {
+		return c, err
+	}
+	if err := checkURL("open pixel URL", c.OpenPixelURL, false); err != nil {
 		return c, err
 	}
 	return c, nil

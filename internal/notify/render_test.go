@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -465,5 +467,74 @@ func BenchmarkRenderEmail(b *testing.B) {
 		if _, err := RenderEmail(c); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// trackedContent is testContent with tracking links as the send job makes
+// them (the d values here are stand-ins: signing is onair's business).
+func trackedContent(kind onair.NotificationKind) Content {
+	c := testContent(kind)
+	const base = "https://events.example.com/api/track/notification/n-1"
+	c.Track = func(target string) string {
+		return base + "/click?d=7." + url.QueryEscape(target) + ".sig"
+	}
+	c.OpenPixelURL = base + "/open?d=7.sig"
+	return c
+}
+
+func TestGoldenTrackedEmail(t *testing.T) {
+	for _, kind := range []onair.NotificationKind{onair.KindConfirmation, onair.KindStartingNow} {
+		t.Run(string(kind), func(t *testing.T) {
+			m, err := RenderEmail(trackedContent(kind))
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, string(kind)+"_tracked.email.txt", dumpEmail(m))
+			golden(t, string(kind)+"_tracked.email.html", []byte(m.HTML))
+		})
+	}
+}
+
+var hrefRE = regexp.MustCompile(`(?:href|src)="([^"]*)"`)
+
+func TestTrackedEmailWrapsEveryLinkButUnsubscribe(t *testing.T) {
+	for _, kind := range allKinds {
+		t.Run(string(kind), func(t *testing.T) {
+			plain, err := RenderEmail(testContent(kind))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := RenderEmail(trackedContent(kind))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Text != plain.Text || fmt.Sprint(m.Headers) != fmt.Sprint(plain.Headers) {
+				t.Error("tracking changed the text part or the headers")
+			}
+			var pixels, clicks int
+			for _, match := range hrefRE.FindAllStringSubmatch(m.HTML, -1) {
+				link := strings.ReplaceAll(match[1], "&amp;", "&")
+				switch {
+				case link == testUnsubURL:
+				case strings.HasPrefix(link, "https://events.example.com/api/track/notification/n-1/click?d="):
+					clicks++
+				case link == "https://events.example.com/api/track/notification/n-1/open?d=7.sig":
+					pixels++
+				default:
+					t.Errorf("untracked link %q", link)
+				}
+			}
+			want := map[onair.NotificationKind]int{onair.KindCancelled: 0, onair.KindStartingNow: 1}
+			wantClicks, ok := want[kind]
+			if !ok {
+				wantClicks = 3 // watch, add to calendar, Google Calendar
+			}
+			if pixels != 1 || clicks != wantClicks {
+				t.Errorf("%d pixels and %d tracked links, want 1 and %d", pixels, clicks, wantClicks)
+			}
+			if !strings.Contains(m.HTML, `href="`+testUnsubURL+`"`) {
+				t.Error("the unsubscribe link is not the plain one")
+			}
+		})
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -40,4 +42,75 @@ func sign(secret, purpose, value string) string {
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write([]byte(purpose + "\x00" + value))
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:16])
+}
+
+// Tracking data is the d parameter of the open pixel and of the click
+// redirect of one email delivery (/api/track/notification/{id}/open?d=…
+// and …/click?d=…). It names the delivery and, for a click, the target, and
+// carries an HMAC under the secret key over the purpose, the notification id
+// of the path, the delivery id and the target: a d moved to another
+// notification's path, edited to name another delivery, or given another
+// target does not verify.
+//
+//	open:  {delivery id, decimal}.{signature}
+//	click: {delivery id, decimal}.{target, base64url}.{signature}
+
+// OpenTrackingData is the d of the open pixel of delivery deliveryID of
+// notification notificationID.
+func OpenTrackingData(secret, notificationID string, deliveryID int64) string {
+	id := strconv.FormatInt(deliveryID, 10)
+	return id + "." + sign(secret, "track-open", notificationID+"\x00"+id)
+}
+
+// ParseOpenTrackingData returns the delivery id of a valid open d for
+// notificationID.
+func ParseOpenTrackingData(secret, notificationID, d string) (int64, bool) {
+	idPart, sig, ok := strings.Cut(d, ".")
+	id, valid := parseDeliveryID(idPart)
+	if !ok || !valid || !hmac.Equal([]byte(sig), []byte(sign(secret, "track-open", notificationID+"\x00"+idPart))) {
+		return 0, false
+	}
+	return id, true
+}
+
+// ClickTrackingData is the d of a click through to target in delivery
+// deliveryID of notification notificationID.
+func ClickTrackingData(secret, notificationID string, deliveryID int64, target string) string {
+	id := strconv.FormatInt(deliveryID, 10)
+	return id + "." + base64.RawURLEncoding.EncodeToString([]byte(target)) + "." +
+		sign(secret, "track-click", notificationID+"\x00"+id+"\x00"+target)
+}
+
+// ParseClickTrackingData returns the delivery id and the target of a valid
+// click d for notificationID. The target is what the system signed, and it
+// is an absolute http(s) URL.
+func ParseClickTrackingData(secret, notificationID, d string) (int64, string, bool) {
+	parts := strings.Split(d, ".")
+	if len(parts) != 3 {
+		return 0, "", false
+	}
+	id, ok := parseDeliveryID(parts[0])
+	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if !ok || err != nil {
+		return 0, "", false
+	}
+	target := string(raw)
+	if !hmac.Equal([]byte(parts[2]), []byte(sign(secret, "track-click", notificationID+"\x00"+parts[0]+"\x00"+target))) {
+		return 0, "", false
+	}
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return 0, "", false
+	}
+	return id, target, true
+}
+
+// parseDeliveryID accepts only the canonical decimal form of a positive id,
+// so that one delivery has one d.
+func parseDeliveryID(s string) (int64, bool) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != s {
+		return 0, false
+	}
+	return id, true
 }

@@ -1,6 +1,10 @@
 package onair
 
-import "testing"
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+)
 
 func TestUnsubscribeToken(t *testing.T) {
 	id := NewID()
@@ -20,4 +24,64 @@ func TestUnsubscribeToken(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+func TestOpenTrackingData(t *testing.T) {
+	const key, nid = "secret-one", "notification-1"
+	d := OpenTrackingData(key, nid, 42)
+	if id, ok := ParseOpenTrackingData(key, nid, d); !ok || id != 42 {
+		t.Fatalf("round trip: %d %v", id, ok)
+	}
+	_, sig, _ := strings.Cut(d, ".")
+	for name, tt := range map[string]struct{ nid, d string }{
+		"tampered signature":        {nid, d[:len(d)-1] + flip(d[len(d)-1])},
+		"another delivery's id":     {nid, "43." + sig},
+		"another notification path": {"notification-2", d},
+		"another key":               {nid, OpenTrackingData("secret-two", nid, 42)},
+		"a click d":                 {nid, ClickTrackingData(key, nid, 42, "https://x.example/")},
+		"leading zero":              {nid, "042." + sig},
+		"no signature":              {nid, "42"},
+		"empty":                     {nid, ""},
+		"garbage":                   {nid, "!!.??"},
+	} {
+		if _, ok := ParseOpenTrackingData(key, tt.nid, tt.d); ok {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestClickTrackingData(t *testing.T) {
+	const key, nid, target = "secret-one", "notification-1", "https://events.example.com/watch/e1?token=abc"
+	d := ClickTrackingData(key, nid, 42, target)
+	if id, got, ok := ParseClickTrackingData(key, nid, d); !ok || id != 42 || got != target {
+		t.Fatalf("round trip: %d %q %v", id, got, ok)
+	}
+	parts := strings.Split(d, ".")
+	foreign := base64.RawURLEncoding.EncodeToString([]byte("https://evil.example/"))
+	for name, tt := range map[string]struct{ nid, d string }{
+		"tampered signature":        {nid, d[:len(d)-1] + flip(d[len(d)-1])},
+		"a foreign target":          {nid, parts[0] + "." + foreign + "." + parts[2]},
+		"another delivery's id":     {nid, "43." + parts[1] + "." + parts[2]},
+		"another delivery's sig":    {nid, parts[0] + "." + parts[1] + "." + strings.Split(ClickTrackingData(key, nid, 43, target), ".")[2]},
+		"another notification path": {"notification-2", d},
+		"another key":               {nid, ClickTrackingData("secret-two", nid, 42, target)},
+		"an open d":                 {nid, OpenTrackingData(key, nid, 42)},
+		"a signed javascript: URL":  {nid, ClickTrackingData(key, nid, 42, "javascript:alert(1)")},
+		"a signed relative URL":     {nid, ClickTrackingData(key, nid, 42, "//evil.example/")},
+		"extra part":                {nid, d + ".x"},
+		"empty":                     {nid, ""},
+		"garbage":                   {nid, "!!.??.**"},
+	} {
+		if id, got, ok := ParseClickTrackingData(key, tt.nid, tt.d); ok {
+			t.Errorf("%s: accepted %d %q", name, id, got)
+		}
+	}
+}
+
+// flip changes one base64url character into another.
+func flip(c byte) string {
+	if c == 'A' {
+		return "B"
+	}
+	return "A"
 }

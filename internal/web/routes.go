@@ -59,8 +59,14 @@ func (s *Server) routes() {
 	m.Handle("POST /dashboard/events/create", s.hostPage(s.wizardSubmit))
 
 	// tracking: attendance and engagement
+	m.Handle("POST /api/watch/{id}/heartbeat", s.api(s.heartbeat))
+	m.Handle("POST /watch/{id}/heartbeat", s.api(s.heartbeat)) // the watch page's own, by its cookie
+	m.Handle("POST /api/events/{id}/engagement", s.api(s.recordEngagement))
+	m.Handle("POST /api/events/{id}/revenue", s.api(s.recordRevenue))
 
 	// tracking: opens and clicks
+	m.Handle("GET /api/track/notification/{id}/open", s.api(s.trackOpen))
+	m.Handle("GET /api/track/notification/{id}/click", s.page(s.trackClick))
 
 	// analytics
 	m.Handle("GET /api/events/{id}/analytics", s.host(s.eventAnalytics))

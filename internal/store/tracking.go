@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/onair-live/onair/internal/onair"
+)
+
+// RecordOpen counts an open of delivery deliveryID of notification
+// notificationID: the first open's time is kept, every open is counted. A
+// delivery that is not that notification's is not found.
+func (s *Store) RecordOpen(ctx context.Context, notificationID string, deliveryID int64, now time.Time) error {
+	return s.recordTracking(ctx, `UPDATE deliveries SET opened_at = COALESCE(opened_at, $1), open_count = open_count + 1
+		WHERE id = $2 AND notification_id = $3`, notificationID, deliveryID, now)
+}
+
+// RecordClick counts a click in delivery deliveryID of notification
+// notificationID, as RecordOpen counts an open.
+func (s *Store) RecordClick(ctx context.Context, notificationID string, deliveryID int64, now time.Time) error {
+	return s.recordTracking(ctx, `UPDATE deliveries SET clicked_at = COALESCE(clicked_at, $1), click_count = click_count + 1
+		WHERE id = $2 AND notification_id = $3`, notificationID, deliveryID, now)
+}
+
+// recordTracking runs one counting update. The counters are not part of
+// the delivery's sending state, so updated_at (which the sweep of pending
+// deliveries reads) is left alone.
+func (s *Store) recordTracking(ctx context.Context, query, notificationID string, deliveryID int64, now time.Time) error {
+	res, err := s.write.ExecContext(ctx, query, dbTime(now), deliveryID, notificationID)
+	if err != nil {
+		return s.normalize(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return onair.Errorf(onair.ErrNotFound, "not_found", "no such delivery")
+	}
+	return nil
+}
+
+// DeliveryStats is what tracking counted of one delivery.
+type DeliveryStats struct {
+	OpenedAt   *time.Time
+	OpenCount  int
+	ClickedAt  *time.Time
+	ClickCount int
+}
+
+// DeliveryStats returns the open and click counters of a delivery.
+func (s *Store) DeliveryStats(ctx context.Context, deliveryID int64) (DeliveryStats, error) {
+	var st DeliveryStats
+	var opened, clicked sql.NullInt64
+	err := s.read.QueryRowContext(ctx, `SELECT opened_at, open_count, clicked_at, click_count
+		FROM deliveries WHERE id = $1`, deliveryID).Scan(&opened, &st.OpenCount, &clicked, &st.ClickCount)
+	if err != nil {
+		return st, s.normalize(err)
+	}
+	st.OpenedAt, st.ClickedAt = fromDBPtr(opened), fromDBPtr(clicked)
+	return st, nil
+}
