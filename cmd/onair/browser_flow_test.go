@@ -160,6 +160,14 @@ func TestBrowserHostAndViewerJourney(t *testing.T) {
 		if err != nil || src.Value != "https://stream.example.com/live" {
 			t.Errorf("stream iframe src %+v (%v)", src, err)
 		}
+
+		// The visit of the live event counted Ada as attended.
+		an := a.expect(http.StatusOK, "GET", "/api/events/"+id+"/analytics", out["token"].(string), nil)["analytics"].(map[string]any)
+		if an["attended"] != 1.0 || an["attendance_rate"] != 0.5 || an["peak_concurrent_viewers"] != 1.0 {
+			t.Errorf("after the watch page visit: attended %v, rate %v, peak %v", an["attended"], an["attendance_rate"], an["peak_concurrent_viewers"])
+		}
+		browse(t, ctx, "event page", chromedp.Navigate(a.URL+"/dashboard/events/"+id), chromedp.WaitVisible(chromedp.CSS("#analytics svg")))
+		screenshot(t, ctx, "event-analytics", 1280)
 	})
 }
 

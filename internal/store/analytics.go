@@ -51,6 +51,7 @@ func (s *Store) EventAnalytics(ctx context.Context, eventID string) (onair.Analy
 		one(&a.NotificationsClicked, `SELECT COUNT(*) FROM deliveries d JOIN notifications n ON n.id = d.notification_id
 			WHERE n.event_id = $1 AND d.clicked_at IS NOT NULL`),
 		one(&a.Attended, `SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND attended = TRUE`),
+		one(&a.PeakConcurrentViewers, `SELECT peak_viewers FROM events WHERE id = $1`),
 		one(&avgWatch, `SELECT AVG(watch_seconds) FROM registrations WHERE event_id = $1 AND attended = TRUE`),
 		one(&a.EngagementActions, `SELECT COUNT(*) FROM engagement_actions WHERE event_id = $1`),
 		grouped(a.EngagementByAction, `SELECT action, COUNT(*) FROM engagement_actions WHERE event_id = $1 GROUP BY action`),
