@@ -52,21 +52,15 @@ type MailgunFile struct {
 
 // Mailgun is a double of Mailgun's POST /v3/{domain}/messages.
 type Mailgun struct {
+	faultScript
 	srv            *httptest.Server
 	apiKey, domain string
 
 	mu       sync.Mutex
 	seq      int
 	requests []MailgunRequest
-	failures []injected
 	rejected map[string]bool
 	delay    time.Duration
-}
-
-// injected is one failure queued by FailNext or ThrottleNext.
-type injected struct {
-	status     int
-	retryAfter time.Duration
 }
 
 // NewMailgun starts a Mailgun double for one domain and API key, closed
@@ -92,26 +86,6 @@ func (m *Mailgun) Requests() []MailgunRequest {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]MailgunRequest(nil), m.requests...)
-}
-
-// FailNext makes the next n authenticated requests answer status (500,
-// 503…) with Mailgun's {"message": …} body.
-func (m *Mailgun) FailNext(n, status int) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for range n {
-		m.failures = append(m.failures, injected{status: status})
-	}
-}
-
-// ThrottleNext makes the next n authenticated requests answer 429 with a
-// Retry-After of retryAfter (whole seconds).
-func (m *Mailgun) ThrottleNext(n int, retryAfter time.Duration) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for range n {
-		m.failures = append(m.failures, injected{status: http.StatusTooManyRequests, retryAfter: retryAfter})
-	}
 }
 
 // RejectRecipient makes every request to addr answer 400, as Mailgun does
@@ -168,10 +142,7 @@ func (m *Mailgun) messages(w http.ResponseWriter, r *http.Request) {
 
 	m.mu.Lock()
 	var fail *injected
-	if len(m.failures) > 0 {
-		fail = &m.failures[0]
-		m.failures = m.failures[1:]
-	}
+	fail = m.next()
 	m.mu.Unlock()
 	if fail != nil {
 		if fail.status == http.StatusTooManyRequests {

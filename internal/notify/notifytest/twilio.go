@@ -42,12 +42,12 @@ type TwilioError struct {
 // Twilio is a double of Twilio's POST
 // /2010-04-01/Accounts/{AccountSid}/Messages.json.
 type Twilio struct {
+	faultScript
 	srv                   *httptest.Server
 	accountSID, authToken string
 
 	mu           sync.Mutex
 	requests     []TwilioRequest
-	failures     []injected
 	unsubscribed map[string]bool
 	invalid      map[string]bool
 	delay        time.Duration
@@ -83,26 +83,6 @@ func (tw *Twilio) Requests() []TwilioRequest {
 	tw.mu.Lock()
 	defer tw.mu.Unlock()
 	return append([]TwilioRequest(nil), tw.requests...)
-}
-
-// FailNext makes the next n authenticated requests answer status (500,
-// 503…) with Twilio's error body.
-func (tw *Twilio) FailNext(n, status int) {
-	tw.mu.Lock()
-	defer tw.mu.Unlock()
-	for range n {
-		tw.failures = append(tw.failures, injected{status: status})
-	}
-}
-
-// ThrottleNext makes the next n authenticated requests answer 429, error
-// 20429, with a Retry-After of retryAfter (whole seconds).
-func (tw *Twilio) ThrottleNext(n int, retryAfter time.Duration) {
-	tw.mu.Lock()
-	defer tw.mu.Unlock()
-	for range n {
-		tw.failures = append(tw.failures, injected{status: http.StatusTooManyRequests, retryAfter: retryAfter})
-	}
 }
 
 // Unsubscribe makes messages to number answer 400, error 21610: the
@@ -174,10 +154,7 @@ func (tw *Twilio) messages(w http.ResponseWriter, r *http.Request) {
 
 	tw.mu.Lock()
 	var inj *injected
-	if len(tw.failures) > 0 {
-		inj = &tw.failures[0]
-		tw.failures = tw.failures[1:]
-	}
+	inj = tw.next()
 	unsubscribed, invalid := tw.unsubscribed[req.To], tw.invalid[req.To]
 	tw.mu.Unlock()
 	if inj != nil {
