@@ -31,7 +31,7 @@ func BenchmarkFanOutAndSend(b *testing.B) {
 			for range b.N {
 				st := storetest.Open(b, storetest.URL(b, backend))
 				srv := notifytest.NewSMTPServer(b, notifytest.CountOnly())
-				engine, stop := startEngine(b, st, srv)
+				stop := startEngine(b, st, srv)
 				ev := benchEvent(b, st)
 				register(b, st, ev, registrants)
 				waitCount(b, srv, registrants, 5*time.Minute) // the confirmations
@@ -64,13 +64,12 @@ func BenchmarkFanOutAndSend(b *testing.B) {
 				elapsed := time.Since(dueAt)
 				b.ReportMetric(float64(registrants)/elapsed.Seconds(), "deliveries/s")
 				stop()
-				_ = engine
 			}
 		})
 	}
 }
 
-func startEngine(b *testing.B, st *store.Store, srv *notifytest.SMTPServer) (*jobs.Engine, func()) {
+func startEngine(b *testing.B, st *store.Store, srv *notifytest.SMTPServer) func() {
 	b.Helper()
 	if err := jobs.Migrate(context.Background(), st); err != nil {
 		b.Fatal(err)
@@ -99,7 +98,7 @@ func startEngine(b *testing.B, st *store.Store, srv *notifytest.SMTPServer) (*jo
 		})
 	}
 	b.Cleanup(stop)
-	return engine, stop
+	return stop
 }
 
 func benchEvent(b *testing.B, st *store.Store) onair.Event {
