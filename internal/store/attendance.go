@@ -16,11 +16,10 @@ const (
 	// already counts the viewer as attended.
 	JoinWindow = 15 * time.Minute
 	// PresenceTimeout: a viewer is present while its last heartbeat is
-	// younger than this.
+	// younger than this. A heartbeat this long or longer after the one
+	// before starts a new viewing session and adds no watch time, so that a
+	// tab left asleep for hours adds nothing when it wakes.
 	PresenceTimeout = 60 * time.Second
-	// MaxBeatCredit caps the watch time one heartbeat adds, so that a tab
-	// left asleep for hours adds no more than a minute when it wakes.
-	MaxBeatCredit = 60 * time.Second
 )
 
 // EngagementActions are the kinds of engagement a viewer can record.
@@ -58,12 +57,13 @@ func (s *Store) RecordJoin(ctx context.Context, eventID, regID string, now time.
 }
 
 // Heartbeat keeps registration regID present at event eventID at now and
-// returns the number of viewers present. While the event is watchable, the
-// registration's watch time grows by the time since its previous heartbeat
-// (at most MaxBeatCredit), a heartbeat PresenceTimeout or more after the
-// previous one starts a new viewing session, and the event's peak of
-// concurrent viewers is raised in the same transaction. Outside that
-// window a heartbeat records nothing.
+// returns the number of viewers present. While the event is watchable, a
+// heartbeat less than PresenceTimeout after the previous one continues the
+// viewing session and adds the time between them to the watch time (of the
+// session and of the registration, which stays their sum); a later one
+// starts a new session and adds nothing. The event's peak of concurrent
+// viewers is raised in the same transaction. Outside that window a
+// heartbeat records nothing.
 func (s *Store) Heartbeat(ctx context.Context, eventID, regID string, now time.Time) (int, error) {
 	var viewers int
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -91,9 +91,9 @@ func (s *Store) beat(ctx context.Context, tx *sql.Tx, eventID, regID string, now
 	if err != nil {
 		return false, 0, s.normalize(err)
 	}
-	var prevSeen sql.NullInt64
-	err = tx.QueryRowContext(ctx, `SELECT last_seen_at FROM registrations WHERE id = $1 AND event_id = $2`,
-		regID, eventID).Scan(&prevSeen)
+	var one int
+	err = tx.QueryRowContext(ctx, `SELECT 1 FROM registrations WHERE id = $1 AND event_id = $2`,
+		regID, eventID).Scan(&one)
 	if err != nil {
 		return false, 0, s.normalize(fmt.Errorf("registration %s of event %s: %w", regID, eventID, err))
 	}
@@ -102,27 +102,24 @@ func (s *Store) beat(ctx context.Context, tx *sql.Tx, eventID, regID string, now
 		return false, viewers, err
 	}
 
-	// The watch time this beat adds: the time since the previous one, capped.
-	var credit time.Duration
-	seen := now
-	if prevSeen.Valid {
-		prev := fromDB(prevSeen.Int64)
-		credit = min(max(now.Sub(prev), 0), MaxBeatCredit)
-		if prev.After(now) { // a beat out of order never moves time back
-			seen = prev
-		}
-	}
-	creditSeconds := int64((credit + time.Second/2) / time.Second)
-
 	// The viewing session: the current one when its last beat is recent.
-	var sessionID int64
-	var sessionSeen int64
+	// Only a beat that continues it adds watch time: the time since the
+	// previous beat, capped. A beat out of order never moves time back.
+	var sessionID, sessionSeen int64
+	var creditSeconds int64
+	seen := now
 	err = tx.QueryRowContext(ctx, `SELECT id, last_seen_at FROM viewer_sessions WHERE registration_id = $1
 		ORDER BY last_seen_at DESC, id DESC LIMIT 1`, regID).Scan(&sessionID, &sessionSeen)
 	switch {
 	case err == nil && now.Sub(fromDB(sessionSeen)) < PresenceTimeout:
+		prev := fromDB(sessionSeen)
+		credit := max(now.Sub(prev), 0)
+		creditSeconds = int64((credit + time.Second/2) / time.Second)
+		if prev.After(now) {
+			seen = prev
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE viewer_sessions SET last_seen_at = $1, seconds = seconds + $2 WHERE id = $3`,
-			max(dbTime(seen), sessionSeen), creditSeconds, sessionID)
+			dbTime(seen), creditSeconds, sessionID)
 	case err == nil || errors.Is(err, sql.ErrNoRows):
 		_, err = tx.ExecContext(ctx, `INSERT INTO viewer_sessions (event_id, registration_id, started_at, last_seen_at, seconds)
 			VALUES ($1, $2, $3, $3, 0)`, eventID, regID, dbTime(now))
@@ -131,7 +128,8 @@ func (s *Store) beat(ctx context.Context, tx *sql.Tx, eventID, regID string, now
 		return false, 0, s.normalize(err)
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE registrations SET attended = TRUE,
-		first_joined_at = COALESCE(first_joined_at, $1), last_seen_at = $2,
+		first_joined_at = COALESCE(first_joined_at, $1),
+		last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < $2 THEN $2 ELSE last_seen_at END,
 		watch_seconds = watch_seconds + $3 WHERE id = $4`,
 		dbTime(now), dbTime(seen), creditSeconds, regID)
 	if err != nil {
@@ -266,4 +264,13 @@ func isCurrency(c string) bool {
 		}
 	}
 	return true
+}
+
+// ActiveViewers is the number of viewers present at now across every event:
+// those whose last heartbeat is younger than PresenceTimeout.
+func (s *Store) ActiveViewers(ctx context.Context, now time.Time) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT DISTINCT event_id, registration_id
+		FROM viewer_sessions WHERE last_seen_at > $1) AS present`, dbTime(now.Add(-PresenceTimeout))).Scan(&n)
+	return n, s.normalize(err)
 }

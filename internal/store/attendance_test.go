@@ -113,12 +113,18 @@ func TestHeartbeatWatchTime(t *testing.T) {
 		beat(t, s, ev, r, start)                     // +0, new session
 		beat(t, s, ev, r, start.Add(30*time.Second)) // +30
 		beat(t, s, ev, r, start.Add(55*time.Second)) // +25
-		// The tab slept for two hours: one beat adds at most 60 s.
-		if n := beat(t, s, ev, r, start.Add(55*time.Second+2*time.Hour)); n != 1 {
+		// The tab slept for two hours: the viewer was gone; the beat that
+		// wakes it starts a new session and adds nothing, the next one adds.
+		wake := start.Add(55*time.Second + 2*time.Hour)
+		if n := beat(t, s, ev, r, wake); n != 1 {
 			t.Errorf("viewers after waking = %d; want 1", n)
 		}
-		if a := attendance(t, s, r.ID); a.WatchSeconds != 115 || !a.Attended {
-			t.Errorf("attendance %+v; want 115 s watched", a)
+		if a := attendance(t, s, r.ID); a.WatchSeconds != 55 || !a.Attended {
+			t.Errorf("attendance %+v; want 55 s watched", a)
+		}
+		beat(t, s, ev, r, wake.Add(20*time.Second)) // +20
+		if a := attendance(t, s, r.ID); a.WatchSeconds != 75 {
+			t.Errorf("attendance %+v; want 75 s watched", a)
 		}
 		if n, err := s.CurrentViewers(t.Context(), ev.ID, start.Add(3*time.Hour)); err != nil || n != 0 {
 			t.Errorf("CurrentViewers long after = %d, %v; want 0", n, err)
