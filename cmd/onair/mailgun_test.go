@@ -77,6 +77,15 @@ func TestEmailThroughMailgunAndBounceWebhook(t *testing.T) {
 			a.expect(http.StatusForbidden, "POST", "/webhooks/mailgun", "", mailgunEvent("delivered", "", deliveryOfGone, 0, "tok-once"))
 		})
 		a.expect(http.StatusOK, "POST", "/webhooks/mailgun", "", mailgunEvent("failed", "permanent", deliveryOfGone, 0, "tok-bounce"))
+		// Opens and clicks Mailgun tracked count as the pixel's do; the
+		// bounced confirmation counts as sent, not delivered.
+		a.expect(http.StatusOK, "POST", "/webhooks/mailgun", "", mailgunEvent("opened", "", deliveryOfGone, 0, "tok-open"))
+		a.expect(http.StatusOK, "POST", "/webhooks/mailgun", "", mailgunEvent("clicked", "", deliveryOfGone, 0, "tok-click"))
+		a.expect(http.StatusOK, "POST", "/webhooks/mailgun", "", mailgunEvent("opened", "", "999999999", 0, "tok-open-unknown"))
+		if c := a.notifications(token, id)["confirmation/email"]; c["sent_count"] != 2.0 || c["delivered_count"] != 1.0 ||
+			c["opened_count"] != 1.0 || c["clicked_count"] != 1.0 {
+			t.Errorf("confirmation after a bounce, an open and a click: %v", c)
+		}
 
 		// The bounce suppressed the address: the reminder goes to the other only.
 		deadline = time.Now().Add(15 * time.Second)

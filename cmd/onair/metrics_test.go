@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -21,13 +22,20 @@ func TestMetrics(t *testing.T) {
 			"scheduled_start": startsIn(3 * time.Second).Format(time.RFC3339), "selected_intervals": []string{"1s"},
 		})["id"].(string)
 		a.expect(http.StatusCreated, "POST", "/api/events/"+soon+"/register", "", map[string]string{"email": "m@example.com"})
+		// Two viewers present at a live event.
+		viewers := []string{registerViewer(t, a, id, "v1@example.com"), registerViewer(t, a, id, "v2@example.com")}
+		a.expect(http.StatusOK, "POST", "/api/events/"+id+"/start", token, nil)
+		for _, viewer := range viewers {
+			a.expect(http.StatusOK, "POST", "/api/watch/"+id+"/heartbeat?token="+url.QueryEscape(viewer), "", map[string]any{})
+		}
 
 		want := []string{
-			"onair_registrations_total 2",
-			`onair_deliveries_total{channel="email",provider="outbox",status="sent"} 3`,
-			`onair_http_requests_total{method="POST",route="POST /api/events/{id}/register",status="201"} 2`,
+			"onair_registrations_total 4",
+			`onair_deliveries_total{channel="email",provider="outbox",status="sent"} 5`,
+			`onair_http_requests_total{method="POST",route="POST /api/events/{id}/register",status="201"} 4`,
 			`onair_http_requests_total{method="POST",route="POST /api/events/{id}/register",status="422"} 1`,
 			`onair_queue_lag_seconds_count{channel="email"} 1`,
+			"onair_active_viewers 2",
 			"go_goroutines",
 		}
 		deadline := time.Now().Add(10 * time.Second)

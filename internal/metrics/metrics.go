@@ -1,10 +1,11 @@
 // Package metrics holds onair's Prometheus metrics, served at /metrics:
-// HTTP requests, registrations, deliveries and the queue lag from a
-// message's due time to its hand-over to the provider. Every method is safe
-// on a nil *Metrics, which records nothing.
+// HTTP requests, registrations, deliveries, the queue lag from a message's
+// due time to its hand-over to the provider, and the viewers present now.
+// Every method is safe on a nil *Metrics, which records nothing.
 package metrics
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -86,4 +87,33 @@ func (m *Metrics) Delivered(channel, provider, status string, lag time.Duration,
 	if hasLag && status == "sent" {
 		m.lag.WithLabelValues(channel).Observe(max(lag, 0).Seconds())
 	}
+}
+
+// viewersGauge reports the viewers present now, read at each scrape.
+type viewersGauge struct {
+	desc  *prometheus.Desc
+	count func(context.Context) (int, error)
+}
+
+func (g viewersGauge) Describe(ch chan<- *prometheus.Desc) { ch <- g.desc }
+
+// Collect reads the count, waiting at most two seconds for it; when the
+// database does not answer the gauge is left out of this scrape rather than
+// failing the others.
+func (g viewersGauge) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if n, err := g.count(ctx); err == nil {
+		ch <- prometheus.MustNewConstMetric(g.desc, prometheus.GaugeValue, float64(n))
+	}
+}
+
+// CountViewers makes the onair_active_viewers gauge read count at each
+// scrape. Counted from the database, it is the same on every node.
+func (m *Metrics) CountViewers(count func(context.Context) (int, error)) {
+	if m == nil {
+		return
+	}
+	m.registry.MustRegister(viewersGauge{count: count, desc: prometheus.NewDesc("onair_active_viewers",
+		"Viewers present now (a heartbeat in the last 60 s), across every event.", nil, nil)})
 }

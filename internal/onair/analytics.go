@@ -1,24 +1,32 @@
 package onair
 
+import "time"
+
 // Analytics are an event's figures, counted from the raw rows each time, so
 // that they cannot drift from what happened.
 type Analytics struct {
 	Registrations         int            `json:"registrations"`
 	RegistrationsBySource map[string]int `json:"registrations_by_source"`
 	// RegistrationsByDay counts registrations per UTC day (YYYY-MM-DD).
-	RegistrationsByDay  map[string]int `json:"registrations_by_day"`
-	NotificationsSent   int            `json:"notifications_sent"`
-	NotificationsFailed int            `json:"notifications_failed"`
+	RegistrationsByDay map[string]int `json:"registrations_by_day"`
+	// NotificationsSent counts the messages a provider took;
+	// NotificationsDelivered those of them not reported back as bounced.
+	NotificationsSent      int `json:"notifications_sent"`
+	NotificationsDelivered int `json:"notifications_delivered"`
+	NotificationsFailed    int `json:"notifications_failed"`
 	// Opens are approximate: mail clients fetch images ahead of the reader.
-	NotificationsOpened   int            `json:"notifications_opened"`
-	NotificationsClicked  int            `json:"notifications_clicked"`
-	SentByChannel         map[string]int `json:"sent_by_channel"`
-	Attended              int            `json:"attended"`
-	PeakConcurrentViewers int            `json:"peak_concurrent_viewers"`
-	EngagementActions     int            `json:"engagement_actions"`
-	EngagementByAction    map[string]int `json:"engagement_by_action"`
-	RevenueCents          int64          `json:"revenue_cents"`
-	Purchasers            int            `json:"purchasers"`
+	NotificationsOpened  int `json:"notifications_opened"`
+	NotificationsClicked int `json:"notifications_clicked"`
+	// ByChannel and Notifications split the message figures by channel
+	// and by notification.
+	ByChannel             map[Channel]MessageFigures `json:"by_channel"`
+	Notifications         []NotificationFigures      `json:"notifications"`
+	Attended              int                        `json:"attended"`
+	PeakConcurrentViewers int                        `json:"peak_concurrent_viewers"`
+	EngagementActions     int                        `json:"engagement_actions"`
+	EngagementByAction    map[string]int             `json:"engagement_by_action"`
+	RevenueCents          int64                      `json:"revenue_cents"`
+	Purchasers            int                        `json:"purchasers"`
 	// ConversionRate is purchasers ÷ attendees.
 	ConversionRate      float64 `json:"conversion_rate"`
 	AverageWatchSeconds float64 `json:"average_watch_seconds"`
@@ -27,6 +35,38 @@ type Analytics struct {
 	// Funnel: registered → notified (at least one message sent) → opened →
 	// clicked → attended, in registrants.
 	Funnel Funnel `json:"funnel"`
+}
+
+// MessageFigures count messages: those a provider took (sent), those of
+// them not reported back as bounced (delivered), those that could not be
+// sent (failed), and those opened and clicked at least once (opens are
+// approximate).
+type MessageFigures struct {
+	Sent      int `json:"sent"`
+	Delivered int `json:"delivered"`
+	Failed    int `json:"failed"`
+	Opened    int `json:"opened"`
+	Clicked   int `json:"clicked"`
+}
+
+// Add adds f to m.
+func (m *MessageFigures) Add(f MessageFigures) {
+	m.Sent += f.Sent
+	m.Delivered += f.Delivered
+	m.Failed += f.Failed
+	m.Opened += f.Opened
+	m.Clicked += f.Clicked
+}
+
+// NotificationFigures are the message figures of one notification.
+type NotificationFigures struct {
+	ID            string             `json:"id"`
+	Kind          NotificationKind   `json:"kind"`
+	Interval      string             `json:"interval,omitempty"`
+	Channel       Channel            `json:"channel"`
+	ScheduledTime time.Time          `json:"scheduled_time"`
+	Status        NotificationStatus `json:"status"`
+	MessageFigures
 }
 
 // Funnel counts registrants at each step from registration to attendance.

@@ -13,7 +13,7 @@ import (
 func (s *Store) EventAnalytics(ctx context.Context, eventID string) (onair.Analytics, error) {
 	a := onair.Analytics{
 		RegistrationsBySource: map[string]int{}, RegistrationsByDay: map[string]int{},
-		SentByChannel: map[string]int{}, EngagementByAction: map[string]int{},
+		ByChannel: map[onair.Channel]onair.MessageFigures{}, EngagementByAction: map[string]int{},
 	}
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
@@ -43,13 +43,6 @@ func (s *Store) EventAnalytics(ctx context.Context, eventID string) (onair.Analy
 	steps := []error{
 		one(&a.Registrations, `SELECT COUNT(*) FROM registrations WHERE event_id = $1`),
 		grouped(a.RegistrationsBySource, `SELECT source, COUNT(*) FROM registrations WHERE event_id = $1 GROUP BY source`),
-		one(&a.NotificationsSent, `SELECT COALESCE(SUM(sent_count), 0) FROM notifications WHERE event_id = $1`),
-		one(&a.NotificationsFailed, `SELECT COALESCE(SUM(failed_count), 0) FROM notifications WHERE event_id = $1`),
-		grouped(a.SentByChannel, `SELECT channel, COALESCE(SUM(sent_count), 0) FROM notifications WHERE event_id = $1 GROUP BY channel`),
-		one(&a.NotificationsOpened, `SELECT COUNT(*) FROM deliveries d JOIN notifications n ON n.id = d.notification_id
-			WHERE n.event_id = $1 AND d.opened_at IS NOT NULL`),
-		one(&a.NotificationsClicked, `SELECT COUNT(*) FROM deliveries d JOIN notifications n ON n.id = d.notification_id
-			WHERE n.event_id = $1 AND d.clicked_at IS NOT NULL`),
 		one(&a.Attended, `SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND attended = TRUE`),
 		one(&a.PeakConcurrentViewers, `SELECT peak_viewers FROM events WHERE id = $1`),
 		one(&avgWatch, `SELECT AVG(watch_seconds) FROM registrations WHERE event_id = $1 AND attended = TRUE`),
@@ -69,6 +62,18 @@ func (s *Store) EventAnalytics(ctx context.Context, eventID string) (onair.Analy
 			return a, err
 		}
 	}
+	if a.Notifications, err = s.notificationFigures(ctx, tx, eventID); err != nil {
+		return a, err
+	}
+	var all onair.MessageFigures
+	for _, n := range a.Notifications {
+		all.Add(n.MessageFigures)
+		ch := a.ByChannel[n.Channel]
+		ch.Add(n.MessageFigures)
+		a.ByChannel[n.Channel] = ch
+	}
+	a.NotificationsSent, a.NotificationsDelivered, a.NotificationsFailed = all.Sent, all.Delivered, all.Failed
+	a.NotificationsOpened, a.NotificationsClicked = all.Opened, all.Clicked
 	rows, err := tx.QueryContext(ctx, `SELECT created_at FROM registrations WHERE event_id = $1`, eventID)
 	if err != nil {
 		return a, s.normalize(err)
@@ -89,6 +94,49 @@ func (s *Store) EventAnalytics(ctx context.Context, eventID string) (onair.Analy
 	a.Funnel.Registered, a.Funnel.Attended = a.Registrations, a.Attended
 	a.Rates()
 	return a, nil
+}
+
+// NotificationFigures returns the message figures of each notification of
+// an event, by notification id, counted from its deliveries.
+func (s *Store) NotificationFigures(ctx context.Context, eventID string) (map[string]onair.MessageFigures, error) {
+	ns, err := s.notificationFigures(ctx, s.read, eventID)
+	out := make(map[string]onair.MessageFigures, len(ns))
+	for _, n := range ns {
+		out[n.ID] = n.MessageFigures
+	}
+	return out, err
+}
+
+// notificationFigures counts the deliveries of each notification of an
+// event: sent (the provider took it), delivered (sent and not bounced),
+// failed, opened and clicked; in the order EventNotifications lists them.
+func (s *Store) notificationFigures(ctx context.Context, q querier, eventID string) ([]onair.NotificationFigures, error) {
+	rows, err := q.QueryContext(ctx, `SELECT n.id, n.kind, n.interval_name, n.channel, n.scheduled_time, n.status,
+			COUNT(CASE WHEN d.status = 'sent' THEN 1 END),
+			COUNT(CASE WHEN d.status = 'sent' AND d.bounced_at IS NULL THEN 1 END),
+			COUNT(CASE WHEN d.status = 'failed' THEN 1 END),
+			COUNT(d.opened_at), COUNT(d.clicked_at)
+		FROM notifications n LEFT JOIN deliveries d ON d.notification_id = n.id
+		WHERE n.event_id = $1
+		GROUP BY n.id, n.kind, n.interval_name, n.channel, n.scheduled_time, n.status, n.created_at
+		ORDER BY n.scheduled_time, n.created_at, n.channel, n.id`, eventID)
+	if err != nil {
+		return nil, s.normalize(err)
+	}
+	defer rows.Close()
+	out := []onair.NotificationFigures{}
+	for rows.Next() {
+		var n onair.NotificationFigures
+		var at int64
+		f := &n.MessageFigures
+		if err := rows.Scan(&n.ID, &n.Kind, &n.Interval, &n.Channel, &at, &n.Status,
+			&f.Sent, &f.Delivered, &f.Failed, &f.Opened, &f.Clicked); err != nil {
+			return nil, err
+		}
+		n.ScheduledTime = fromDB(at)
+		out = append(out, n)
+	}
+	return out, s.normalize(rows.Err())
 }
 
 // RegistrantActivity is what one registrant received and did.

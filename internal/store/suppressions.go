@@ -36,8 +36,9 @@ func (s *Store) UnsuppressPhone(ctx context.Context, phone string) error {
 
 // SuppressDeliveryAddress stops further email to the address of a delivery
 // for its host (a bounce or complaint the provider reported later), and
-// notes the reason on the delivery.
-func (s *Store) SuppressDeliveryAddress(ctx context.Context, deliveryID int64, reason string, now time.Time) error {
+// notes the reason on the delivery. A bounce also marks the delivery as not
+// delivered (bounced_at; the first report's time is kept).
+func (s *Store) SuppressDeliveryAddress(ctx context.Context, deliveryID int64, reason string, bounced bool, now time.Time) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var hostID, address string
 		var ch onair.Channel
@@ -56,8 +57,9 @@ func (s *Store) SuppressDeliveryAddress(ctx context.Context, deliveryID int64, r
 			hostID, ch, address, truncate(reason, 500), dbTime(now)); err != nil {
 			return s.normalize(err)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET error = $1, updated_at = $2 WHERE id = $3`,
-			truncate(reason, 1000), dbTime(now), deliveryID)
+		_, err = tx.ExecContext(ctx, `UPDATE deliveries SET error = $1, updated_at = $2,
+			bounced_at = CASE WHEN $3 THEN COALESCE(bounced_at, $2) ELSE bounced_at END WHERE id = $4`,
+			truncate(reason, 1000), dbTime(now), bounced, deliveryID)
 		return s.normalize(err)
 	})
 }

@@ -8,26 +8,44 @@ import (
 	"github.com/onair-live/onair/internal/onair"
 )
 
+// The counting updates of tracking: the first time is kept, every time is
+// counted.
+const (
+	countOpen  = `UPDATE deliveries SET opened_at = COALESCE(opened_at, $1), open_count = open_count + 1 WHERE id = $2`
+	countClick = `UPDATE deliveries SET clicked_at = COALESCE(clicked_at, $1), click_count = click_count + 1 WHERE id = $2`
+)
+
 // RecordOpen counts an open of delivery deliveryID of notification
 // notificationID: the first open's time is kept, every open is counted. A
 // delivery that is not that notification's is not found.
 func (s *Store) RecordOpen(ctx context.Context, notificationID string, deliveryID int64, now time.Time) error {
-	return s.recordTracking(ctx, `UPDATE deliveries SET opened_at = COALESCE(opened_at, $1), open_count = open_count + 1
-		WHERE id = $2 AND notification_id = $3`, notificationID, deliveryID, now)
+	return s.recordTracking(ctx, countOpen+` AND notification_id = $3`, deliveryID, now, notificationID)
 }
 
 // RecordClick counts a click in delivery deliveryID of notification
 // notificationID, as RecordOpen counts an open.
 func (s *Store) RecordClick(ctx context.Context, notificationID string, deliveryID int64, now time.Time) error {
-	return s.recordTracking(ctx, `UPDATE deliveries SET clicked_at = COALESCE(clicked_at, $1), click_count = click_count + 1
-		WHERE id = $2 AND notification_id = $3`, notificationID, deliveryID, now)
+	return s.recordTracking(ctx, countClick+` AND notification_id = $3`, deliveryID, now, notificationID)
 }
 
-// recordTracking runs one counting update. The counters are not part of
-// the delivery's sending state, so updated_at (which the sweep of pending
-// deliveries reads) is left alone.
-func (s *Store) recordTracking(ctx context.Context, query, notificationID string, deliveryID int64, now time.Time) error {
-	res, err := s.write.ExecContext(ctx, query, dbTime(now), deliveryID, notificationID)
+// RecordReportedOpen counts an open of delivery deliveryID that the
+// provider reported (a Mailgun "opened" event), as RecordOpen does. The
+// webhook's signature vouches for the id.
+func (s *Store) RecordReportedOpen(ctx context.Context, deliveryID int64, now time.Time) error {
+	return s.recordTracking(ctx, countOpen, deliveryID, now)
+}
+
+// RecordReportedClick counts a click the provider reported, as
+// RecordReportedOpen counts an open.
+func (s *Store) RecordReportedClick(ctx context.Context, deliveryID int64, now time.Time) error {
+	return s.recordTracking(ctx, countClick, deliveryID, now)
+}
+
+// recordTracking runs one counting update ($1 now, $2 the delivery, then
+// more). The counters are not part of the delivery's sending state, so
+// updated_at (which the sweep of pending deliveries reads) is left alone.
+func (s *Store) recordTracking(ctx context.Context, query string, deliveryID int64, now time.Time, more ...any) error {
+	res, err := s.write.ExecContext(ctx, query, append([]any{dbTime(now), deliveryID}, more...)...)
 	if err != nil {
 		return s.normalize(err)
 	}

@@ -22,15 +22,22 @@ type notificationJSON struct {
 	SentCount     int                      `json:"sent_count"`
 	FailedCount   int                      `json:"failed_count"`
 	SkippedCount  int                      `json:"skipped_count"`
-	ErrorDetails  *string                  `json:"error_details"`
-	PreviousStart *string                  `json:"previous_start,omitempty"`
+	// DeliveredCount: sent and not reported back as bounced. Opens are
+	// approximate (mail clients fetch images ahead of the reader); each
+	// delivery counts once however often it was opened or clicked.
+	DeliveredCount int     `json:"delivered_count"`
+	OpenedCount    int     `json:"opened_count"`
+	ClickedCount   int     `json:"clicked_count"`
+	ErrorDetails   *string `json:"error_details"`
+	PreviousStart  *string `json:"previous_start,omitempty"`
 }
 
-func viewNotification(n onair.Notification) notificationJSON {
+func viewNotification(n onair.Notification, f onair.MessageFigures) notificationJSON {
 	v := notificationJSON{
 		ID: n.ID, Kind: n.Kind, Channel: n.Channel, ScheduledTime: formatTime(n.ScheduledTime),
 		Status: n.Status, Recipients: n.Recipients, SentCount: n.SentCount, FailedCount: n.FailedCount,
 		SkippedCount: n.SkippedCount, PreviousStart: formatTimePtr(n.PreviousStart),
+		DeliveredCount: f.Delivered, OpenedCount: f.Opened, ClickedCount: f.Clicked,
 	}
 	if n.Interval != "" {
 		v.Interval = &n.Interval
@@ -50,9 +57,13 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, host 
 	if err != nil {
 		return err
 	}
+	figures, err := s.store.NotificationFigures(r.Context(), ev.ID)
+	if err != nil {
+		return err
+	}
 	out := make([]notificationJSON, len(ns))
 	for i, n := range ns {
-		out[i] = viewNotification(n)
+		out[i] = viewNotification(n, figures[n.ID])
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"notifications": out})
 	return nil

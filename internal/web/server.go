@@ -92,6 +92,7 @@ func New(cfg Config) *Server {
 		panic(err) // the templates are embedded: a broken one is a build defect
 	}
 	s.pages = pages
+	s.metrics.CountViewers(func(ctx context.Context) (int, error) { return s.store.ActiveViewers(ctx, s.clock()) })
 	s.routes()
 	s.handler = s.recoverer(s.logRequests(s.limitBody(s.fallback(s.mux))))
 	return s

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -90,8 +91,11 @@ type mailgunEvent struct {
 const mailgunMaxAge = 15 * time.Minute
 
 // mailgunWebhook takes Mailgun's events about messages it sent for us: a
-// permanent failure or a complaint suppresses the address, an unsubscribe
-// through Mailgun's link unsubscribes the registration.
+// permanent failure (a bounce) or a complaint suppresses the address, an
+// unsubscribe through Mailgun's link unsubscribes the registration, and
+// opens and clicks that Mailgun tracked count as the pixel and the click
+// redirect count theirs. "delivered" needs nothing: a message is counted
+// delivered unless it bounces.
 func (s *Server) mailgunWebhook(w http.ResponseWriter, r *http.Request) error {
 	if s.mailgunKey == "" {
 		return onair.Errorf(onair.ErrNotFound, "not_found", "Mailgun webhooks are not configured")
@@ -121,11 +125,15 @@ func (s *Server) mailgunWebhook(w http.ResponseWriter, r *http.Request) error {
 	why := strings.TrimSpace(fmt.Sprintf("%s %d %s %s", d.Reason, d.DeliveryStatus.Code, d.DeliveryStatus.Message, d.DeliveryStatus.Description))
 	switch {
 	case d.Event == "failed" && d.Severity == "permanent":
-		err = s.store.SuppressDeliveryAddress(r.Context(), id, "bounced: "+why, now)
+		err = s.store.SuppressDeliveryAddress(r.Context(), id, "bounced: "+why, true, now)
 	case d.Event == "complained":
-		err = s.store.SuppressDeliveryAddress(r.Context(), id, "complaint", now)
+		err = s.store.SuppressDeliveryAddress(r.Context(), id, "complaint", false, now)
 	case d.Event == "unsubscribed":
 		err = s.store.UnsubscribeDelivery(r.Context(), id, now)
+	case d.Event == "opened":
+		err = ignoreNotFound(s.store.RecordReportedOpen(r.Context(), id, now))
+	case d.Event == "clicked":
+		err = ignoreNotFound(s.store.RecordReportedClick(r.Context(), id, now))
 	}
 	if err != nil {
 		return err // Mailgun sends it again; the token is not yet marked as seen
@@ -145,4 +153,13 @@ func deliveryID(v any) (int64, bool) {
 		return int64(x), x > 0 && x == math.Trunc(x)
 	}
 	return 0, false
+}
+
+// ignoreNotFound is err, unless it says the delivery no longer exists (its
+// event was deleted): then the report has nothing left to count.
+func ignoreNotFound(err error) error {
+	if errors.Is(err, onair.ErrNotFound) {
+		return nil
+	}
+	return err
 }
