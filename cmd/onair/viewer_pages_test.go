@@ -155,14 +155,15 @@ func TestViewerPages(t *testing.T) {
 			}
 		})
 
-		t.Run("the watch link sets the cookie and redirects", func(t *testing.T) {
+		t.Run("the watch link shows the page and sets the cookie", func(t *testing.T) {
 			if watchURL == "" {
 				t.Skip("no watch link")
 			}
 			b := newViewerBrowser(t, a)
-			status, _, h := b.get(strings.TrimPrefix(watchURL, testAppURL))
-			if status != http.StatusSeeOther || h.Get("Location") != "/watch/"+id || h.Get("Referrer-Policy") != "no-referrer" {
-				t.Fatalf("status %d, Location %q, Referrer-Policy %q", status, h.Get("Location"), h.Get("Referrer-Policy"))
+			status, body, h := b.get(strings.TrimPrefix(watchURL, testAppURL))
+			if status != http.StatusOK || h.Get("Referrer-Policy") != "no-referrer" || h.Get("Cache-Control") != "no-store" ||
+				!strings.Contains(body, `data-countdown="`) {
+				t.Fatalf("status %d, Referrer-Policy %q, Cache-Control %q", status, h.Get("Referrer-Policy"), h.Get("Cache-Control"))
 			}
 			cookie := h.Get("Set-Cookie")
 			for _, want := range []string{"onair_watch=", "Path=/watch/" + id, "HttpOnly", "SameSite=Lax"} {
@@ -171,7 +172,7 @@ func TestViewerPages(t *testing.T) {
 				}
 			}
 
-			status, body, h := b.get("/watch/" + id)
+			status, body, h = b.get("/watch/" + id)
 			if status != http.StatusOK || h.Get("Referrer-Policy") != "no-referrer" {
 				t.Fatalf("status %d, Referrer-Policy %q", status, h.Get("Referrer-Policy"))
 			}

@@ -220,29 +220,31 @@ func (s *Server) watchPage(w http.ResponseWriter, r *http.Request) error {
 	w = noReferrerWriter{w}
 	id := r.PathValue("id")
 	cookiePath := "/watch/" + id
+	var reg onair.Registration
+	var err error
 	if q := r.URL.Query(); q.Has("token") {
-		reg, err := s.viewerRegistration(r, id, q.Get("token"))
-		if err != nil {
+		// The link of the messages: the page itself, and a cookie so that
+		// the page's heartbeats and a later visit of /watch/{id} need no
+		// token in the address (the page's script drops it from there).
+		if reg, err = s.viewerRegistration(r, id, q.Get("token")); err != nil {
 			return s.viewerNotFound(w, r, err, watchNotFound)
 		}
 		http.SetCookie(w, &http.Cookie{Name: watchCookie, Value: reg.AccessToken, Path: cookiePath,
 			MaxAge: int(watchCookieTTL / time.Second), HttpOnly: true, Secure: s.secureCookies(),
 			SameSite: http.SameSiteLaxMode})
 		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, cookiePath, http.StatusSeeOther)
-		return nil
-	}
-	var token string
-	if c, err := r.Cookie(watchCookie); err == nil {
-		token = c.Value
-	}
-	reg, err := s.viewerRegistration(r, id, token)
-	if err != nil {
-		if token != "" {
-			http.SetCookie(w, &http.Cookie{Name: watchCookie, Value: "", Path: cookiePath, MaxAge: -1,
-				HttpOnly: true, Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode})
+	} else {
+		var token string
+		if c, err := r.Cookie(watchCookie); err == nil {
+			token = c.Value
 		}
-		return s.viewerNotFound(w, r, err, watchNotFound)
+		if reg, err = s.viewerRegistration(r, id, token); err != nil {
+			if token != "" {
+				http.SetCookie(w, &http.Cookie{Name: watchCookie, Value: "", Path: cookiePath, MaxAge: -1,
+					HttpOnly: true, Secure: s.secureCookies(), SameSite: http.SameSiteLaxMode})
+			}
+			return s.viewerNotFound(w, r, err, watchNotFound)
+		}
 	}
 	ev, err := s.store.Event(r.Context(), reg.EventID)
 	if err != nil {

@@ -147,6 +147,11 @@ document.addEventListener("DOMContentLoaded", () => {
 // /watch/{id}) authenticates the token-less POST /watch/{id}/heartbeat.
 (() => {
   if (!/^\/watch\/[^/]+$/.test(location.pathname)) return;
+  // The cookie now holds the token: keep it out of the address bar, the
+  // history and a shared screen.
+  if (new URLSearchParams(location.search).has("token")) {
+    history.replaceState(null, "", location.pathname);
+  }
   const beat = () => {
     if (document.visibilityState !== "visible") return;
     fetch(location.pathname + "/heartbeat", {
