@@ -74,12 +74,14 @@ func newDashPager(label, path string, q url.Values, page, size, shown, total int
 	return p
 }
 
-// dashEventCard is an event as the dashboard lists it.
+// dashEventCard is an event as the dashboard lists it, with its key
+// figures.
 type dashEventCard struct {
 	onair.Event
 	StatusLabel       string
 	RegistrationURL   string
 	NotificationsSent int
+	Figures           []dashFigure
 }
 
 var dashStatusLabels = map[onair.EventStatus]string{
@@ -89,19 +91,34 @@ var dashStatusLabels = map[onair.EventStatus]string{
 	onair.StatusCancelled: "Cancelled",
 }
 
-// dashCard builds ev's card; it reads the event's notifications to count
-// the messages sent.
-func (s *Server) dashCard(r *http.Request, ev onair.Event) (dashEventCard, error) {
-	c := dashEventCard{Event: ev, StatusLabel: dashStatusLabels[ev.Status],
-		RegistrationURL: s.appURL + "/register/" + ev.ID}
-	ns, err := s.store.EventNotifications(r.Context(), ev.ID)
+// dashCards builds the cards of events; the figures of all of them are
+// counted at once, in a fixed number of queries however long the page.
+func (s *Server) dashCards(r *http.Request, events []onair.Event) ([]dashEventCard, error) {
+	ids := make([]string, len(events))
+	for i, ev := range events {
+		ids[i] = ev.ID
+	}
+	sums, err := s.store.EventSummaries(r.Context(), ids)
 	if err != nil {
-		return c, err
+		return nil, err
 	}
-	for _, n := range ns {
-		c.NotificationsSent += n.SentCount
+	cards := make([]dashEventCard, len(events))
+	for i, ev := range events {
+		sum := sums[ev.ID] // none only for an event gone meanwhile: zeros
+		cards[i] = dashEventCard{Event: ev, StatusLabel: dashStatusLabels[ev.Status],
+			RegistrationURL: s.appURL + "/register/" + ev.ID, NotificationsSent: sum.NotificationsSent,
+			Figures: dashFigures(ev, sum)}
 	}
-	return c, nil
+	return cards, nil
+}
+
+// dashCard builds one event's card, as dashCards does.
+func (s *Server) dashCard(r *http.Request, ev onair.Event) (dashEventCard, error) {
+	cards, err := s.dashCards(r, []onair.Event{ev})
+	if err != nil {
+		return dashEventCard{}, err
+	}
+	return cards[0], nil
 }
 
 // The confirmation texts of the event actions: each says what the action
@@ -190,12 +207,8 @@ func (s *Server) dashEvents(w http.ResponseWriter, r *http.Request, p page) erro
 	if len(q) > 0 {
 		d.Here += "?" + q.Encode()
 	}
-	for _, ev := range events {
-		c, err := s.dashCard(r, ev)
-		if err != nil {
-			return err
-		}
-		d.Events = append(d.Events, c)
+	if d.Events, err = s.dashCards(r, events); err != nil {
+		return err
 	}
 	p.Title, p.Data = "Events", d
 	p.Flash = dashFlash(r.URL.Query().Get("done"))
