@@ -9,13 +9,13 @@ import (
 )
 
 // EventAnalytics counts an event's figures from the raw rows, in one
-// read-only snapshot.
+// read-only snapshot (repeatable read, as EventSummaries reads).
 func (s *Store) EventAnalytics(ctx context.Context, eventID string) (onair.Analytics, error) {
 	a := onair.Analytics{
 		RegistrationsBySource: map[string]int{}, RegistrationsByDay: map[string]int{},
 		ByChannel: map[onair.Channel]onair.MessageFigures{}, EngagementByAction: map[string]int{},
 	}
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return a, s.normalize(err)
 	}
