@@ -22,12 +22,11 @@ type dashRegistrantPage struct {
 
 // dashTimelineEntry is one step of the timeline as the page shows it.
 type dashTimelineEntry struct {
-	Kind        onair.EntryKind
-	At          time.Time
-	Title       string
-	Status      onair.DeliveryStatus // a message's: the badge's class
-	StatusLabel string
-	Details     []string
+	Kind    onair.EntryKind
+	At      time.Time
+	Title   string
+	Status  onair.DeliveryStatus // a message's, shown as a badge
+	Details []string
 }
 
 // dashRegistrant is the timeline of one registrant of an event: GET
@@ -71,7 +70,7 @@ func viewDashTimelineEntry(e onair.TimelineEntry, reg onair.Registration, zone s
 	case onair.EntryMessage:
 		m := e.Message
 		d.Title = dashMessageTitle(*m)
-		d.Status, d.StatusLabel = m.Status, string(m.Status)
+		d.Status = m.Status
 		switch m.Status {
 		case onair.DeliverySent:
 			if m.Error != "" {
