@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -168,6 +169,26 @@ func TestBrowserHostAndViewerJourney(t *testing.T) {
 		}
 		browse(t, ctx, "event page", chromedp.Navigate(a.URL+"/dashboard/events/"+id), chromedp.WaitVisible(chromedp.CSS("#analytics svg")))
 		screenshot(t, ctx, "event-analytics", 1280)
+
+		// Ada, the first registrant, links to her timeline, where her join
+		// and what she did after it show.
+		wu, err := url.Parse(watch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		adaToken := wu.Query().Get("token")
+		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/engagement", "", map[string]any{"token": adaToken, "action": "chat"})
+		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/revenue", "",
+			map[string]any{"token": adaToken, "amount_cents": 4900, "currency": "EUR"})
+		browse(t, ctx, "registrant timeline",
+			chromedp.Click(chromedp.CSS("#registrants tbody tr:first-child td:first-child a")),
+			waitPath("/dashboard/events/"+id+"/registrants/"),
+			chromedp.WaitVisible(chromedp.CSS("ol.timeline")),
+		)
+		if body := text(t, ctx, "ol.timeline"); !strings.Contains(body, "Joined the event") || !strings.Contains(body, "Purchase: 49.00 EUR") {
+			t.Errorf("the timeline does not show Ada's join and purchase:\n%s", body)
+		}
+		screenshot(t, ctx, "registrant-timeline", 1280)
 	})
 }
 

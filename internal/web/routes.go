@@ -52,6 +52,7 @@ func (s *Server) routes() {
 	// {action}: edit, reschedule, start, end, cancel. One wildcard segment
 	// leaves /dashboard/events/create/… to the wizard without overlap.
 	m.Handle("POST /dashboard/events/{id}/{action}", s.hostPage(s.dashEventAction))
+	m.Handle("GET /dashboard/events/{id}/registrants/{rid}", s.hostPage(s.dashRegistrant))
 	m.Handle("GET /dashboard/outbox", s.hostPage(s.dashOutbox))
 
 	// pages: create wizard

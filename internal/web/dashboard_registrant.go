@@ -1,0 +1,165 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/onair-live/onair/internal/notify"
+	"github.com/onair-live/onair/internal/onair"
+)
+
+// dashRegistrantPage is the data of a registrant's timeline page.
+type dashRegistrantPage struct {
+	Event      onair.Event
+	Registrant onair.Registration
+	Name       string // the registrant's name, or the email when there is none
+	Entries    []dashTimelineEntry
+	WatchTime  string // the watch time in all
+	Spent      string // the purchases in all, per currency; "" when none
+}
+
+// dashTimelineEntry is one step of the timeline as the page shows it.
+type dashTimelineEntry struct {
+	Kind    onair.EntryKind
+	At      time.Time
+	Title   string
+	Status  onair.DeliveryStatus // a message's, shown as a badge
+	Details []string
+}
+
+// dashRegistrant is the timeline of one registrant of an event: GET
+// /dashboard/events/{id}/registrants/{rid}. Another host's event, or a
+// registrant of another event, is a 404 page.
+func (s *Server) dashRegistrant(w http.ResponseWriter, r *http.Request, p page) error {
+	ev, err := s.store.HostEvent(r.Context(), p.Host.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	tl, err := s.store.RegistrantTimeline(r.Context(), ev.ID, r.PathValue("rid"))
+	if err != nil {
+		return err
+	}
+	reg := tl.Registration
+	v := dashRegistrantPage{Event: ev, Registrant: reg, WatchTime: dashDuration(tl.WatchSeconds)}
+	v.Name = strings.TrimSpace(reg.FirstName + " " + reg.LastName)
+	if v.Name == "" {
+		v.Name = reg.Email
+	}
+	var spent []string
+	for _, sum := range tl.Spent() {
+		spent = append(spent, dashMoney(sum.AmountCents, sum.Currency))
+	}
+	v.Spent = strings.Join(spent, ", ")
+	for _, e := range tl.Entries() {
+		v.Entries = append(v.Entries, viewDashTimelineEntry(e, reg, ev.Timezone))
+	}
+	p.Title, p.Data = v.Name+" · "+ev.Title, v
+	return s.dashRender(w, r, http.StatusOK, "registrant", p)
+}
+
+// viewDashTimelineEntry words one step of reg's timeline; times in its
+// text are shown in zone, the event's.
+func viewDashTimelineEntry(e onair.TimelineEntry, reg onair.Registration, zone string) dashTimelineEntry {
+	d := dashTimelineEntry{Kind: e.Kind, At: e.At}
+	switch e.Kind {
+	case onair.EntryRegistered:
+		d.Title = "Registered"
+		d.Details = []string{"Source: " + reg.Source}
+	case onair.EntryMessage:
+		m := e.Message
+		d.Title = dashMessageTitle(*m)
+		d.Status = m.Status
+		switch m.Status {
+		case onair.DeliverySent:
+			if m.Error != "" {
+				d.Details = append(d.Details, "Reported later by the provider: "+m.Error)
+			}
+		case onair.DeliveryFailed, onair.DeliverySkipped:
+			reason := m.Error
+			if reason == "" {
+				reason = "none recorded"
+			}
+			d.Details = append(d.Details, "Reason: "+reason)
+		case onair.DeliverySending:
+			d.Details = append(d.Details, "Being handed to the provider.")
+		default:
+			d.Details = append(d.Details, "Queued, not sent yet.")
+			if m.NextAttemptAt != nil {
+				d.Details = append(d.Details, "Next attempt "+notify.FormatTime(*m.NextAttemptAt, zone)+".")
+			}
+			if m.Error != "" {
+				d.Details = append(d.Details, "Last attempt: "+m.Error)
+			}
+		}
+	case onair.EntryOpened:
+		d.Title = "Opened: " + dashMessageTitle(*e.Message)
+		d.Details = []string{dashPlural(e.Message.OpenCount, "open") + " in all (approximate: mail clients may fetch images ahead of the reader)"}
+	case onair.EntryClicked:
+		d.Title = "Clicked a link: " + dashMessageTitle(*e.Message)
+		d.Details = []string{dashPlural(e.Message.ClickCount, "click") + " in all"}
+	case onair.EntryJoined:
+		d.Title = "Joined the event"
+		d.Details = []string{"First visit of the watch page that counted as attending."}
+	case onair.EntrySession:
+		v := e.Session
+		d.Title = "Watched " + dashDuration(v.Seconds)
+		d.Details = []string{"Viewing session until " + notify.FormatTime(v.LastSeenAt, zone) + "."}
+	case onair.EntryEngagement:
+		g := e.Engagement
+		d.Title = "Engagement: " + g.Action
+		d.Details = []string{dashPlural(g.Count, "time")}
+		if g.Count > 1 {
+			d.Details[0] += ", the last " + notify.FormatTime(g.Last, zone)
+		}
+	case onair.EntryPurchase:
+		d.Title = "Purchase: " + dashMoney(e.Purchase.AmountCents, e.Purchase.Currency)
+	case onair.EntryUnsubscribed:
+		d.Title = "Unsubscribed"
+		d.Details = []string{"No further message of this event goes to this registrant."}
+	}
+	return d
+}
+
+// dashMessageTitle names a message as the host would: "Reminder, 1 hour
+// before, by email".
+func dashMessageTitle(m onair.TimelineMessage) string {
+	label := dashKindLabels[m.Kind]
+	if label == "" {
+		label = string(m.Kind)
+	}
+	if m.Kind == onair.KindReminder && m.Interval != "" {
+		label += ", " + dashIntervalLabel(m.Interval) + ","
+	}
+	if m.Seq > 0 {
+		label += " (sent again on request)"
+	}
+	channel := "email"
+	if m.Channel == onair.ChannelSMS {
+		channel = "SMS"
+	}
+	return label + " by " + channel
+}
+
+// dashPlural counts things: "1 open", "2 opens".
+func dashPlural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
+}
+
+// dashDuration shows a watch time: "45 s", "1 min 55 s", "2 h 5 min".
+func dashDuration(seconds int64) string {
+	h, m, s := seconds/3600, seconds%3600/60, seconds%60
+	switch {
+	case h > 0:
+		return fmt.Sprintf("%d h %d min", h, m)
+	case m > 0 && s > 0:
+		return fmt.Sprintf("%d min %d s", m, s)
+	case m > 0:
+		return fmt.Sprintf("%d min", m)
+	}
+	return fmt.Sprintf("%d s", s)
+}
