@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -117,7 +118,7 @@ func TestAnalyticsFixture(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
 		a := startApp(t, dbURL, in.env())
-		host := a.signup()
+		browser, host := dashSignup(t, a)
 		id := a.createEvent(host, nil)["id"].(string)
 		sources := map[string]string{"r1@example.com": "social", "r2@example.com": "social", "r3@example.com": "email",
 			"r4@example.com": "email", "r5@example.com": "direct", "r6@example.com": "partner newsletter"}
@@ -198,6 +199,28 @@ func TestAnalyticsFixture(t *testing.T) {
 		c := a.notifications(host, id)["confirmation/email"]
 		if c["sent_count"] != 6.0 || c["delivered_count"] != 6.0 || c["opened_count"] != 3.0 || c["clicked_count"] != 2.0 {
 			t.Errorf("the confirmation's figures: %v", c)
+		}
+
+		// The event page: the confirmation's row and the channel table carry
+		// the same figures; revenue in its currency.
+		_, page, _ := browser.get("/dashboard/events/" + id)
+		cells := regexp.MustCompile(`<td class="num">(\d+)</td>`)
+		var tableRows []string
+		for _, tr := range strings.Split(page, "<tr>") {
+			if strings.Contains(tr, "<td>Confirmation</td>") || strings.Contains(tr, `<th scope="row">Email</th>`) {
+				var nums []string
+				for _, m := range cells.FindAllStringSubmatch(tr, -1) {
+					nums = append(nums, m[1])
+				}
+				tableRows = append(tableRows, strings.Join(nums, " "))
+			}
+		}
+		// recipients sent failed skipped delivered opened clicked; sent delivered failed opened clicked
+		if want := []string{"6 6 0 0 6 3 2", "6 6 0 3 2"}; !reflect.DeepEqual(tableRows, want) {
+			t.Errorf("event page rows %q, want %q", tableRows, want)
+		}
+		if !strings.Contains(page, "<dt>Revenue</dt><dd>$75.00") {
+			t.Error("the event page does not show the revenue in dollars")
 		}
 
 		// Watch time: r1 and r2 watched about a second, r3 and r4 none yet;

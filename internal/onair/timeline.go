@@ -43,6 +43,7 @@ type TimelineMessage struct {
 	// SettledAt is when its status last changed (or an error was noted).
 	QueuedAt, SettledAt time.Time
 	SentAt              *time.Time
+	BouncedAt           *time.Time // a sent message the provider reported undeliverable
 	NextAttemptAt       *time.Time // a pending retry: not before this
 	OpenedAt            *time.Time // the first open
 	OpenCount           int

@@ -221,6 +221,23 @@ func TestRegistrantTimeline(t *testing.T) {
 			}
 		})
 
+		t.Run("a bounce the provider reports later marks the sent message", func(t *testing.T) {
+			b, _ := s.RegistrantTimeline(ctx, ev.ID, bob.ID)
+			bounced := at(2 * time.Hour)
+			if err := s.SuppressDeliveryAddress(ctx, b.Messages[0].DeliveryID, "bounced: 550 no such mailbox", true, bounced); err != nil {
+				t.Fatalf("SuppressDeliveryAddress: %v", err)
+			}
+			b, err := s.RegistrantTimeline(ctx, ev.ID, bob.ID)
+			if err != nil || b.Messages[0].BouncedAt == nil || !b.Messages[0].BouncedAt.Equal(bounced) ||
+				b.Messages[0].Status != onair.DeliverySent || b.Messages[0].Error != "bounced: 550 no such mailbox" {
+				t.Errorf("Bob's message after the bounce: %+v, %v", b.Messages, err)
+			}
+			a, err := s.EventAnalytics(ctx, ev.ID)
+			if err != nil || a.NotificationsDelivered != a.NotificationsSent-1 {
+				t.Errorf("analytics after the bounce: %d sent, %d delivered, %v", a.NotificationsSent, a.NotificationsDelivered, err)
+			}
+		})
+
 		t.Run("an unknown or foreign registration is not found", func(t *testing.T) {
 			other := newEvent(t, s, h.ID, nil)
 			for name, ids := range map[string][2]string{

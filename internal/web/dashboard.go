@@ -82,6 +82,7 @@ type dashEventCard struct {
 	RegistrationURL   string
 	NotificationsSent int
 	Figures           []dashFigure
+	Revenue           dashFigure
 }
 
 var dashStatusLabels = map[onair.EventStatus]string{
@@ -107,7 +108,7 @@ func (s *Server) dashCards(r *http.Request, events []onair.Event) ([]dashEventCa
 		sum := sums[ev.ID] // none only for an event gone meanwhile: zeros
 		cards[i] = dashEventCard{Event: ev, StatusLabel: dashStatusLabels[ev.Status],
 			RegistrationURL: s.appURL + "/register/" + ev.ID, NotificationsSent: sum.NotificationsSent,
-			Figures: dashFigures(ev, sum)}
+			Figures: dashFigures(ev, sum), Revenue: dashRevenue(sum)}
 	}
 	return cards, nil
 }

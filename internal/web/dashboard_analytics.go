@@ -13,6 +13,14 @@ type dashAnalytics struct {
 	WatchMinutes float64
 	Funnel       dashChart
 	ByDay        dashChart
+	Channels     []dashChannel
+}
+
+// dashChannel is one row of the messages-by-channel table.
+type dashChannel struct {
+	Label   string
+	Tracked bool // email: opens and clicks are counted; SMS are not tracked
+	onair.MessageFigures
 }
 
 // dashChart is a horizontal bar chart.
@@ -58,6 +66,12 @@ func newDashChart(title string, labels []string, values []int) dashChart {
 func newDashAnalytics(a onair.Analytics) dashAnalytics {
 	f := a.Funnel
 	d := dashAnalytics{Analytics: a, WatchMinutes: a.AverageWatchSeconds / 60}
+	for _, ch := range []onair.Channel{onair.ChannelEmail, onair.ChannelSMS} {
+		if f, ok := a.ByChannel[ch]; ok && f != (onair.MessageFigures{}) {
+			label := map[onair.Channel]string{onair.ChannelEmail: "Email", onair.ChannelSMS: "SMS"}[ch]
+			d.Channels = append(d.Channels, dashChannel{Label: label, Tracked: ch == onair.ChannelEmail, MessageFigures: f})
+		}
+	}
 	d.Funnel = newDashChart("From registration to attendance",
 		[]string{"Registered", "Notified", "Opened", "Clicked", "Attended"},
 		[]int{f.Registered, f.Notified, f.Opened, f.Clicked, f.Attended})

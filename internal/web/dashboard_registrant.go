@@ -73,7 +73,11 @@ func viewDashTimelineEntry(e onair.TimelineEntry, reg onair.Registration, zone s
 		d.Status = m.Status
 		switch m.Status {
 		case onair.DeliverySent:
-			if m.Error != "" {
+			switch {
+			case m.BouncedAt != nil:
+				d.Details = append(d.Details, "Bounced: the provider reported at "+
+					notify.FormatTime(*m.BouncedAt, zone)+" that it could not deliver it ("+m.Error+").")
+			case m.Error != "":
 				d.Details = append(d.Details, "Reported later by the provider: "+m.Error)
 			}
 		case onair.DeliveryFailed, onair.DeliverySkipped:

@@ -48,7 +48,6 @@ var templateFuncs = template.FuncMap{
 	// mul100 turns a fraction into a percentage.
 	"mul100": func(f float64) float64 { return f * 100 },
 	// cents formats an amount in cents as a plain number with two decimals.
-	"cents": func(c int64) string { return fmt.Sprintf("%d.%02d", c/100, c%100) },
 }
 
 // loadPages parses the layout and partials once, and each page on top of a
