@@ -13,14 +13,23 @@ type dashAnalytics struct {
 	WatchMinutes float64
 	Funnel       dashChart
 	ByDay        dashChart
-	Channels     []dashChannel
+	Messages     []dashMessages // the notifications that sent or failed anything
+	Channels     []dashMessages // the totals per channel
 }
 
-// dashChannel is one row of the messages-by-channel table.
-type dashChannel struct {
-	Label   string
-	Tracked bool // email: opens and clicks are counted; SMS are not tracked
+// dashMessages is one row of the messages table: a notification's figures,
+// or a channel's.
+type dashMessages struct {
+	Label        string
+	ChannelLabel string
+	Tracked      bool // email: opens and clicks are counted; SMS are not tracked
 	onair.MessageFigures
+}
+
+var dashChannelLabels = map[onair.Channel]string{onair.ChannelEmail: "Email", onair.ChannelSMS: "SMS"}
+
+func newDashMessages(label string, ch onair.Channel, f onair.MessageFigures) dashMessages {
+	return dashMessages{Label: label, ChannelLabel: dashChannelLabels[ch], Tracked: ch == onair.ChannelEmail, MessageFigures: f}
 }
 
 // dashChart is a horizontal bar chart.
@@ -66,10 +75,18 @@ func newDashChart(title string, labels []string, values []int) dashChart {
 func newDashAnalytics(a onair.Analytics) dashAnalytics {
 	f := a.Funnel
 	d := dashAnalytics{Analytics: a, WatchMinutes: a.AverageWatchSeconds / 60}
+	for _, n := range a.Notifications {
+		if n.Sent+n.Failed > 0 {
+			label := dashKindLabels[n.Kind]
+			if n.Interval != "" {
+				label += ", " + dashIntervalLabel(n.Interval)
+			}
+			d.Messages = append(d.Messages, newDashMessages(label, n.Channel, n.MessageFigures))
+		}
+	}
 	for _, ch := range []onair.Channel{onair.ChannelEmail, onair.ChannelSMS} {
-		if f, ok := a.ByChannel[ch]; ok && f != (onair.MessageFigures{}) {
-			label := map[onair.Channel]string{onair.ChannelEmail: "Email", onair.ChannelSMS: "SMS"}[ch]
-			d.Channels = append(d.Channels, dashChannel{Label: label, Tracked: ch == onair.ChannelEmail, MessageFigures: f})
+		if f := a.ByChannel[ch]; f.Sent+f.Failed > 0 {
+			d.Channels = append(d.Channels, newDashMessages("", ch, f))
 		}
 	}
 	d.Funnel = newDashChart("From registration to attendance",

@@ -22,7 +22,6 @@ type dashNotification struct {
 	KindLabel     string
 	IntervalLabel string
 	StatusLabel   string
-	Figures       onair.MessageFigures
 }
 
 var dashKindLabels = map[onair.NotificationKind]string{
@@ -50,13 +49,13 @@ func dashIntervalLabel(name string) string {
 	return name + " before"
 }
 
-func viewDashNotification(n onair.Notification, f onair.MessageFigures) dashNotification {
+func viewDashNotification(n onair.Notification) dashNotification {
 	label := dashKindLabels[n.Kind]
 	if label == "" {
 		label = string(n.Kind)
 	}
 	return dashNotification{Notification: n, KindLabel: label, IntervalLabel: dashIntervalLabel(n.Interval),
-		StatusLabel: strings.ReplaceAll(string(n.Status), "_", " "), Figures: f}
+		StatusLabel: strings.ReplaceAll(string(n.Status), "_", " ")}
 }
 
 // dashEditForm is the edit form's values and problems.
@@ -193,18 +192,14 @@ func (s *Server) dashRenderEvent(w http.ResponseWriter, r *http.Request, status 
 	if err != nil {
 		return err
 	}
+	for _, n := range ns {
+		v.Notifications = append(v.Notifications, viewDashNotification(n))
+	}
 	an, err := s.store.EventAnalytics(ctx, ev.ID)
 	if err != nil {
 		return err
 	}
 	v.Analytics = newDashAnalytics(an)
-	figures := make(map[string]onair.MessageFigures, len(an.Notifications))
-	for _, f := range an.Notifications {
-		figures[f.ID] = f.MessageFigures
-	}
-	for _, n := range ns {
-		v.Notifications = append(v.Notifications, viewDashNotification(n, figures[n.ID]))
-	}
 
 	if v.Query, err = searchQuery(r); err != nil {
 		return err
