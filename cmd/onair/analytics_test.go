@@ -182,6 +182,7 @@ func TestAnalyticsFixture(t *testing.T) {
 		}
 		sameJSON(t, "registrations_by_source", an["registrations_by_source"],
 			map[string]any{"social": 2.0, "email": 2.0, "direct": 1.0, "partner newsletter": 1.0})
+		sameJSON(t, "revenue_by_currency", an["revenue_by_currency"], map[string]any{"USD": 7500.0})
 		sameJSON(t, "engagement_by_action", an["engagement_by_action"], map[string]any{"chat": 1.0, "reaction": 1.0, "question": 1.0})
 		sameJSON(t, "funnel", an["funnel"],
 			map[string]any{"registered": 6.0, "notified": 6.0, "opened": 3.0, "clicked": 2.0, "attended": 4.0})

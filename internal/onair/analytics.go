@@ -25,8 +25,11 @@ type Analytics struct {
 	PeakConcurrentViewers int                        `json:"peak_concurrent_viewers"`
 	EngagementActions     int                        `json:"engagement_actions"`
 	EngagementByAction    map[string]int             `json:"engagement_by_action"`
-	RevenueCents          int64                      `json:"revenue_cents"`
-	Purchasers            int                        `json:"purchasers"`
+	// RevenueCents adds up every purchase, whatever its currency;
+	// RevenueByCurrency splits it.
+	RevenueCents      int64            `json:"revenue_cents"`
+	RevenueByCurrency map[string]int64 `json:"revenue_by_currency"`
+	Purchasers        int              `json:"purchasers"`
 	// ConversionRate is purchasers ÷ attendees.
 	ConversionRate      float64 `json:"conversion_rate"`
 	AverageWatchSeconds float64 `json:"average_watch_seconds"`

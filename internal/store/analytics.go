@@ -14,6 +14,7 @@ func (s *Store) EventAnalytics(ctx context.Context, eventID string) (onair.Analy
 	a := onair.Analytics{
 		RegistrationsBySource: map[string]int{}, RegistrationsByDay: map[string]int{},
 		ByChannel: map[onair.Channel]onair.MessageFigures{}, EngagementByAction: map[string]int{},
+		RevenueByCurrency: map[string]int64{},
 	}
 	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
@@ -23,7 +24,7 @@ func (s *Store) EventAnalytics(ctx context.Context, eventID string) (onair.Analy
 	one := func(dst any, query string) error {
 		return s.normalize(tx.QueryRowContext(ctx, query, eventID).Scan(dst))
 	}
-	grouped := func(into map[string]int, query string) error {
+	grouped := func(add func(k string, n int64), query string) error {
 		rows, err := tx.QueryContext(ctx, query, eventID)
 		if err != nil {
 			return s.normalize(err)
@@ -31,24 +32,27 @@ func (s *Store) EventAnalytics(ctx context.Context, eventID string) (onair.Analy
 		defer rows.Close()
 		for rows.Next() {
 			var k string
-			var n int
+			var n int64
 			if err := rows.Scan(&k, &n); err != nil {
 				return err
 			}
-			into[k] += n
+			add(k, n)
 		}
 		return s.normalize(rows.Err())
 	}
+	into := func(m map[string]int) func(string, int64) { return func(k string, n int64) { m[k] += int(n) } }
 	var avgWatch sql.NullFloat64
 	steps := []error{
 		one(&a.Registrations, `SELECT COUNT(*) FROM registrations WHERE event_id = $1`),
-		grouped(a.RegistrationsBySource, `SELECT source, COUNT(*) FROM registrations WHERE event_id = $1 GROUP BY source`),
+		grouped(into(a.RegistrationsBySource), `SELECT source, COUNT(*) FROM registrations WHERE event_id = $1 GROUP BY source`),
 		one(&a.Attended, `SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND attended = TRUE`),
 		one(&a.PeakConcurrentViewers, `SELECT peak_viewers FROM events WHERE id = $1`),
 		one(&avgWatch, `SELECT AVG(watch_seconds) FROM registrations WHERE event_id = $1 AND attended = TRUE`),
 		one(&a.EngagementActions, `SELECT COUNT(*) FROM engagement_actions WHERE event_id = $1`),
-		grouped(a.EngagementByAction, `SELECT action, COUNT(*) FROM engagement_actions WHERE event_id = $1 GROUP BY action`),
+		grouped(into(a.EngagementByAction), `SELECT action, COUNT(*) FROM engagement_actions WHERE event_id = $1 GROUP BY action`),
 		one(&a.RevenueCents, `SELECT COALESCE(SUM(amount_cents), 0) FROM purchases WHERE event_id = $1`),
+		grouped(func(k string, n int64) { a.RevenueByCurrency[k] = n },
+			`SELECT currency, CAST(SUM(amount_cents) AS BIGINT) FROM purchases WHERE event_id = $1 GROUP BY currency`),
 		one(&a.Purchasers, `SELECT COUNT(DISTINCT registration_id) FROM purchases WHERE event_id = $1`),
 		one(&a.Funnel.Notified, `SELECT COUNT(DISTINCT d.registration_id) FROM deliveries d
 			JOIN notifications n ON n.id = d.notification_id WHERE n.event_id = $1 AND d.status = 'sent'`),
