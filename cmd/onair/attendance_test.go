@@ -123,6 +123,15 @@ func TestEngagementAPI(t *testing.T) {
 		if p, _ := out["purchase"].(map[string]any); p["amount_cents"] != float64(4900) || p["currency"] != "EUR" {
 			t.Errorf("revenue answered %v", out)
 		}
+		// A currency in lower case is read as its code; the token may come
+		// in the address instead of the body.
+		out = a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/revenue?token="+url.QueryEscape(viewer), "",
+			map[string]any{"amount_cents": 100, "currency": "usd"})
+		if p, _ := out["purchase"].(map[string]any); p["currency"] != "USD" {
+			t.Errorf("revenue in lower case answered %v", out)
+		}
+		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/engagement?token="+url.QueryEscape(viewer), "",
+			map[string]any{"action": "chat"})
 
 		for _, c := range []struct {
 			path  string
@@ -133,7 +142,9 @@ func TestEngagementAPI(t *testing.T) {
 			{"engagement", map[string]any{"token": viewer}, "action"},
 			{"revenue", map[string]any{"token": viewer, "amount_cents": 0, "currency": "EUR"}, "amount_cents"},
 			{"revenue", map[string]any{"token": viewer, "amount_cents": -100, "currency": "EUR"}, "amount_cents"},
-			{"revenue", map[string]any{"token": viewer, "amount_cents": 100, "currency": "eur"}, "currency"},
+			{"revenue", map[string]any{"token": viewer, "amount_cents": 100, "currency": ""}, "currency"},
+			{"revenue", map[string]any{"token": viewer, "amount_cents": 100}, "currency"},
+			{"revenue", map[string]any{"token": viewer, "amount_cents": 100, "currency": "€"}, "currency"},
 			{"revenue", map[string]any{"token": viewer, "amount_cents": 100, "currency": "EURO"}, "currency"},
 			{"revenue", map[string]any{"token": viewer, "amount_cents": 1.5, "currency": "EUR"}, "amount_cents"},
 		} {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 )
 
 // Attendance and engagement: what a viewer does on the watch page. Every
@@ -46,7 +47,7 @@ func (s *Server) recordEngagement(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	reg, err := s.viewerRegistration(r, r.PathValue("id"), in.Token)
+	reg, err := s.viewerRegistration(r, r.PathValue("id"), bodyOrQueryToken(r, in.Token))
 	if err != nil {
 		return err
 	}
@@ -57,6 +58,16 @@ func (s *Server) recordEngagement(w http.ResponseWriter, r *http.Request) error 
 	writeJSON(w, http.StatusCreated, map[string]any{"engagement": map[string]string{
 		"event_id": reg.EventID, "action": in.Action, "created_at": formatTime(now)}})
 	return nil
+}
+
+// bodyOrQueryToken is the viewer's token of an engagement or revenue
+// request: the body's, or else the ?token= of the address, as the watch
+// link and the heartbeat carry it.
+func bodyOrQueryToken(r *http.Request, fromBody string) string {
+	if fromBody != "" {
+		return fromBody
+	}
+	return r.URL.Query().Get("token")
 }
 
 // revenueRequest is the body of POST /api/events/{id}/revenue.
@@ -72,11 +83,13 @@ func (s *Server) recordRevenue(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	reg, err := s.viewerRegistration(r, r.PathValue("id"), in.Token)
+	reg, err := s.viewerRegistration(r, r.PathValue("id"), bodyOrQueryToken(r, in.Token))
 	if err != nil {
 		return err
 	}
 	now := s.clock()
+	// A currency code is read whatever its case: "usd" is USD.
+	in.Currency = strings.ToUpper(strings.TrimSpace(in.Currency))
 	if err := s.store.RecordPurchase(r.Context(), reg.EventID, reg.ID, in.AmountCents, in.Currency, now); err != nil {
 		return err
 	}
