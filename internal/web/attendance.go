@@ -2,6 +2,9 @@ package web
 
 import (
 	"net/http"
+	"strconv"
+
+	"github.com/onair-live/onair/internal/onair"
 )
 
 // Attendance and engagement: what a viewer does on the watch page. Every
@@ -66,6 +69,11 @@ type revenueRequest struct {
 	Currency    string `json:"currency"`
 }
 
+// maxPurchaseCents bounds one purchase, in the currency's minor unit (ten
+// billion dollars). The revenue figures are int64 sums, which an absurd
+// amount would overflow, breaking the host's analytics for good.
+const maxPurchaseCents = 1_000_000_000_000
+
 // recordRevenue serves POST /api/events/{id}/revenue.
 func (s *Server) recordRevenue(w http.ResponseWriter, r *http.Request) error {
 	var in revenueRequest
@@ -75,6 +83,9 @@ func (s *Server) recordRevenue(w http.ResponseWriter, r *http.Request) error {
 	reg, err := s.viewerRegistration(r, r.PathValue("id"), in.Token)
 	if err != nil {
 		return err
+	}
+	if in.AmountCents > maxPurchaseCents {
+		return onair.Invalid("amount_cents", "must be at most "+strconv.FormatInt(maxPurchaseCents, 10))
 	}
 	now := s.clock()
 	if err := s.store.RecordPurchase(r.Context(), reg.EventID, reg.ID, in.AmountCents, in.Currency, now); err != nil {
