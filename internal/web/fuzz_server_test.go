@@ -489,6 +489,18 @@ func FuzzServer(f *testing.F) {
 			f.Fatalf("routeSeeds has seeds for %q, which routes.go does not serve", route)
 		}
 	}
+	// Paging and searching at their limits.
+	for _, c := range [][2]string{
+		{"GET /api/events", "limit=100&offset=9223372036854775807&q=%25_%5C"},
+		{"GET /api/events", "status=live&q=" + strings.Repeat("%C3%A9", 201)},
+		{"GET /api/events/{id}/registrations", "offset=9223372036854775807&q=%5C"},
+		{"GET /api/outbox", "event_id=%00&offset=9223372036854775807"},
+		{"GET /dashboard/events", "page=1000000&q=%5C&status=all"},
+		{"GET /dashboard/events/{id}", "page=99999999999999999999&q=a%0Ab"},
+		{"GET /dashboard/outbox", "event_id=+$E+&page=-1"},
+	} {
+		f.Add(c[0], "$E", "", false, c[1], apiHeaders+"\nCookie: onair_session=$S", []byte(nil))
+	}
 	f.Add("GET /nowhere/{x}", "%zz", "", true, "", "", []byte(nil))
 	f.Add("PUT /api/events/{id}", "$E", "", false, "", apiHeaders, []byte(`{}`))
 	f.Add("GET /dashboard/events/{id}", "$E", "", false, "", "", []byte(nil))
