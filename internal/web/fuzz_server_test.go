@@ -238,9 +238,9 @@ var fuzzMethods = []string{"GET", "POST", "PATCH", "PUT", "DELETE", "HEAD", "OPT
 // serve sends one request built from fuzzed parts: route is "METHOD
 // /pattern/{with}/{wildcards}" (a route of routes.go, or any other), seg1
 // and seg2 fill its wildcards (escaped unless raw), headers are "Name:
-// value" lines. It returns nil when the parts make no request a client
-// could send.
-func (fs *fuzzServer) serve(t *testing.T, route, seg1, seg2 string, raw bool, query, headers string, body []byte) *httptest.ResponseRecorder {
+// value" lines. It returns the request as the server saw it and the
+// answer, or nils when the parts make no request a client could send.
+func (fs *fuzzServer) serve(t *testing.T, route, seg1, seg2 string, raw bool, query, headers string, body []byte) (*http.Request, *httptest.ResponseRecorder) {
 	t.Helper()
 	fs.refresh(t)
 	rep := fs.expander()
@@ -254,11 +254,11 @@ func (fs *fuzzServer) serve(t *testing.T, route, seg1, seg2 string, raw bool, qu
 		target += "?" + rep.Replace(query)
 	}
 	if !strings.HasPrefix(target, "/") || strings.ContainsAny(target, " \t\r\n") {
-		return nil
+		return nil, nil
 	}
 	u, err := url.ParseRequestURI(target)
 	if err != nil {
-		return nil // the server answers 400 before any handler
+		return nil, nil // the server answers 400 before any handler
 	}
 	body = []byte(rep.Replace(string(body)))
 	r, err := http.NewRequest(method, "/", bytes.NewReader(body))
@@ -284,27 +284,36 @@ func (fs *fuzzServer) serve(t *testing.T, route, seg1, seg2 string, raw bool, qu
 	}
 	w := httptest.NewRecorder()
 	fs.srv.ServeHTTP(w, r)
-	return w
+	return r, w
 }
 
-// check fails t unless w is an answer the contract allows: no 5xx, no
-// error logged (a panic after the headers went out shows only there), and
-// an API error in the API's shape.
-func (fs *fuzzServer) check(t *testing.T, w *httptest.ResponseRecorder, what string) {
+// check fails t unless w is an answer to r that the contract allows: no
+// 5xx, no error logged (a panic after the headers went out shows only
+// there), and an error of the API (every route under /api/ and /webhooks/
+// but the click redirect, a page) in the API's JSON shape.
+func (fs *fuzzServer) check(t *testing.T, r *http.Request, w *httptest.ResponseRecorder, what string) {
 	t.Helper()
 	logged := fs.log.take()
 	if w.Code >= 500 || len(logged) > 0 {
 		t.Fatalf("%s: %d %s\nlogged: %q", what, w.Code, w.Body.String(), logged)
 	}
-	if w.Code < 400 || !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+	if w.Code < 400 {
+		return
+	}
+	api := (strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/webhooks/")) &&
+		r.Pattern != "GET /api/track/notification/{id}/click"
+	if !api && !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
 		return
 	}
 	var e errorBody
 	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
-		t.Fatalf("%s: %d with a JSON body that is not an API error: %q", what, w.Code, w.Body.String())
+		t.Fatalf("%s: %d with a body that is not an API error: %q", what, w.Code, w.Body.String())
 	}
 	if w.Code == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
 		t.Fatalf("%s: 429 without Retry-After", what)
+	}
+	if w.Code == http.StatusUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
+		t.Fatalf("%s: 401 without WWW-Authenticate", what)
 	}
 }
 
@@ -429,6 +438,7 @@ var routeSeeds = map[string][]fuzzSeed{
 	"GET /dashboard/events/{id}": {{seg1: "$E", query: "q=ada&page=1&done=updated", headers: sessionHeaders}},
 	"POST /dashboard/events/{id}/{action}": {
 		{seg1: "$E", seg2: "edit", headers: sessionHeaders, body: "title=Renamed&max_registrations=x&stream_url=https%3A%2F%2Fexample.com"},
+		{seg1: "$E", seg2: "edit", headers: sessionHeaders, body: "title=Big&max_registrations=9223372036854775807&registration_enabled=on"},
 		{seg1: "$E", seg2: "reschedule", headers: sessionHeaders, body: "start=2027-03-14T02%3A30&timezone=America%2FNew_York"},
 		{seg1: "$E", seg2: "reschedule", headers: sessionHeaders, body: "start=2027-01-05+10%3A00"},
 		{seg1: "$E", seg2: "start", headers: sessionHeaders, body: "next=%2Fdashboard%2Fevents%3Fstatus%3Dlive"},
@@ -442,6 +452,9 @@ var routeSeeds = map[string][]fuzzSeed{
 		{headers: sessionHeaders, body: "step=3&action=refresh&title=Wizard&date=2027-01-05&time=10%3A00&notify_set=1&intervals=1day&custom_intervals=45m%2C+2h30m&email_enabled=1&sms_enabled=1&custom_message=Hi"},
 		{headers: sessionHeaders, body: "step=4&action=create&draft=$E&title=Wizard&date=2027-01-05&time=10%3A00&timezone_other=Asia%2FKathmandu"},
 		{headers: sessionHeaders, body: "step=9&action=edit3"},
+		{headers: sessionHeaders, body: "step=3&action=refresh&title=%3Cb%3E&date=2027-01-05&time=10%3A00&notify_set=1&sms_enabled=1" +
+			"&custom_intervals=2562047h47m16.854775807s%2C1ns%2C-1h%2C0s%2C1e9h%2C%2C&custom_message=" + strings.Repeat("%F0%9F%8E%89%E2%80%AE", 120)},
+		{headers: sessionHeaders, body: "step=4&action=create&title=Max&date=9999-12-31&time=23%3A59%3A59&max_registrations=9223372036854775807&duration_minutes=2147483648"},
 	},
 	"POST /api/watch/{id}/heartbeat":   {{seg1: "$E", query: "token=$T", headers: jsonHeaders, body: "{}"}},
 	"POST /watch/{id}/heartbeat":       {{seg1: "$E", headers: "Cookie: onair_watch=$T"}},
@@ -507,11 +520,11 @@ func FuzzServer(f *testing.F) {
 
 	fs := newFuzzServer(f)
 	f.Fuzz(func(t *testing.T, route, seg1, seg2 string, raw bool, query, headers string, body []byte) {
-		w := fs.serve(t, route, seg1, seg2, raw, query, headers, body)
+		r, w := fs.serve(t, route, seg1, seg2, raw, query, headers, body)
 		if w == nil {
 			return
 		}
-		fs.check(t, w, fmt.Sprintf("%s (%q, %q) ?%s", route, seg1, seg2, query))
+		fs.check(t, r, w, fmt.Sprintf("%s (%q, %q) ?%s", route, seg1, seg2, query))
 	})
 }
 
@@ -536,11 +549,11 @@ func FuzzTwilioInbound(f *testing.F) {
 		if signed {
 			headers += "\nX-Twilio-Signature: $TWSIG"
 		}
-		w := fs.serve(t, "POST /webhooks/twilio/inbound", "", "", false, "", headers, body)
+		r, w := fs.serve(t, "POST /webhooks/twilio/inbound", "", "", false, "", headers, body)
 		if w == nil {
 			return
 		}
-		fs.check(t, w, fmt.Sprintf("Twilio inbound %q (signed: %v)", body, signed))
+		fs.check(t, r, w, fmt.Sprintf("Twilio inbound %q (signed: %v)", body, signed))
 		if !signed && w.Code < 400 {
 			t.Fatalf("an unsigned request was answered %d: %s", w.Code, w.Body.String())
 		}
@@ -572,11 +585,11 @@ func FuzzMailgunWebhook(f *testing.F) {
 	f.Add([]byte(`{}`))
 	fs := newFuzzServer(f)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		w := fs.serve(t, "POST /webhooks/mailgun", "", "", false, "", jsonHeaders, body)
+		r, w := fs.serve(t, "POST /webhooks/mailgun", "", "", false, "", jsonHeaders, body)
 		if w == nil {
 			return
 		}
-		fs.check(t, w, fmt.Sprintf("Mailgun webhook %q", body))
+		fs.check(t, r, w, fmt.Sprintf("Mailgun webhook %q", body))
 		if w.Code == http.StatusOK && !bytes.Contains(body, []byte("$MGSIG")) {
 			t.Fatalf("an unsigned webhook was answered 200: %s", w.Body.String())
 		}
