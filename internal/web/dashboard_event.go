@@ -98,14 +98,17 @@ func dashRescheduleFormOf(ev onair.Event) dashRescheduleForm {
 }
 
 // dashParseLocal reads a datetime-local value (or what a browser without
-// that input lets someone type) as a time in loc.
-func dashParseLocal(s string, loc *time.Location) (time.Time, bool) {
+// that input lets someone type) as a time in loc. A time the clocks skip in
+// loc is errSkippedTime.
+func dashParseLocal(s string, loc *time.Location) (time.Time, error) {
+	var err error
 	for _, layout := range []string{dashLocalLayout, "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, true
+		var t time.Time
+		if t, err = parseWallTime(layout, s, loc); err == nil || errors.Is(err, errSkippedTime) {
+			return t, err
 		}
 	}
-	return time.Time{}, false
+	return time.Time{}, err
 }
 
 // dashZones are the time zones the reschedule form offers besides the
@@ -347,8 +350,11 @@ func (s *Server) dashReschedule(w http.ResponseWriter, r *http.Request, p page) 
 		if err != nil {
 			return ev, onair.Invalid("timezone", "is not a known time zone")
 		}
-		t, ok := dashParseLocal(f.Start, loc)
-		if !ok {
+		t, err := dashParseLocal(f.Start, loc)
+		if errors.Is(err, errSkippedTime) {
+			return ev, onair.Invalid("scheduled_start", skippedTimeProblem(loc))
+		}
+		if err != nil {
 			return ev, onair.Invalid("scheduled_start", "must be a date and time, e.g. 2026-12-15 14:00")
 		}
 		start := t.Format(time.RFC3339)

@@ -144,13 +144,18 @@ func (s *Server) mailgunWebhook(w http.ResponseWriter, r *http.Request) error {
 }
 
 // deliveryID reads the delivery id Mailgun echoes back, a string or a number.
+// A JSON number names one integer exactly only below 2^53; from there, it may
+// stand for another delivery (or overflow int64), so it names none.
 func deliveryID(v any) (int64, bool) {
 	switch x := v.(type) {
 	case string:
 		n, err := strconv.ParseInt(x, 10, 64)
 		return n, err == nil && n > 0
 	case float64:
-		return int64(x), x > 0 && x == math.Trunc(x)
+		if x <= 0 || x >= 1<<53 || x != math.Trunc(x) {
+			return 0, false
+		}
+		return int64(x), true
 	}
 	return 0, false
 }

@@ -160,7 +160,11 @@ func (f wizardForm) start(v *onair.ValidationError) *string {
 	if strings.Count(t, ":") == 2 {
 		layout += ":05" // some browsers send seconds
 	}
-	at, err := time.ParseInLocation(layout, d+" "+t, loc)
+	at, err := parseWallTime(layout, d+" "+t, loc)
+	if errors.Is(err, errSkippedTime) {
+		v.Add("scheduled_start", skippedTimeProblem(loc))
+		return nil
+	}
 	if err != nil {
 		v.Add("scheduled_start", "must be a date and a time, e.g. 2026-12-15 and 14:00")
 		return nil
