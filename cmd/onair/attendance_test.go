@@ -142,6 +142,7 @@ func TestEngagementAPI(t *testing.T) {
 			{"engagement", map[string]any{"token": viewer}, "action"},
 			{"revenue", map[string]any{"token": viewer, "amount_cents": 0, "currency": "EUR"}, "amount_cents"},
 			{"revenue", map[string]any{"token": viewer, "amount_cents": -100, "currency": "EUR"}, "amount_cents"},
+			{"revenue", map[string]any{"token": viewer, "amount_cents": int64(1) << 62, "currency": "EUR"}, "amount_cents"},
 			{"revenue", map[string]any{"token": viewer, "amount_cents": 100, "currency": ""}, "currency"},
 			{"revenue", map[string]any{"token": viewer, "amount_cents": 100}, "currency"},
 			{"revenue", map[string]any{"token": viewer, "amount_cents": 100, "currency": "€"}, "currency"},

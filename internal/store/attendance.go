@@ -214,13 +214,21 @@ func (s *Store) RecordEngagement(ctx context.Context, eventID, regID, action str
 		action, dbTime(now))
 }
 
-// RecordPurchase records a purchase of amountCents (more than 0) in
-// currency (an ISO 4217 code: three upper-case letters) by registration
-// regID at event eventID.
+// MaxPurchaseCents bounds one purchase, in the currency's minor unit (ten
+// billion dollars). The revenue figures are int64 sums, which an absurd
+// amount would overflow, breaking the host's analytics for good.
+const MaxPurchaseCents = 1_000_000_000_000
+
+// RecordPurchase records a purchase of amountCents (more than 0, at most
+// MaxPurchaseCents) in currency (an ISO 4217 code: three upper-case
+// letters) by registration regID at event eventID.
 func (s *Store) RecordPurchase(ctx context.Context, eventID, regID string, amountCents int64, currency string, now time.Time) error {
 	v := &onair.ValidationError{}
-	if amountCents <= 0 {
+	switch {
+	case amountCents <= 0:
 		v.Add("amount_cents", "must be a whole number of cents greater than 0")
+	case amountCents > MaxPurchaseCents:
+		v.Add("amount_cents", fmt.Sprintf("must be at most %d", int64(MaxPurchaseCents)))
 	}
 	if !isCurrency(currency) {
 		v.Add("currency", "must be a three-letter ISO 4217 code in upper case, e.g. USD")

@@ -209,7 +209,7 @@ func TestEngagementAndRevenue(t *testing.T) {
 			cents    int64
 			currency string
 			field    string
-		}{{0, "EUR", "amount_cents"}, {-5, "EUR", "amount_cents"}, {100, "eur", "currency"},
+		}{{0, "EUR", "amount_cents"}, {-5, "EUR", "amount_cents"}, {store.MaxPurchaseCents + 1, "EUR", "amount_cents"}, {100, "eur", "currency"},
 			{100, "EURO", "currency"}, {100, "", "currency"}} {
 			err := s.RecordPurchase(ctx, ev.ID, r.ID, c.cents, c.currency, now)
 			if !errors.As(err, &ve) || !ve.Has(c.field) || !errors.Is(err, onair.ErrUnprocessable) {
