@@ -13,8 +13,13 @@ import (
 // UnsubscribeToken is the token of a registration's unsubscribe link: the
 // registration's id and an HMAC of it under the service's secret key. It is
 // not the watch-link token, so a forwarded watch link cannot unsubscribe
-// anyone, and an unsubscribe link cannot watch.
+// anyone, and an unsubscribe link cannot watch. It is "" for a string that
+// is not an id: the token names the registration by its 16 bytes, so only
+// the id's canonical form would verify.
 func UnsubscribeToken(secret, registrationID string) string {
+	if !ValidID(registrationID) {
+		return ""
+	}
 	raw, err := hex.DecodeString(strings.ReplaceAll(registrationID, "-", ""))
 	if err != nil || len(raw) != 16 {
 		return ""

@@ -26,6 +26,11 @@ func TestUnsubscribeToken(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+	for _, notAnID := range []string{strings.ToUpper(id), strings.ReplaceAll(id, "-", ""), id[:8] + id[9:] + "-", ""} {
+		if tok := UnsubscribeToken("secret-one", notAnID); tok != "" {
+			t.Errorf("a token for %q: %q", notAnID, tok)
+		}
+	}
 }
 
 func TestOpenTrackingData(t *testing.T) {
