@@ -61,7 +61,8 @@ func TestNewEvent(t *testing.T) {
 			}
 		})
 	}
-	for _, tz := range []string{"Local", "../../etc/passwd", "America/Nowhere", "America/New York"} {
+	for _, tz := range []string{"Local", "../../etc/passwd", "America/Nowhere", "America/New York",
+		"localtime", "posixrules", "posix/UTC", "America/./New_York", "America//New_York"} {
 		t.Run("refused zone "+tz, func(t *testing.T) {
 			in := validInput()
 			in.Timezone = ptr(tz)
