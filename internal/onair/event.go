@@ -179,8 +179,9 @@ func (e Event) apply(v *ValidationError, in EventInput, now time.Time) (Event, C
 		switch {
 		case err != nil:
 			v.Add("scheduled_start", "must be an RFC 3339 time with offset, e.g. 2026-12-15T14:00:00Z")
-		case t.Equal(e.ScheduledStart):
-			// unchanged: a client may send back what it read
+		case t.Equal(e.ScheduledStart) && !e.ScheduledStart.IsZero():
+			// unchanged: a client may send back what it read (a new event
+			// has no start yet, and the zero time is not one to keep)
 		case !t.After(now):
 			v.Add("scheduled_start", "must be in the future")
 		case t.Sub(now) > MaxScheduleAhead:
