@@ -119,16 +119,18 @@ func calendarDescription(ev onair.Event, watchURL string) string {
 	return d
 }
 
-// maxGoogleDetails bounds the description carried in a Google Calendar
-// link: the whole link must stay well under the ~8 KB that browsers and
-// mail clients reliably follow, and a description may be 10,000 characters.
+// maxGoogleDetails bounds, in bytes of UTF-8, the description carried in a
+// Google Calendar link: the whole link must stay well under the ~8 KB that
+// browsers and mail clients reliably follow, a description may be 10,000
+// characters, and in the link each byte outside ASCII takes three ("%E6").
+// A bound in characters let a Japanese description make a 9 KB link.
 const maxGoogleDetails = 1000
 
 // GoogleCalendarURL returns a link that opens Google Calendar's "new event"
 // form filled in with ev: title, UTC start and end, the description and the
 // watch link.
 func GoogleCalendarURL(ev onair.Event, watchURL string) string {
-	details := truncateRunes(normalizeNewlines(ev.Description), maxGoogleDetails)
+	details := truncateBytes(normalizeNewlines(ev.Description), maxGoogleDetails)
 	if watchURL != "" {
 		if details != "" {
 			details += "\n\n"
@@ -155,17 +157,15 @@ func normalizeNewlines(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// truncateRunes cuts s to at most n runes, marking a cut with "…".
-func truncateRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
+// truncateBytes cuts s to at most n bytes, between two characters, marking
+// a cut with "…".
+func truncateBytes(s string, n int) string {
+	if len(s) <= n {
 		return s
 	}
-	i := 0
-	for pos := range s {
-		if i == n-1 {
-			return strings.TrimRight(s[:pos], " \n") + "…"
-		}
-		i++
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
 	}
-	return s
+	return strings.TrimRight(s[:cut], " \n") + "…"
 }

@@ -241,4 +241,20 @@ func TestGoogleCalendarURL(t *testing.T) {
 	if n := utf8.RuneCountInString(details); n > maxGoogleDetails+200 {
 		t.Errorf("details are %d characters", n)
 	}
+	t.Run("a long description in Japanese keeps the link short", func(t *testing.T) {
+		ev := testEvent()
+		ev.Title = strings.Repeat("日", onair.MaxTitleLen)
+		ev.Description = strings.Repeat("日本語の説明会", 1500)
+		link := GoogleCalendarURL(ev, testWatchURL)
+		if len(link) > 8000 {
+			t.Errorf("link is %d bytes", len(link))
+		}
+		u, err := url.Parse(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := u.Query().Get("details"); !utf8.ValidString(d) || !strings.HasPrefix(d, "日本語の説明会") || !strings.Contains(d, "…\n\nWatch: ") {
+			t.Errorf("details %q", d)
+		}
+	})
 }

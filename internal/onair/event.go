@@ -179,8 +179,9 @@ func (e Event) apply(v *ValidationError, in EventInput, now time.Time) (Event, C
 		switch {
 		case err != nil:
 			v.Add("scheduled_start", "must be an RFC 3339 time with offset, e.g. 2026-12-15T14:00:00Z")
-		case t.Equal(e.ScheduledStart):
-			// unchanged: a client may send back what it read
+		case t.Equal(e.ScheduledStart) && !e.ScheduledStart.IsZero():
+			// unchanged: a client may send back what it read (a new event
+			// has no start yet, and the zero time is not one to keep)
 		case !t.After(now):
 			v.Add("scheduled_start", "must be in the future")
 		case t.Sub(now) > MaxScheduleAhead:
@@ -260,12 +261,39 @@ func isWebURL(s string) bool {
 }
 
 // ValidTimezone reports whether name is an IANA time zone this binary knows.
+// The name's form is checked first: time.LoadLocation opens any file under
+// the system's zoneinfo directory, such as "localtime" (the machine's own
+// zone, like "Local") or "posix/UTC", and any spelling of a path to one,
+// such as "Europe//Berlin" or "Europe/./Berlin".
 func ValidTimezone(name string) bool {
 	if name == "" || name == "Local" || len(name) > 64 {
 		return false
 	}
+	for _, part := range strings.Split(name, "/") {
+		if !zoneNamePart(part) {
+			return false
+		}
+	}
 	_, err := time.LoadLocation(name)
 	return err == nil
+}
+
+// zoneNamePart reports whether s can be one part of an IANA zone name:
+// every part of every name in the tz database starts with an upper-case
+// ASCII letter and holds only letters, digits, '_', '-' and '+'
+// ("America/Port-au-Prince", "Etc/GMT+12", "EST5EDT").
+func zoneNamePart(s string) bool {
+	if s == "" || s[0] < 'A' || s[0] > 'Z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-', c == '+':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // SpotsLeft is how many registrations the event still takes, or nil when

@@ -52,6 +52,15 @@ func TestNewEvent(t *testing.T) {
 			}
 		}
 	})
+	for _, start := range []string{"0001-01-01T00:00:00Z", "0001-01-01T01:00:00+01:00"} {
+		t.Run("refused start "+start, func(t *testing.T) {
+			in := validInput()
+			in.ScheduledStart = ptr(start)
+			if ev, err := NewEvent("h1", in, now); err == nil {
+				t.Errorf("accepted, start %v", ev.ScheduledStart)
+			}
+		})
+	}
 	for _, tz := range []string{"Australia/Lord_Howe", "Asia/Kathmandu", "America/St_Johns", "Pacific/Chatham", "UTC", "Etc/GMT+12"} {
 		t.Run("zone "+tz, func(t *testing.T) {
 			in := validInput()
@@ -61,7 +70,8 @@ func TestNewEvent(t *testing.T) {
 			}
 		})
 	}
-	for _, tz := range []string{"Local", "../../etc/passwd", "America/Nowhere", "America/New York"} {
+	for _, tz := range []string{"Local", "../../etc/passwd", "America/Nowhere", "America/New York",
+		"localtime", "posixrules", "posix/UTC", "America/./New_York", "America//New_York"} {
 		t.Run("refused zone "+tz, func(t *testing.T) {
 			in := validInput()
 			in.Timezone = ptr(tz)

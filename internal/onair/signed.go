@@ -13,8 +13,13 @@ import (
 // UnsubscribeToken is the token of a registration's unsubscribe link: the
 // registration's id and an HMAC of it under the service's secret key. It is
 // not the watch-link token, so a forwarded watch link cannot unsubscribe
-// anyone, and an unsubscribe link cannot watch.
+// anyone, and an unsubscribe link cannot watch. It is "" for a string that
+// is not an id: the token names the registration by its 16 bytes, so only
+// the id's canonical form would verify.
 func UnsubscribeToken(secret, registrationID string) string {
+	if !ValidID(registrationID) {
+		return ""
+	}
 	raw, err := hex.DecodeString(strings.ReplaceAll(registrationID, "-", ""))
 	if err != nil || len(raw) != 16 {
 		return ""
@@ -25,8 +30,8 @@ func UnsubscribeToken(secret, registrationID string) string {
 // ParseUnsubscribeToken returns the registration id of a valid token.
 func ParseUnsubscribeToken(secret, token string) (string, bool) {
 	idPart, sig, ok := strings.Cut(token, ".")
-	raw, err := base64.RawURLEncoding.DecodeString(idPart)
-	if !ok || err != nil || len(raw) != 16 {
+	raw, valid := decodeCanonical(idPart)
+	if !ok || !valid || len(raw) != 16 {
 		return "", false
 	}
 	h := hex.EncodeToString(raw)
@@ -90,8 +95,8 @@ func ParseClickTrackingData(secret, notificationID, d string) (int64, string, bo
 		return 0, "", false
 	}
 	id, ok := parseDeliveryID(parts[0])
-	raw, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if !ok || err != nil {
+	raw, valid := decodeCanonical(parts[1])
+	if !ok || !valid {
 		return 0, "", false
 	}
 	target := string(raw)
@@ -113,4 +118,16 @@ func parseDeliveryID(s string) (int64, bool) {
 		return 0, false
 	}
 	return id, true
+}
+
+// decodeCanonical decodes unpadded base64url text only if it is the one
+// encoding of its bytes. The decoder alone skips CR and LF and ignores the
+// unused low bits of the last character, so that many texts would name the
+// same registration or target.
+func decodeCanonical(s string) ([]byte, bool) {
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || base64.RawURLEncoding.EncodeToString(raw) != s {
+		return nil, false
+	}
+	return raw, true
 }

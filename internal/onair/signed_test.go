@@ -19,9 +19,16 @@ func TestUnsubscribeToken(t *testing.T) {
 		"no signature":         tok[:22],
 		"empty":                "",
 		"garbage":              "!!!.???",
+		"other unused bits":    flipUnusedBit(tok[:22]) + tok[22:],
+		"a line break":         tok[:10] + "\n" + tok[10:],
 	} {
 		if _, ok := ParseUnsubscribeToken("secret-one", bad); ok {
 			t.Errorf("%s: accepted", name)
+		}
+	}
+	for _, notAnID := range []string{strings.ToUpper(id), strings.ReplaceAll(id, "-", ""), id[:8] + id[9:] + "-", ""} {
+		if tok := UnsubscribeToken("secret-one", notAnID); tok != "" {
+			t.Errorf("a token for %q: %q", notAnID, tok)
 		}
 	}
 }
@@ -58,19 +65,22 @@ func TestClickTrackingData(t *testing.T) {
 	}
 	parts := strings.Split(d, ".")
 	foreign := base64.RawURLEncoding.EncodeToString([]byte("https://evil.example/"))
+	odd := strings.Split(ClickTrackingData(key, nid, 42, target+"d"), ".") // 46 bytes: unused bits in its base64
 	for name, tt := range map[string]struct{ nid, d string }{
-		"tampered signature":        {nid, d[:len(d)-1] + flip(d[len(d)-1])},
-		"a foreign target":          {nid, parts[0] + "." + foreign + "." + parts[2]},
-		"another delivery's id":     {nid, "43." + parts[1] + "." + parts[2]},
-		"another delivery's sig":    {nid, parts[0] + "." + parts[1] + "." + strings.Split(ClickTrackingData(key, nid, 43, target), ".")[2]},
-		"another notification path": {"notification-2", d},
-		"another key":               {nid, ClickTrackingData("secret-two", nid, 42, target)},
-		"an open d":                 {nid, OpenTrackingData(key, nid, 42)},
-		"a signed javascript: URL":  {nid, ClickTrackingData(key, nid, 42, "javascript:alert(1)")},
-		"a signed relative URL":     {nid, ClickTrackingData(key, nid, 42, "//evil.example/")},
-		"extra part":                {nid, d + ".x"},
-		"empty":                     {nid, ""},
-		"garbage":                   {nid, "!!.??.**"},
+		"tampered signature":            {nid, d[:len(d)-1] + flip(d[len(d)-1])},
+		"a foreign target":              {nid, parts[0] + "." + foreign + "." + parts[2]},
+		"another delivery's id":         {nid, "43." + parts[1] + "." + parts[2]},
+		"another delivery's sig":        {nid, parts[0] + "." + parts[1] + "." + strings.Split(ClickTrackingData(key, nid, 43, target), ".")[2]},
+		"another notification path":     {"notification-2", d},
+		"another key":                   {nid, ClickTrackingData("secret-two", nid, 42, target)},
+		"an open d":                     {nid, OpenTrackingData(key, nid, 42)},
+		"a signed javascript: URL":      {nid, ClickTrackingData(key, nid, 42, "javascript:alert(1)")},
+		"a signed relative URL":         {nid, ClickTrackingData(key, nid, 42, "//evil.example/")},
+		"extra part":                    {nid, d + ".x"},
+		"target with other unused bits": {nid, odd[0] + "." + flipUnusedBit(odd[1]) + "." + odd[2]},
+		"a line break in the target":    {nid, parts[0] + "." + parts[1][:8] + "\r\n" + parts[1][8:] + "." + parts[2]},
+		"empty":                         {nid, ""},
+		"garbage":                       {nid, "!!.??.**"},
 	} {
 		if id, got, ok := ParseClickTrackingData(key, tt.nid, tt.d); ok {
 			t.Errorf("%s: accepted %d %q", name, id, got)
@@ -84,4 +94,13 @@ func flip(c byte) string {
 		return "B"
 	}
 	return "A"
+}
+
+// flipUnusedBit rewrites the last character of unpadded base64url text of
+// a length that is not a multiple of 3 bytes so that only bits the decoder
+// ignores change: the new text decodes to the same bytes.
+func flipUnusedBit(s string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	i := strings.IndexByte(alphabet, s[len(s)-1])
+	return s[:len(s)-1] + string(alphabet[i^1])
 }
