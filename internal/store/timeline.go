@@ -10,15 +10,16 @@ import (
 )
 
 // RegistrantTimeline reads what registration regID of event eventID
-// received and did, from the raw rows, in one read-only snapshot. An
-// unknown id, or a registration of another event, is ErrNotFound.
+// received and did, from the raw rows, in one read-only snapshot
+// (repeatable read, as EventAnalytics reads). An unknown id, or a
+// registration of another event, is ErrNotFound.
 func (s *Store) RegistrantTimeline(ctx context.Context, eventID, regID string) (onair.Timeline, error) {
 	var t onair.Timeline
 	notFound := fmt.Errorf("%w: no such registration in this event", onair.ErrNotFound)
 	if !onair.ValidID(eventID) || !onair.ValidID(regID) {
 		return t, notFound
 	}
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
 	if err != nil {
 		return t, s.normalize(err)
 	}
