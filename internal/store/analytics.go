@@ -9,36 +9,31 @@ import (
 )
 
 // EventAnalytics counts an event's figures from the raw rows, in one
-// read-only snapshot (repeatable read, as EventSummaries reads).
+// read-only snapshot.
 func (s *Store) EventAnalytics(ctx context.Context, eventID string) (onair.Analytics, error) {
 	a := onair.Analytics{
 		RegistrationsBySource: map[string]int{}, RegistrationsByDay: map[string]int{},
 		ByChannel: map[onair.Channel]onair.MessageFigures{}, EngagementByAction: map[string]int{},
 		RevenueByCurrency: map[string]int64{},
 	}
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	tx, err := s.snapshot(ctx)
 	if err != nil {
-		return a, s.normalize(err)
+		return a, err
 	}
 	defer tx.Rollback()
 	one := func(dst any, query string) error {
 		return s.normalize(tx.QueryRowContext(ctx, query, eventID).Scan(dst))
 	}
 	grouped := func(add func(k string, n int64), query string) error {
-		rows, err := tx.QueryContext(ctx, query, eventID)
-		if err != nil {
-			return s.normalize(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return s.eachRow(ctx, tx, func(rows *sql.Rows) error {
 			var k string
 			var n int64
 			if err := rows.Scan(&k, &n); err != nil {
 				return err
 			}
 			add(k, n)
-		}
-		return s.normalize(rows.Err())
+			return nil
+		}, query, eventID)
 	}
 	into := func(m map[string]int) func(string, int64) { return func(k string, n int64) { m[k] += int(n) } }
 	var avgWatch sql.NullFloat64
@@ -115,7 +110,19 @@ func (s *Store) NotificationFigures(ctx context.Context, eventID string) (map[st
 // event: sent (the provider took it), delivered (sent and not bounced),
 // failed, opened and clicked; in the order EventNotifications lists them.
 func (s *Store) notificationFigures(ctx context.Context, q querier, eventID string) ([]onair.NotificationFigures, error) {
-	rows, err := q.QueryContext(ctx, `SELECT n.id, n.kind, n.interval_name, n.channel, n.scheduled_time, n.status,
+	out := []onair.NotificationFigures{}
+	err := s.eachRow(ctx, q, func(rows *sql.Rows) error {
+		var n onair.NotificationFigures
+		var at int64
+		f := &n.MessageFigures
+		if err := rows.Scan(&n.ID, &n.Kind, &n.Interval, &n.Channel, &at, &n.Status,
+			&f.Sent, &f.Delivered, &f.Failed, &f.Opened, &f.Clicked); err != nil {
+			return err
+		}
+		n.ScheduledTime = fromDB(at)
+		out = append(out, n)
+		return nil
+	}, `SELECT n.id, n.kind, n.interval_name, n.channel, n.scheduled_time, n.status,
 			COUNT(CASE WHEN d.status = 'sent' THEN 1 END),
 			COUNT(CASE WHEN d.status = 'sent' AND d.bounced_at IS NULL THEN 1 END),
 			COUNT(CASE WHEN d.status = 'failed' THEN 1 END),
@@ -124,23 +131,7 @@ func (s *Store) notificationFigures(ctx context.Context, q querier, eventID stri
 		WHERE n.event_id = $1
 		GROUP BY n.id, n.kind, n.interval_name, n.channel, n.scheduled_time, n.status, n.created_at
 		ORDER BY n.scheduled_time, n.created_at, n.channel, n.id`, eventID)
-	if err != nil {
-		return nil, s.normalize(err)
-	}
-	defer rows.Close()
-	out := []onair.NotificationFigures{}
-	for rows.Next() {
-		var n onair.NotificationFigures
-		var at int64
-		f := &n.MessageFigures
-		if err := rows.Scan(&n.ID, &n.Kind, &n.Interval, &n.Channel, &at, &n.Status,
-			&f.Sent, &f.Delivered, &f.Failed, &f.Opened, &f.Clicked); err != nil {
-			return nil, err
-		}
-		n.ScheduledTime = fromDB(at)
-		out = append(out, n)
-	}
-	return out, s.normalize(rows.Err())
+	return out, err
 }
 
 // RegistrantActivity is what one registrant received and did.

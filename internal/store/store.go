@@ -234,6 +234,30 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.normalize(tx.Commit())
 }
 
+// snapshot begins a read-only transaction that sees one snapshot of the
+// database for all its queries: repeatable read on PostgreSQL, whose default
+// gives each statement its own; a read transaction on SQLite is one
+// snapshot already (and takes no isolation level). The caller rolls it back.
+func (s *Store) snapshot(ctx context.Context) (*sql.Tx, error) {
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	return tx, s.normalize(err)
+}
+
+// eachRow runs query with args on q and hands scan each row.
+func (s *Store) eachRow(ctx context.Context, q querier, scan func(*sql.Rows) error, query string, args ...any) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return s.normalize(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return s.normalize(rows.Err())
+}
+
 // isRetryable reports a deadlock (40P01) or serialization failure (40001).
 func isRetryable(err error) bool {
 	var pgErr *pgconn.PgError

@@ -33,27 +33,14 @@ func (s *Store) EventSummaries(ctx context.Context, eventIDs []string) (map[stri
 	}
 	in := "IN (" + placeholders(1, len(ids)) + ")"
 
-	// Repeatable read makes the five queries one snapshot on PostgreSQL,
-	// whose default gives each statement its own; a read transaction on
-	// SQLite is one snapshot already (and takes no isolation level).
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	tx, err := s.snapshot(ctx)
 	if err != nil {
-		return nil, s.normalize(err)
+		return nil, err
 	}
 	defer tx.Rollback()
 	// each runs query with the ids and hands it each row.
 	each := func(query string, scan func(rows *sql.Rows) error) error {
-		rows, err := tx.QueryContext(ctx, query, args...)
-		if err != nil {
-			return s.normalize(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				return err
-			}
-		}
-		return s.normalize(rows.Err())
+		return s.eachRow(ctx, tx, scan, query, args...)
 	}
 
 	// The events themselves decide which ids have a summary.

@@ -19,9 +19,9 @@ func (s *Store) RegistrantTimeline(ctx context.Context, eventID, regID string) (
 	if !onair.ValidID(eventID) || !onair.ValidID(regID) {
 		return t, notFound
 	}
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	tx, err := s.snapshot(ctx)
 	if err != nil {
-		return t, s.normalize(err)
+		return t, err
 	}
 	defer tx.Rollback()
 
@@ -48,17 +48,7 @@ func (s *Store) RegistrantTimeline(ctx context.Context, eventID, regID string) (
 	// Every list is read for this registration and this event, so that no
 	// row of another event can slip in whatever the ids say.
 	each := func(query string, scan func(rows *sql.Rows) error) error {
-		rows, err := tx.QueryContext(ctx, query, regID, eventID)
-		if err != nil {
-			return s.normalize(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				return err
-			}
-		}
-		return s.normalize(rows.Err())
+		return s.eachRow(ctx, tx, scan, query, regID, eventID)
 	}
 	steps := []func() error{
 		func() error {
