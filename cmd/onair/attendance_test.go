@@ -36,7 +36,7 @@ func TestHeartbeatAuth(t *testing.T) {
 			t.Errorf("heartbeat answered %v; want 1 viewer", out)
 		}
 		for name, path := range map[string]string{
-			"a wrong token":           "/api/watch/" + id + "/heartbeat?token=" + url.QueryEscape(viewer[:len(viewer)-1]+"x"),
+			"a wrong token":           "/api/watch/" + id + "/heartbeat?token=" + url.QueryEscape(viewer[:len(viewer)-1]+flip(viewer)),
 			"another event's token":   "/api/watch/" + id + "/heartbeat?token=" + url.QueryEscape(otherViewer),
 			"no token":                "/api/watch/" + id + "/heartbeat",
 			"an unknown event":        "/api/watch/00000000-0000-0000-0000-000000000000/heartbeat?token=" + url.QueryEscape(viewer),

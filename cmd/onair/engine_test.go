@@ -262,12 +262,16 @@ func TestRescheduleCancelAndUnsubscribe(t *testing.T) {
 				t.Errorf("the notice does not show the viewer's zone:\n%s", m.Body)
 			}
 		}
-		ns := a.notifications(token, id)
+		// The messages reach the test server a moment before onair records
+		// that they were sent.
+		var ns map[string]map[string]any
+		waitFor(t, 10*time.Second, "the reschedule notice to be recorded as sent", func() (bool, string) {
+			ns = a.notifications(token, id)
+			n := ns["rescheduled/email"]
+			return n["status"] == "sent" && n["sent_count"] == 2.0, fmt.Sprint(n)
+		})
 		if n := ns["reminder/30m0s/email"]; n["status"] != "scheduled" || n["scheduled_time"] != newStart.Add(-30*time.Minute).Format(time.RFC3339) {
 			t.Errorf("the reminder did not move: %v", n)
-		}
-		if n := ns["rescheduled/email"]; n["status"] != "sent" || n["sent_count"] != 2.0 {
-			t.Errorf("reschedule notice: %v", n)
 		}
 		status, ics, _ := a.raw("GET", "/events/"+id+".ics", "", nil)
 		if status != http.StatusOK || !strings.Contains(string(ics), "SEQUENCE:1\r\n") ||

@@ -88,7 +88,7 @@ func TestFaultDowntimeSkipsStaleReminders(t *testing.T) {
 		}
 		var byInterval map[string]faultNotification
 		var lateArrived time.Duration
-		took := faultWait(t, 30*time.Second, "the reminders to settle", func() (bool, string) {
+		took := waitFor(t, 30*time.Second, "the reminders to settle", func() (bool, string) {
 			if lateArrived == 0 && len(faultOfKind(faultParse(t, mail.Messages()), "reminder")) >= len(emails) {
 				lateArrived = time.Since(up)
 			}
@@ -298,7 +298,7 @@ func TestFaultCronInParallelSendsNothingTwice(t *testing.T) {
 			processed += r.processed
 			split = append(split, r.processed)
 		}
-		faultWait(t, 30*time.Second, "the reminder to be sent", func() (bool, string) {
+		waitFor(t, 30*time.Second, "the reminder to be sent", func() (bool, string) {
 			n := faultReminderOf(t, faultNotifications(c2, tokenCron, idCron))
 			return n.Status == "sent" && n.SentCount == viewers, fmt.Sprintf("%+v", n)
 		})
@@ -365,7 +365,7 @@ func TestFaultWorkerKilledMidBatch(t *testing.T) {
 		var killedAt time.Time
 		var sentAtKill, arrivedAtKill int
 		lastPoll := time.Time{}
-		faultWait(t, 60*time.Second, "some but not all reminders to arrive", func() (bool, string) {
+		waitFor(t, 60*time.Second, "some but not all reminders to arrive", func() (bool, string) {
 			arrived := mail.Count() - viewers
 			if arrived >= viewers {
 				t.Fatalf("all %d reminders arrived before the kill: raise the SMTP delay", viewers)
@@ -403,7 +403,7 @@ func TestFaultWorkerKilledMidBatch(t *testing.T) {
 		mail.DelayData(0)
 		b, second := faultStartChild(t, dbURL, mail.URL())
 		var final faultNotification
-		took := faultWait(t, recovery, "every registrant to get the reminder", func() (bool, string) {
+		took := waitFor(t, recovery, "every registrant to get the reminder", func() (bool, string) {
 			final = faultReminderOf(t, faultNotifications(b, token, id))
 			got := len(faultTally(faultOfKind(faultParse(t, mail.Messages()), "reminder")))
 			return got == viewers && final.Status == "sent" && final.SentCount == viewers,
@@ -477,7 +477,7 @@ func TestFaultGracefulStopFinishesInFlightSends(t *testing.T) {
 		// has arrived; the server is stopped meanwhile.
 		mail.DelayData(2 * time.Second)
 		emails := faultRegister(t, a, id, "graceful", 1)
-		faultWait(t, 10*time.Second, "the confirmation to be in flight", func() (bool, string) {
+		waitFor(t, 10*time.Second, "the confirmation to be in flight", func() (bool, string) {
 			return mail.OpenConnections() > 0, "no SMTP connection yet"
 		})
 		time.Sleep(500 * time.Millisecond) // its DATA is at the server now
@@ -503,7 +503,7 @@ func TestFaultGracefulStopFinishesInFlightSends(t *testing.T) {
 // recorded as sent to n registrants.
 func faultWaitConfirmed(t *testing.T, a *app, token, eventID string, n int) {
 	t.Helper()
-	faultWait(t, 60*time.Second, "the confirmations to be recorded as sent", func() (bool, string) {
+	waitFor(t, 60*time.Second, "the confirmations to be recorded as sent", func() (bool, string) {
 		for _, c := range faultNotifications(a, token, eventID) {
 			if c.Kind == "confirmation" && c.Channel == "email" {
 				return c.SentCount == n, fmt.Sprintf("%+v", c)
@@ -824,7 +824,7 @@ func faultWaitQueueIdle(t *testing.T, dbURL string) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	faultWait(t, 30*time.Second, "the job queue to be idle", func() (bool, string) {
+	waitFor(t, 30*time.Second, "the job queue to be idle", func() (bool, string) {
 		var n int
 		err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job
 			WHERE kind IN ('onair_send', 'onair_dispatch') AND state IN ('available', 'running')`).Scan(&n)
@@ -833,23 +833,6 @@ func faultWaitQueueIdle(t *testing.T, dbURL string) {
 		}
 		return n == 0, fmt.Sprintf("%d jobs to run", n)
 	})
-}
-
-// faultWait polls done every 50 ms until it reports true, failing the test
-// with done's last word after timeout. It returns how long it waited.
-func faultWait(t *testing.T, timeout time.Duration, what string, done func() (bool, string)) time.Duration {
-	t.Helper()
-	began := time.Now()
-	for {
-		ok, state := done()
-		if ok {
-			return time.Since(began)
-		}
-		if time.Since(began) > timeout {
-			t.Fatalf("waited %v for %s; last: %s", timeout, what, state)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 func faultSleepUntil(at time.Time) {

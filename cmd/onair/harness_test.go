@@ -222,3 +222,20 @@ func errField(out map[string]any, field string) string {
 	s, _ := fields[field].(string)
 	return s
 }
+
+// waitFor polls done every 50 ms until it reports true, failing the test
+// with done's last word after timeout. It returns how long it waited.
+func waitFor(t *testing.T, timeout time.Duration, what string, done func() (bool, string)) time.Duration {
+	t.Helper()
+	began := time.Now()
+	for {
+		ok, state := done()
+		if ok {
+			return time.Since(began)
+		}
+		if time.Since(began) > timeout {
+			t.Fatalf("waited %v for %s; last: %s", timeout, what, state)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
