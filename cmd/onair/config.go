@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 
+	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/phone"
 	"github.com/onair-live/onair/internal/store"
 )
 
@@ -36,6 +39,11 @@ type config struct {
 	EmailRate float64
 	SMSRate   float64
 	SMTPConns int
+
+	// The abuse limits of the public registration.
+	RegisterLimit  onair.RateLimit
+	TrustedProxies []netip.Prefix
+	SMSPolicy      phone.Policy
 }
 
 // loadConfig reads the environment through getenv, with the API's defaults.
@@ -68,6 +76,10 @@ func loadConfig(getenv func(string) string) (config, map[string]string) {
 		"ONAIR_EMAIL_RATE": get("ONAIR_EMAIL_RATE", "0"),
 		"ONAIR_SMS_RATE":   get("ONAIR_SMS_RATE", "10"),
 		"ONAIR_SMTP_CONNS": get("ONAIR_SMTP_CONNS", "10"),
+
+		"ONAIR_REGISTER_LIMIT":  get("ONAIR_REGISTER_LIMIT", "20/10m"),
+		"ONAIR_TRUSTED_PROXIES": get("ONAIR_TRUSTED_PROXIES", ""),
+		"ONAIR_SMS_COUNTRIES":   get("ONAIR_SMS_COUNTRIES", ""),
 	}
 	return c, numbers
 }
@@ -132,6 +144,39 @@ func (c *config) validate(numbers map[string]string) error {
 		bad("ONAIR_SMTP_CONNS %q must be a whole number from 1 to 1000", numbers["ONAIR_SMTP_CONNS"])
 	} else {
 		c.SMTPConns = n
+	}
+	if l, err := onair.ParseRateLimit(numbers["ONAIR_REGISTER_LIMIT"]); err != nil {
+		bad("ONAIR_REGISTER_LIMIT: %v", err)
+	} else {
+		c.RegisterLimit = l
+	}
+	for _, p := range strings.Split(numbers["ONAIR_TRUSTED_PROXIES"], ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			if a, aerr := netip.ParseAddr(p); aerr == nil {
+				prefix, err = a.Unmap().Prefix(a.Unmap().BitLen())
+			}
+		}
+		if err != nil {
+			bad("ONAIR_TRUSTED_PROXIES: %q is not an address or a CIDR such as 10.0.0.0/8", p)
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
+	}
+	countries := numbers["ONAIR_SMS_COUNTRIES"]
+	if countries == "" {
+		// The sending number's own country; the United States without one.
+		if countries = phone.CountryOf(c.TwilioPhoneNumber); countries == "" {
+			countries = "US"
+		}
+	}
+	if p, err := phone.ParsePolicy(countries); err != nil {
+		bad("ONAIR_SMS_COUNTRIES: %v", err)
+	} else {
+		c.SMSPolicy = p
 	}
 	return errors.Join(errs...)
 }

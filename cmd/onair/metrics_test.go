@@ -19,7 +19,7 @@ func TestMetrics(t *testing.T) {
 		a.expect(http.StatusUnprocessableEntity, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": "nope"})
 		// A reminder, for the queue lag.
 		soon := a.createEvent(token, map[string]any{
-			"scheduled_start": startsIn(3 * time.Second).Format(time.RFC3339), "selected_intervals": []string{"1s"},
+			"scheduled_start": startsIn(8 * time.Second).Format(time.RFC3339), "selected_intervals": []string{"4s"},
 		})["id"].(string)
 		a.expect(http.StatusCreated, "POST", "/api/events/"+soon+"/register", "", map[string]string{"email": "m@example.com"})
 		// Two viewers present at a live event.
@@ -38,7 +38,7 @@ func TestMetrics(t *testing.T) {
 			"onair_active_viewers 2",
 			"go_goroutines",
 		}
-		deadline := time.Now().Add(10 * time.Second)
+		deadline := time.Now().Add(30 * time.Second)
 		for {
 			status, body, header := a.raw("GET", "/metrics", "", nil)
 			var missing []string

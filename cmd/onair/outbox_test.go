@@ -17,15 +17,15 @@ func TestOutboxKeepsEveryMessage(t *testing.T) {
 		token := a.signup()
 		other := a.signup()
 		id := a.createEvent(token, map[string]any{
-			"scheduled_start":       startsIn(3 * time.Second).Format(time.RFC3339),
-			"selected_intervals":    []string{"1s"},
+			"scheduled_start":       startsIn(8 * time.Second).Format(time.RFC3339),
+			"selected_intervals":    []string{"4s"},
 			"notification_settings": map[string]any{"sms_enabled": true, "custom_message": "<b>See you</b>"},
 		})["id"].(string)
 		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "",
 			map[string]string{"email": "ada@example.com", "first_name": "<script>x</script>", "phone": "+14155550100"})
 
 		var msgs []any
-		deadline := time.Now().Add(15 * time.Second)
+		deadline := time.Now().Add(30 * time.Second)
 		for time.Now().Before(deadline) {
 			out := a.expect(http.StatusOK, "GET", "/api/outbox?event_id="+id, token, nil)
 			if msgs = out["messages"].([]any); len(msgs) >= 4 {

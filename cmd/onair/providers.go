@@ -8,6 +8,7 @@ import (
 	"github.com/onair-live/onair/internal/notify/mailgun"
 	"github.com/onair-live/onair/internal/notify/smtp"
 	"github.com/onair-live/onair/internal/notify/twilio"
+	"github.com/onair-live/onair/internal/phone"
 	"github.com/onair-live/onair/internal/store"
 )
 
@@ -49,7 +50,9 @@ func providers(st *store.Store, cfg config) (email, sms notify.Provider, closeAl
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("TWILIO_*: %w", err)
 		}
-		sms = p
+		// Every number is checked again as it is texted: one stored before
+		// SMS was turned on, or before the policy changed, included.
+		sms = phone.Guard{Provider: p, Policy: cfg.SMSPolicy}
 	}
 	return email, sms, closeAll, nil
 }

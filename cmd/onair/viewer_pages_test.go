@@ -129,13 +129,14 @@ func TestViewerPages(t *testing.T) {
 
 		t.Run("a full event shows its state and no form", func(t *testing.T) {
 			full := a.createEvent(token, map[string]any{"max_registrations": 1})["id"].(string)
-			a.expect(http.StatusCreated, "POST", "/api/events/"+full+"/register", "", map[string]string{"email": "first@example.com"})
 			b := newViewerBrowser(t, a)
+			form := b.fill("/register/"+full, url.Values{"email": {"late@example.com"}}) // opened while a spot was left
+			a.expect(http.StatusCreated, "POST", "/api/events/"+full+"/register", "", map[string]string{"email": "first@example.com"})
 			status, body, _ := b.get("/register/" + full)
 			if status != http.StatusOK || viewerClosedShown(body) != "full" || viewerHasForm(body) || !strings.Contains(body, "0 spots left") {
 				t.Errorf("status %d, state %q, form %v", status, viewerClosedShown(body), viewerHasForm(body))
 			}
-			status, body, _ = b.post("/register/"+full, url.Values{"csrf_token": {b.csrf()}, "email": {"late@example.com"}})
+			status, body, _ = b.post("/register/"+full, form)
 			if status != http.StatusConflict || viewerClosedShown(body) != "full" {
 				t.Errorf("registering: status %d, state %q", status, viewerClosedShown(body))
 			}
@@ -143,13 +144,14 @@ func TestViewerPages(t *testing.T) {
 
 		t.Run("a cancelled event shows its state and no form", func(t *testing.T) {
 			gone := a.createEvent(token, nil)["id"].(string)
-			a.expect(http.StatusOK, "POST", "/api/events/"+gone+"/cancel", token, map[string]any{})
 			b := newViewerBrowser(t, a)
+			form := b.fill("/register/"+gone, url.Values{"email": {"late@example.com"}})
+			a.expect(http.StatusOK, "POST", "/api/events/"+gone+"/cancel", token, map[string]any{})
 			status, body, _ := b.get("/register/" + gone)
 			if status != http.StatusOK || viewerClosedShown(body) != "cancelled" || viewerHasForm(body) {
 				t.Errorf("status %d, state %q, form %v", status, viewerClosedShown(body), viewerHasForm(body))
 			}
-			status, body, _ = b.post("/register/"+gone, url.Values{"csrf_token": {b.csrf()}, "email": {"late@example.com"}})
+			status, body, _ = b.post("/register/"+gone, form)
 			if status != http.StatusGone || viewerClosedShown(body) != "cancelled" {
 				t.Errorf("registering: status %d, state %q", status, viewerClosedShown(body))
 			}
@@ -287,32 +289,30 @@ func (b *viewerBrowser) post(path string, form url.Values) (int, string, http.He
 	return b.do(req)
 }
 
-// csrf is the CSRF token of the browser's cookie, which a page sets and its
-// form echoes.
-func (b *viewerBrowser) csrf() string {
-	u, _ := url.Parse(b.a.URL)
-	for _, c := range b.c.Jar.Cookies(u) {
-		if c.Name == "onair_csrf" {
-			return c.Value
-		}
-	}
-	return ""
-}
-
 // submit fills in the form of the page at path as a browser does: it opens
-// the page first for the CSRF cookie and token.
+// the page first for the form's CSRF token.
 func (b *viewerBrowser) submit(path string, form url.Values) (int, string, http.Header) {
 	b.t.Helper()
+	return b.post(path, b.fill(path, form))
+}
+
+// fill opens the page at path and returns form with the CSRF token of the
+// page's form added, to be posted now or later.
+func (b *viewerBrowser) fill(path string, form url.Values) url.Values {
+	b.t.Helper()
 	status, body, _ := b.get(path)
-	if status != http.StatusOK || b.csrf() == "" || !strings.Contains(body, `name="csrf_token" value="`+b.csrf()+`"`) {
-		b.t.Fatalf("GET %s: status %d, no CSRF token in the cookie and the form", path, status)
+	m := formTokenRE.FindStringSubmatch(body)
+	if status != http.StatusOK || m == nil {
+		b.t.Fatalf("GET %s: status %d, no CSRF token in the form", path, status)
 	}
-	filled := url.Values{"csrf_token": {b.csrf()}}
+	filled := url.Values{"csrf_token": {m[1]}}
 	for k, v := range form {
 		filled[k] = v
 	}
-	return b.post(path, filled)
+	return filled
 }
+
+var formTokenRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 
 var viewerClosedRE = regexp.MustCompile(`data-closed="(\w+)"\s*>`)
 

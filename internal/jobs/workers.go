@@ -181,6 +181,9 @@ func (e *Engine) requeueStranded(ctx context.Context) error {
 	} else if n > 0 {
 		e.log.Warn("released deliveries whose sender died; they may be sent twice", "count", n)
 	}
+	if _, err := e.store.PruneRateLimits(ctx, now); err != nil {
+		return err
+	}
 	ids, err := e.store.PendingDeliveries(ctx, now.Add(-2*time.Minute), 5000)
 	if err != nil {
 		return err

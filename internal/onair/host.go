@@ -102,3 +102,24 @@ func NewID() string {
 	h := hex.EncodeToString(b)
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
+
+// SuppressionKind is why a host no longer sends to an address.
+type SuppressionKind string
+
+// The kinds of suppression.
+const (
+	SuppressionUnsubscribed SuppressionKind = "unsubscribed" // the viewer asked: everything from this host
+	SuppressionBounced      SuppressionKind = "bounced"
+	SuppressionComplained   SuppressionKind = "complained"
+	SuppressionStop         SuppressionKind = "stop" // SMS STOP, or a number that refuses SMS
+)
+
+// Suppression is one address a host sends nothing to, on one channel.
+type Suppression struct {
+	ID        string
+	Channel   Channel
+	Address   string // a normalized email address or an E.164 number
+	Kind      SuppressionKind
+	Reason    string // the provider's words, when it gave any
+	CreatedAt time.Time
+}

@@ -280,9 +280,10 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, outcomes []Out
 				counts[nid].firstError = o.Error
 			}
 			if ok && o.Suppress {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO suppressions (host_id, channel, address, reason, created_at)
-					SELECT r.host_id, d.channel, CASE WHEN d.channel = 'sms' THEN r.phone ELSE r.email_norm END,
-						CAST($2 AS TEXT), CAST($3 AS BIGINT)
+				if _, err := tx.ExecContext(ctx, `INSERT INTO suppressions (id, host_id, channel, address, kind, reason, created_at)
+					SELECT `+s.newID+`, r.host_id, d.channel, CASE WHEN d.channel = 'sms' THEN r.phone ELSE r.email_norm END,
+						-- a number that refuses SMS (Twilio's 21610) is a STOP
+						CASE WHEN d.channel = 'sms' THEN 'stop' ELSE 'bounced' END, CAST($2 AS TEXT), CAST($3 AS BIGINT)
 					FROM deliveries d JOIN registrations r ON r.id = d.registration_id WHERE d.id = $1
 					ON CONFLICT (host_id, channel, address) DO NOTHING`,
 					o.DeliveryID, truncate(o.Error, 500), dbTime(now)); err != nil {

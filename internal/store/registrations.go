@@ -41,7 +41,13 @@ const MaxResendsPerHour = 3
 // closed or full), and the email must not be registered yet. It returns the
 // event as it is after the registration. The viewer's profile with the host
 // is created or refreshed in the same transaction.
-func (s *Store) Register(ctx context.Context, r onair.Registration, now time.Time) (onair.Event, error) {
+//
+// Each of limits (the client address's, say) counts the attempt, new or
+// repeated, and a new registration also counts against its email address:
+// at most onair.MaxNewRegistrationsPerEmail within onair.EmailLimitWindow
+// across all events. A hit beyond a limit refuses the registration with an
+// onair.RetryError and counts nothing.
+func (s *Store) Register(ctx context.Context, r onair.Registration, now time.Time, limits ...Limit) (onair.Event, error) {
 	if !onair.ValidID(r.EventID) {
 		return onair.Event{}, errNoSuchEvent
 	}
@@ -57,6 +63,11 @@ func (s *Store) Register(ctx context.Context, r onair.Registration, now time.Tim
 		reason, closed := ev.RegistrationClosed(now)
 		if closed != nil && reason != onair.ClosedFull {
 			return closed
+		}
+		for _, l := range limits {
+			if err := s.takeHit(ctx, tx, l, now); err != nil {
+				return err
+			}
 		}
 		var firstID string
 		var firstStatus onair.RegistrationStatus
@@ -75,6 +86,9 @@ func (s *Store) Register(ctx context.Context, r onair.Registration, now time.Tim
 			return s.normalize(err)
 		case closed != nil:
 			return closed
+		}
+		if err := s.takeHit(ctx, tx, emailLimit(r.Email), now); err != nil {
+			return err
 		}
 		if err := s.upsertViewer(ctx, tx, ev.HostID, &r, now); err != nil {
 			return err

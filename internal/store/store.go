@@ -57,6 +57,9 @@ type Store struct {
 	// row twice (PostgreSQL re-checks the key of a row its own transaction
 	// wrote).
 	forUpdate string
+	// newID is an SQL expression of a fresh random id in the form of
+	// onair.NewID, for rows made by INSERT … SELECT.
+	newID string
 	// enq queues work in the same transaction as the rows that need it.
 	enq Enqueuer
 	// path is the SQLite file.
@@ -114,7 +117,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{dialect: dialect}
+	s := &Store{dialect: dialect, newID: sqliteNewID}
 	switch dialect {
 	case SQLite:
 		s.path = dsn
@@ -146,6 +149,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		s.write.SetConnMaxIdleTime(5 * time.Minute)
 		s.read = s.write
 		s.forUpdate = " FOR NO KEY UPDATE"
+		s.newID = "gen_random_uuid()::text"
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -343,3 +347,7 @@ func (s *Store) RequeueOrphanedJobs(ctx context.Context) error {
 	_, err := s.write.ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE state = 'running'`)
 	return s.normalize(err)
 }
+
+// sqliteNewID makes a version-4 UUID in SQLite, which has no function for it.
+const sqliteNewID = `lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) ||
+	'-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6)))`

@@ -2,8 +2,6 @@ package web
 
 import (
 	"errors"
-	"math"
-	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -74,24 +72,13 @@ const (
 	authWindow      = 15 * time.Minute
 )
 
-// clientIP is the address the request came from. onair does not trust
-// X-Forwarded-For: behind a proxy every client shares the proxy's budget,
-// which errs on the safe side.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // throttleAuth counts one sign-in attempt of the client's address and
 // refuses it when the address has made too many.
 func (s *Server) throttleAuth(r *http.Request) error {
-	key, now := "ip|"+clientIP(r), s.clock()
+	key, now := "ip|"+addrKey(s.clientAddr(r)), s.clock()
 	if blocked, wait := s.authPerIP.Blocked(key, now); blocked {
-		return retryAfter{onair.Errorf(onair.ErrTooManyRequests, "rate_limited",
-			"too many sign-in attempts from this address; try again later"), int(math.Ceil(wait.Seconds()))}
+		return onair.RetryAfter(onair.Errorf(onair.ErrTooManyRequests, "rate_limited",
+			"too many sign-in attempts from this address; try again later"), wait)
 	}
 	s.authPerIP.Add(key, now)
 	return nil
@@ -105,10 +92,10 @@ func (s *Server) checkLogin(r *http.Request, c onair.Credentials) (onair.Host, e
 	if err := s.throttleAuth(r); err != nil {
 		return onair.Host{}, err
 	}
-	key, now := onair.NormalizeEmail(c.Email)+"|"+clientIP(r), s.clock()
+	key, now := onair.NormalizeEmail(c.Email)+"|"+addrKey(s.clientAddr(r)), s.clock()
 	if blocked, wait := s.loginFail.Blocked(key, now); blocked {
-		return onair.Host{}, retryAfter{onair.Errorf(onair.ErrTooManyRequests, "rate_limited",
-			"too many failed logins for this email; try again later"), int(math.Ceil(wait.Seconds()))}
+		return onair.Host{}, onair.RetryAfter(onair.Errorf(onair.ErrTooManyRequests, "rate_limited",
+			"too many failed logins for this email; try again later"), wait)
 	}
 	s.loginFail.Add(key, now)
 	h, err := accounts.LogIn(r.Context(), s.store, c)

@@ -37,14 +37,6 @@ type errorDetail struct {
 	Fields  map[string]string `json:"fields,omitempty"`
 }
 
-// retryAfter is an error that tells the client when to try again.
-type retryAfter struct {
-	error
-	seconds int
-}
-
-func (e retryAfter) Unwrap() error { return e.error }
-
 // describe turns any error into a status and the body the client sees.
 // Errors outside the vocabulary are internal: their cause is logged, and the
 // client is told only that something went wrong.
@@ -84,14 +76,19 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", r.Pattern, "err", err)
 	}
-	var ra retryAfter
-	if errors.As(err, &ra) {
-		w.Header().Set("Retry-After", strconv.Itoa(ra.seconds))
-	} else if status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", "1")
-	}
+	setRetryAfter(w, err, status)
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="onair"`)
 	}
 	writeJSON(w, status, errorBody{d})
+}
+
+// setRetryAfter tells the client of a 429 when to try again: as err says,
+// or in a second.
+func setRetryAfter(w http.ResponseWriter, err error, status int) {
+	if secs, ok := onair.RetrySeconds(err); ok {
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+	} else if status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "1")
+	}
 }

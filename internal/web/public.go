@@ -27,6 +27,7 @@ type registerView struct {
 	Timezone  string
 	Source    string
 	Error     string // a message about the whole form
+	FormToken string // the form's own CSRF token (registerFormToken)
 }
 
 // formField is one visible input of the registration form.
@@ -73,6 +74,7 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, v registerView) error {
+	v.FormToken = s.registerFormToken(v.Event.ID, s.clientAddr(r), s.clock())
 	return s.render(w, r, status, "register", page{Title: v.Event.Title, Data: v})
 }
 
@@ -104,12 +106,12 @@ type registeredView struct {
 // registerSubmit serves POST /register/{id}: the form of the registration
 // page, with the rules and answers of the JSON API rendered as pages.
 func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
-	if err := s.checkCSRF(r); err != nil {
-		return err
-	}
 	ev, err := s.store.Event(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return s.viewerNotFound(w, r, err, registerNotFound)
+	}
+	if err := s.checkRegisterForm(r, ev.ID); err != nil {
+		return err
 	}
 	in := onair.RegistrationInput{
 		FirstName: r.PostFormValue("first_name"), LastName: r.PostFormValue("last_name"),
@@ -131,10 +133,25 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.Register(r.Context(), reg, now); err != nil {
+	if r.PostFormValue(honeypotField) != "" {
+		// Only a program fills a field no person sees: it is answered as a
+		// person would be, and nothing is stored or sent.
+		s.log.InfoContext(r.Context(), "registration dropped: the honeypot field was filled", "event", ev.ID)
+		return s.renderRegistered(w, r, ev, reg)
+	}
+	if _, err := s.store.Register(r.Context(), reg, now, s.registerLimits(r)...); err != nil {
 		return s.registerFailed(w, r, ev, in, err)
 	}
 	s.metrics.Registered()
+	return s.renderRegistered(w, r, ev, reg)
+}
+
+// honeypotField is the registration form's hidden trap: a field that a
+// person never sees, and a form-filling program fills.
+const honeypotField = "website"
+
+// renderRegistered is the success screen of reg.
+func (s *Server) renderRegistered(w http.ResponseWriter, r *http.Request, ev onair.Event, reg onair.Registration) error {
 	return s.render(w, r, http.StatusCreated, "register_done", page{Title: "You are registered", Data: registeredView{
 		Event: ev, Registration: reg, WatchURL: s.watchURL(reg),
 		CalendarURL: "/api/registrations/ics?token=" + url.QueryEscape(reg.AccessToken),
@@ -149,7 +166,7 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
 // to correct: one the domain refuses is dropped, so the registration counts
 // as direct, in the event's zone, instead of failing.
 func (s *Server) newViewerRegistration(ev onair.Event, in onair.RegistrationInput, now time.Time) (onair.Registration, error) {
-	reg, err := onair.NewRegistration(ev, in, normalizePhone, now)
+	reg, err := onair.NewRegistration(ev, in, s.phoneFor(ev), now)
 	var ve *onair.ValidationError
 	if errors.As(err, &ve) && (ve.Has("timezone") || ve.Has("source")) {
 		if ve.Has("timezone") {
@@ -158,7 +175,7 @@ func (s *Server) newViewerRegistration(ev onair.Event, in onair.RegistrationInpu
 		if ve.Has("source") {
 			in.Source = ""
 		}
-		reg, err = onair.NewRegistration(ev, in, normalizePhone, now)
+		reg, err = onair.NewRegistration(ev, in, s.phoneFor(ev), now)
 	}
 	return reg, err
 }
@@ -168,9 +185,10 @@ func (s *Server) newViewerRegistration(ev onair.Event, in onair.RegistrationInpu
 // closed state (full, cancelled…) as it is now, with the API's status.
 func (s *Server) registerFailed(w http.ResponseWriter, r *http.Request, ev onair.Event, in onair.RegistrationInput, err error) error {
 	status, d := describe(err)
-	if errors.Is(err, store.ErrAlreadyRegistered) {
+	if errors.Is(err, store.ErrAlreadyRegistered) || status == http.StatusTooManyRequests {
 		v := newRegisterView(ev, s.clock(), in, nil)
 		v.Error = sentence(d.Message)
+		setRetryAfter(w, err, status)
 		return s.renderRegister(w, r, status, v)
 	}
 	if status >= 500 || status == http.StatusNotFound {

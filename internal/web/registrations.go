@@ -173,11 +173,11 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	reg, err := onair.NewRegistration(ev, in, normalizePhone, now)
+	reg, err := onair.NewRegistration(ev, in, s.phoneFor(ev), now)
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.Register(r.Context(), reg, now); err != nil {
+	if _, err := s.store.Register(r.Context(), reg, now, s.registerLimits(r)...); err != nil {
 		return err
 	}
 	s.metrics.Registered()

@@ -27,6 +27,8 @@ func (s *Server) routes() {
 	m.Handle("GET /api/events/{id}/registrations", s.host(s.listRegistrations))
 	m.Handle("GET /api/events/{id}/notifications", s.host(s.listNotifications))
 	m.Handle("GET /api/outbox", s.host(s.listOutbox))
+	m.Handle("GET /api/suppressions", s.host(s.listSuppressions))
+	m.Handle("DELETE /api/suppressions/{id}", s.host(s.liftSuppression))
 
 	m.Handle("GET /api/events/{id}/register", s.api(s.registrationInfo))
 	m.Handle("POST /api/events/{id}/register", s.api(s.register))
@@ -54,6 +56,8 @@ func (s *Server) routes() {
 	m.Handle("POST /dashboard/events/{id}/{action}", s.hostPage(s.dashEventAction))
 	m.Handle("GET /dashboard/events/{id}/registrants/{rid}", s.hostPage(s.dashRegistrant))
 	m.Handle("GET /dashboard/outbox", s.hostPage(s.dashOutbox))
+	m.Handle("GET /dashboard/suppressions", s.hostPage(s.dashSuppressions))
+	m.Handle("POST /dashboard/suppressions/{id}/lift", s.hostPage(s.dashLiftSuppression))
 
 	// pages: create wizard
 	m.Handle("GET /dashboard/events/create", s.hostPage(s.wizardPage))

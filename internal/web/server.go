@@ -8,11 +8,13 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
 	"github.com/onair-live/onair/internal/metrics"
 	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/phone"
 	"github.com/onair-live/onair/internal/store"
 )
 
@@ -37,6 +39,14 @@ type Config struct {
 	Secret string
 	// Metrics are served at /metrics; nil serves none.
 	Metrics *metrics.Metrics
+	// RegisterLimit bounds the registrations of one client address
+	// (ONAIR_REGISTER_LIMIT); the zero limit is none.
+	RegisterLimit onair.RateLimit
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// SMSPolicy says which numbers may be texted; the zero Policy means
+	// the numbers of the United States.
+	SMSPolicy *phone.Policy
 }
 
 // Server serves onair's HTTP routes.
@@ -60,6 +70,10 @@ type Server struct {
 
 	secret  string
 	metrics *metrics.Metrics
+
+	registerLimit  onair.RateLimit
+	trustedProxies []netip.Prefix
+	smsPolicy      phone.Policy
 }
 
 // New builds the HTTP server's handler.
@@ -80,6 +94,13 @@ func New(cfg Config) *Server {
 		twilioToken: cfg.TwilioAuthToken,
 		mailgunKey:  cfg.MailgunSigningKey,
 		seenTokens:  newLimiter(1, 2*mailgunMaxAge),
+
+		registerLimit:  cfg.RegisterLimit,
+		trustedProxies: cfg.TrustedProxies,
+		smsPolicy:      defaultSMSPolicy,
+	}
+	if cfg.SMSPolicy != nil {
+		s.smsPolicy = *cfg.SMSPolicy
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -20,6 +20,7 @@ func (s *Server) page(h handler) http.Handler {
 			if status == http.StatusNotFound {
 				d.Message = "This link is not valid. It may have been copied incompletely."
 			}
+			setRetryAfter(w, err, status)
 			renderSimplePage(w, status, simplePage{Title: http.StatusText(status), Message: d.Message})
 		}
 	})
@@ -29,6 +30,9 @@ type simplePage struct {
 	Title   string
 	Message string
 	Action  string // a form that POSTs to the page itself, with this label
+	// Wider, when set, is a second form that POSTs scope=host, explained
+	// by WiderNote.
+	Wider, WiderNote string
 }
 
 var simplePageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
@@ -44,6 +48,8 @@ button:focus{outline:3px solid #f472b6}
 <body><header><strong>onair</strong></header><main>
 <h1>{{.Title}}</h1><p>{{.Message}}</p>
 {{if .Action}}<form method="post"><button type="submit">{{.Action}}</button></form>{{end}}
+{{if .Wider}}<p>{{.WiderNote}}</p>
+<form method="post"><input type="hidden" name="scope" value="host"><button type="submit">{{.Wider}}</button></form>{{end}}
 </main></body></html>`))
 
 func renderSimplePage(w http.ResponseWriter, status int, p simplePage) {
@@ -65,15 +71,25 @@ func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if reg.Status == onair.RegUnsubscribed {
-		renderSimplePage(w, http.StatusOK, simplePage{Title: "You are unsubscribed",
-			Message: "You will get no more messages about " + ev.Title + "."})
-		return nil
-	}
-	renderSimplePage(w, http.StatusOK, simplePage{Title: "Unsubscribe",
+	p := simplePage{Title: "Unsubscribe",
 		Message: "Stop all messages about " + ev.Title + " to " + reg.Email + "? Your watch link keeps working.",
-		Action:  "Unsubscribe"})
+		Action:  "Unsubscribe from this event",
+		Wider:   "Stop everything from this host",
+		WiderNote: "Or hear nothing more from this host at all, about any event, now or later, by email" +
+			phoneNote(reg) + "."}
+	if reg.Status == onair.RegUnsubscribed {
+		p.Title, p.Action = "You are unsubscribed", ""
+		p.Message = "You will get no more messages about " + ev.Title + "."
+	}
+	renderSimplePage(w, http.StatusOK, p)
 	return nil
+}
+
+func phoneNote(reg onair.Registration) string {
+	if reg.Phone == "" {
+		return ""
+	}
+	return " or text message"
 }
 
 // unsubscribe is the one-click unsubscribe of RFC 8058 (and the page's
@@ -83,6 +99,16 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	id, ok := onair.ParseUnsubscribeToken(s.secret, r.PathValue("token"))
 	if !ok {
 		return onair.Errorf(onair.ErrNotFound, "not_found", "no such unsubscribe link")
+	}
+	// The RFC 8058 POST carries List-Unsubscribe=One-Click and means this
+	// event; only the page's own second button asks for more.
+	if r.PostFormValue("scope") == "host" {
+		if _, _, err := s.store.UnsubscribeFromHost(r.Context(), id, s.clock()); err != nil {
+			return err
+		}
+		renderSimplePage(w, http.StatusOK, simplePage{Title: "You are unsubscribed",
+			Message: "You will get no more messages from this host, about any event."})
+		return nil
 	}
 	_, ev, err := s.store.Unsubscribe(r.Context(), id, s.clock())
 	if err != nil {
