@@ -20,6 +20,7 @@ type app struct {
 	URL   string
 	DBURL string
 	stop  func()
+	log   *logSink // what the process logged
 }
 
 // Stop shuts the process down as SIGTERM would, and waits for it.
@@ -103,7 +104,7 @@ func startApp(t *testing.T, databaseURL string, env map[string]string) *app {
 			t.Logf("onair log:\n%s", sink)
 		}
 	})
-	a := &app{t: t, URL: "http://" + addr, DBURL: databaseURL, stop: stop}
+	a := &app{t: t, URL: "http://" + addr, DBURL: databaseURL, stop: stop, log: sink}
 	if status, _ := a.do("GET", "/healthz", "", nil); status != http.StatusOK {
 		t.Fatalf("/healthz: %d", status)
 	}
