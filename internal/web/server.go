@@ -35,6 +35,9 @@ type Config struct {
 	MailgunSigningKey string
 	// Secret is ONAIR_SECRET_KEY: it signs unsubscribe links.
 	Secret string
+	// EmailFrom is EMAIL_FROM: its address is the organizer of calendar
+	// files, and the sender of the previews.
+	EmailFrom string
 	// Metrics are served at /metrics; nil serves none.
 	Metrics *metrics.Metrics
 }
@@ -58,8 +61,9 @@ type Server struct {
 
 	pages map[string]*template.Template
 
-	secret  string
-	metrics *metrics.Metrics
+	secret    string
+	emailFrom string
+	metrics   *metrics.Metrics
 }
 
 // New builds the HTTP server's handler.
@@ -76,6 +80,7 @@ func New(cfg Config) *Server {
 		cron:      cfg.CronSecret,
 
 		secret:      cfg.Secret,
+		emailFrom:   cfg.EmailFrom,
 		metrics:     cfg.Metrics,
 		twilioToken: cfg.TwilioAuthToken,
 		mailgunKey:  cfg.MailgunSigningKey,
