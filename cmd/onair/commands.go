@@ -61,7 +61,7 @@ func newEngine(st *store.Store, cfg config, log *slog.Logger, workers bool, m *m
 	}
 	sender := jobs.NewSender(jobs.SenderConfig{
 		Email: email, SMS: sms, EmailRate: cfg.EmailRate, SMSRate: cfg.SMSRate,
-		AppURL: cfg.AppURL, Concurrency: cfg.SMTPConns, Logger: log, Secret: cfg.SecretKey, Metrics: m,
+		AppURL: cfg.AppURL, EmailFrom: cfg.EmailFrom, Concurrency: cfg.SMTPConns, Logger: log, Secret: cfg.SecretKey, Metrics: m,
 	})
 	engine, err := jobs.New(jobs.Config{Store: st, Sender: sender, Logger: log, Workers: workers})
 	if err != nil {
@@ -114,7 +114,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer, seed func(context.
 	}
 
 	srv := &http.Server{
-		Handler: web.New(web.Config{Store: st, AppURL: cfg.AppURL, Logger: log,
+		Handler: web.New(web.Config{Store: st, AppURL: cfg.AppURL, EmailFrom: cfg.EmailFrom, Logger: log,
 			Sweep: engine.Sweep, CronSecret: cfg.CronSecret,
 			TwilioAuthToken: cfg.TwilioAuthToken, MailgunSigningKey: cfg.MailgunSigningKey, Secret: secret, Metrics: m,
 			RegisterLimit: cfg.RegisterLimit, TrustedProxies: cfg.TrustedProxies, SMSPolicy: &cfg.SMSPolicy}),

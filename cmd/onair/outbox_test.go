@@ -45,6 +45,11 @@ func TestOutboxKeepsEveryMessage(t *testing.T) {
 					m["headers"].(map[string]any)["List-Unsubscribe-Post"] != "List-Unsubscribe=One-Click" {
 					t.Errorf("email: to %v, headers %v, escaped: %v", m["to"], m["headers"], !strings.Contains(html, "<script>"))
 				}
+				// The sender as a provider would send it: EMAIL_FROM, the
+				// default here, for a host that gave no name.
+				if from := m["headers"].(map[string]any)["From"]; from != `"onair" <no-reply@localhost>` {
+					t.Errorf("email: From %v", from)
+				}
 			case "sms":
 				if m["to"] != "+14155550100" || !strings.Contains(m["text"].(string), "/watch/"+id) {
 					t.Errorf("sms: %v", m)

@@ -15,7 +15,7 @@ import (
 // providers builds the email and SMS providers the configuration names;
 // a channel with none configured uses the outbox, so no message is lost.
 func providers(st *store.Store, cfg config) (email, sms notify.Provider, closeAll func(), err error) {
-	outbox := &jobs.Outbox{Store: st}
+	outbox := &jobs.Outbox{Store: st, From: cfg.EmailFrom}
 	email, sms = outbox, outbox
 	var closers []func() error
 	closeAll = func() {

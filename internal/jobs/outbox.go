@@ -2,10 +2,13 @@ package jobs
 
 import (
 	"context"
+	"net/mail"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/onair-live/onair/internal/notify"
+	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/store"
 )
 
@@ -15,7 +18,12 @@ import (
 type Outbox struct {
 	Store *store.Store
 	Now   func() time.Time
+	// From is EMAIL_FROM, kept as the From header of each email as a
+	// provider would send it (the host's name at its address).
+	From string
 }
+
+var quoteEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // Name implements notify.Provider.
 func (o *Outbox) Name() string { return "outbox" }
@@ -23,6 +31,18 @@ func (o *Outbox) Name() string { return "outbox" }
 // Send implements notify.Provider.
 func (o *Outbox) Send(ctx context.Context, m notify.Message) (string, error) {
 	headers := map[string]string{}
+	if m.Channel == onair.ChannelEmail {
+		if from, err := mail.ParseAddress(o.From); err == nil {
+			if m.FromName != "" {
+				from.Name = m.FromName
+			}
+			// Plain text, as every value here: what a mail client shows.
+			headers["From"] = "<" + from.Address + ">"
+			if from.Name != "" {
+				headers["From"] = `"` + quoteEscaper.Replace(from.Name) + `" ` + headers["From"]
+			}
+		}
+	}
 	for _, h := range m.Headers {
 		headers[h.Name] = h.Value
 	}

@@ -23,6 +23,7 @@ type Sender struct {
 	providers   map[onair.Channel]notify.Provider
 	limits      map[onair.Channel]*rate.Limiter
 	appURL      string
+	emailFrom   string
 	secret      string
 	metrics     *metrics.Metrics
 	concurrency int
@@ -37,6 +38,9 @@ type SenderConfig struct {
 	EmailRate, SMSRate float64
 	// AppURL is the public base URL of every link in a message.
 	AppURL string
+	// EmailFrom is EMAIL_FROM: its address is the organizer of the
+	// calendar files, its name the sender's when a host gave none.
+	EmailFrom string
 	// Concurrency is how many messages of a batch are in flight at once.
 	Concurrency int
 	// Secret is ONAIR_SECRET_KEY: it signs the unsubscribe links.
@@ -52,6 +56,7 @@ func NewSender(cfg SenderConfig) *Sender {
 		providers:   map[onair.Channel]notify.Provider{onair.ChannelEmail: cfg.Email, onair.ChannelSMS: cfg.SMS},
 		limits:      map[onair.Channel]*rate.Limiter{},
 		appURL:      cfg.AppURL,
+		emailFrom:   cfg.EmailFrom,
 		secret:      cfg.Secret,
 		metrics:     cfg.Metrics,
 		concurrency: max(cfg.Concurrency, 1),
@@ -204,6 +209,7 @@ func (s *Sender) render(it store.SendItem) (notify.Message, error) {
 		Event:         it.Event,
 		Registration:  it.Registration,
 		PreviousStart: derefTime(it.Notification.PreviousStart),
+		From:          notify.NewSender(it.Host.HostSettings, s.emailFrom),
 	}
 	if it.Notification.IsReminder() {
 		iv, err := onair.ParseInterval(it.Notification.Interval)

@@ -237,11 +237,12 @@ func FuzzCalendarFile(f *testing.F) {
 		if cancelled {
 			ev.Status = onair.StatusCancelled
 		}
-		watch := ""
+		var link CalendarLink
 		if withWatch {
-			watch = testWatchURL
+			link = WatchLink(testWatchURL)
 		}
-		data := CalendarFile(ev, watch)
+		// The host's name is as hostile as the title.
+		data := CalendarFile(ev, NewSender(onair.HostSettings{Name: title}, testEmailFrom), link)
 		checkCalendarLines(t, data)
 		// What the domain lets a host write (valid UTF-8, no control
 		// characters but line ends and tabs) reads back as written, and no
@@ -258,8 +259,15 @@ func FuzzCalendarFile(f *testing.F) {
 		if got, want := cal.get("SUMMARY"), oneLine(title); got != want {
 			t.Fatalf("SUMMARY %q, want %q", got, want)
 		}
-		if got, want := cal.get("DESCRIPTION"), calendarDescription(ev, watch); got != want {
+		if got, want := cal.component("VEVENT").get("DESCRIPTION"), calendarDescription(ev, link); got != want {
 			t.Fatalf("DESCRIPTION %q, want %q", got, want)
+		}
+		want := oneLine(title)
+		if want == "" {
+			want = "onair"
+		}
+		if cn, _ := cal.param("ORGANIZER", "CN"); cn != want {
+			t.Fatalf("ORGANIZER CN %q, want %q", cn, want)
 		}
 		if got, want := cal.get("METHOD"), calendarMethod(ev); got != want {
 			t.Fatalf("METHOD %q, want %q", got, want)

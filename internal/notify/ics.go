@@ -2,6 +2,7 @@ package notify
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -53,12 +54,34 @@ func calendarContentType(ev onair.Event) string {
 // of adding a second one.
 func calendarUID(ev onair.Event) string { return ev.ID + "@onair" }
 
+// CalendarLink is the link of a calendar entry: its URL and LOCATION, and
+// the line that ends its description, which says what the link is for.
+type CalendarLink struct {
+	Label string // "Watch", "Register"
+	URL   string
+}
+
+// WatchLink is a viewer's own link to the event, in the calendar file of
+// that viewer.
+func WatchLink(url string) CalendarLink { return CalendarLink{Label: "Watch", URL: url} }
+
+// RegistrationLink is the event's public registration page, in the public
+// calendar file, which anyone may download and which carries no viewer's
+// link.
+func RegistrationLink(url string) CalendarLink { return CalendarLink{Label: "Register", URL: url} }
+
+// alarmBefore is how long before the start the entry's alarm rings.
+const alarmBefore = 15 * time.Minute
+
 // CalendarFile returns ev as an RFC 5545 calendar with one VEVENT: CRLF line
 // ends, lines folded at 75 octets, times in UTC, SEQUENCE from the event so
 // that clients apply changes in order, and METHOD:CANCEL with
-// STATUS:CANCELLED once the event is cancelled. watchURL, when given, is
-// the entry's URL and ends its description.
-func CalendarFile(ev onair.Event, watchURL string) []byte {
+// STATUS:CANCELLED once the event is cancelled. The ORGANIZER, which RFC
+// 5546 requires in a PUBLISH and a CANCEL (a client may ignore a CANCEL
+// without one), is from: the host's name at onair's sending address. link,
+// when given, is the entry's URL and LOCATION and ends its description.
+// A scheduled event rings an alarm 15 minutes before it starts.
+func CalendarFile(ev onair.Event, from Sender, link CalendarLink) []byte {
 	cal := ics.NewCalendarFor("onair")
 	cal.SetProductId(prodID)
 	cal.SetMethod(ics.Method(calendarMethod(ev)))
@@ -69,19 +92,53 @@ func CalendarFile(ev onair.Event, watchURL string) []byte {
 	ve.SetStartAt(ev.ScheduledStart)
 	ve.SetEndAt(eventEnd(ev))
 	ve.SetSummary(oneLine(ev.Title))
-	if d := calendarDescription(ev, watchURL); d != "" {
+	if from.Address != "" {
+		ve.Properties = append(ve.Properties, organizer(from))
+	}
+	if d := calendarDescription(ev, link); d != "" {
 		ve.SetDescription(d)
 	}
-	if watchURL != "" {
-		ve.SetURL(watchURL)
+	if link.URL != "" {
+		ve.SetLocation(link.URL)
+		ve.SetURL(link.URL)
 	}
 	if ev.Status == onair.StatusCancelled {
 		ve.SetStatus(ics.ObjectStatusCancelled)
 	} else {
 		ve.SetStatus(ics.ObjectStatusConfirmed)
+		// RFC 5546 allows no VALARM in a CANCEL: there is nothing to
+		// remind of.
+		alarm := ve.AddAlarm()
+		alarm.SetAction(ics.ActionDisplay)
+		alarm.SetTrigger("-PT15M")
+		alarm.SetDescription(oneLine(ev.Title) + " starts in " + strconv.Itoa(int(alarmBefore.Minutes())) + " minutes")
 	}
 	return []byte(cal.Serialize(ics.WithNewLineWindows))
 }
+
+// organizer is the ORGANIZER property of an entry sent by from. The name
+// is written here, not as the library's CN parameter: the library escapes
+// a parameter value with backslashes ("Acme\, Inc."), which RFC 5545 does
+// not know, where a value with a comma, a colon or a semicolon must be a
+// quoted string, and a double quote in it is ^' (RFC 6868).
+func organizer(from Sender) ics.IANAProperty {
+	head := string(ics.ComponentPropertyOrganizer)
+	if name := from.DisplayName(); name != "" {
+		head += `;CN="` + paramQuoter.Replace(name) + `"`
+	}
+	return ics.IANAProperty{BaseProperty: ics.BaseProperty{
+		IANAToken: head,
+		// The address goes in a mailto URI, in which these would have to
+		// be percent-encoded (and a TEXT escape would be applied to them).
+		Value:          "mailto:" + mailtoEscaper.Replace(from.Address),
+		ICalParameters: map[string][]string{},
+	}}
+}
+
+var (
+	paramQuoter   = strings.NewReplacer("^", "^^", `"`, "^'")
+	mailtoEscaper = strings.NewReplacer("%", "%25", ",", "%2C", ";", "%3B", `\`, "%5C", `"`, "%22", " ", "%20")
+)
 
 // calendarStamp is the DTSTAMP: when the event last changed, not when the
 // file was rendered, so that rendering stays a pure function and two
@@ -105,16 +162,16 @@ func eventEnd(ev onair.Event) time.Time {
 	return ev.ScheduledStart.Add(time.Duration(minutes) * time.Minute)
 }
 
-// calendarDescription is the event's description followed by the watch
-// link, with every line end as a plain LF (the library escapes LF as \n but
-// would let a CR through into the file).
-func calendarDescription(ev onair.Event, watchURL string) string {
+// calendarDescription is the event's description followed by the link,
+// with every line end as a plain LF (the library escapes LF as \n but would
+// let a CR through into the file).
+func calendarDescription(ev onair.Event, link CalendarLink) string {
 	d := normalizeNewlines(ev.Description)
-	if watchURL != "" {
+	if link.URL != "" {
 		if d != "" {
 			d += "\n\n"
 		}
-		d += "Watch: " + watchURL
+		d += link.Label + ": " + link.URL
 	}
 	return d
 }

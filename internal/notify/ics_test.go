@@ -31,8 +31,91 @@ func (c icsCal) get(name string) string {
 	return ""
 }
 
+// component returns the properties of the first component called name,
+// without those of the components nested in it (a VEVENT's VALARM).
+func (c icsCal) component(name string) icsCal {
+	var out icsCal
+	depth := 0
+	for _, p := range c {
+		switch {
+		case depth == 0 && p.Name == "BEGIN" && p.Value == name:
+			depth = 1
+		case depth == 0:
+		case p.Name == "BEGIN":
+			depth++
+		case p.Name == "END":
+			if depth--; depth == 0 {
+				return out
+			}
+		case depth == 1:
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// param returns the value of parameter name of the first property called
+// prop, a quoted string unquoted and RFC 6868 escapes undone, and whether
+// there is one.
+func (c icsCal) param(prop, name string) (string, bool) {
+	for _, p := range c {
+		if p.Name != prop {
+			continue
+		}
+		for _, kv := range splitOutsideQuotes(p.Params, ';') {
+			k, v, _ := strings.Cut(kv, "=")
+			if k != name {
+				continue
+			}
+			if strings.HasPrefix(v, `"`) {
+				v = strings.TrimSuffix(strings.TrimPrefix(v, `"`), `"`)
+			}
+			return strings.NewReplacer("^'", `"`, "^n", "\n", "^^", "^").Replace(v), true
+		}
+		return "", false
+	}
+	return "", false
+}
+
+// splitOutsideQuotes splits s at every sep that is not inside a quoted
+// string.
+func splitOutsideQuotes(s string, sep byte) []string {
+	var out []string
+	quoted, start := false, 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			quoted = !quoted
+		case sep:
+			if !quoted {
+				out = append(out, s[start:i])
+				start = i + 1
+			}
+		}
+	}
+	return append(out, s[start:])
+}
+
+// indexOutsideQuotes is the index of the first c in s outside a quoted
+// string, or -1.
+func indexOutsideQuotes(s string, c byte) int {
+	quoted := false
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			quoted = !quoted
+		case c:
+			if !quoted {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
 // textProps are the properties parseICS reads as RFC 5545 TEXT.
-var textProps = map[string]bool{"SUMMARY": true, "DESCRIPTION": true, "UID": true, "PRODID": true, "METHOD": true, "STATUS": true}
+var textProps = map[string]bool{"SUMMARY": true, "DESCRIPTION": true, "UID": true, "PRODID": true, "METHOD": true,
+	"STATUS": true, "LOCATION": true, "ACTION": true}
 
 // parseICS is a deliberately strict reader of what CalendarFile writes: it
 // fails the test on a line end other than CRLF, a physical line over 75
@@ -66,11 +149,33 @@ func parseICS(t *testing.T, data []byte) icsCal {
 	}
 	var cal icsCal
 	for _, l := range logical {
-		head, value, ok := strings.Cut(l, ":")
-		if !ok {
+		// A parameter value may hold a colon inside quotes (CN="A: B").
+		colon := indexOutsideQuotes(l, ':')
+		if colon < 0 {
 			t.Fatalf("no colon in %q", l)
 		}
+		head, value := l[:colon], l[colon+1:]
 		name, params, _ := strings.Cut(head, ";")
+		for _, kv := range splitOutsideQuotes(params, ';') {
+			if kv == "" {
+				continue
+			}
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok || k == "" {
+				t.Errorf("parameter %q of %s has no name or no value", kv, name)
+			}
+			// RFC 5545 3.1: a value with a colon, a semicolon or a comma
+			// must be quoted, and a quoted one holds no quote. (There are
+			// no backslash escapes in parameters: "Acme\, Inc." would be
+			// unquoted with a comma.)
+			if strings.HasPrefix(v, `"`) {
+				if len(v) < 2 || !strings.HasSuffix(v, `"`) || strings.Contains(v[1:len(v)-1], `"`) {
+					t.Errorf("parameter %q of %s is badly quoted", kv, name)
+				}
+			} else if strings.ContainsAny(v, `:;,"`) {
+				t.Errorf("parameter %q of %s needs quotes", kv, name)
+			}
+		}
 		if textProps[name] {
 			value = unescapeText(t, value)
 		}
@@ -113,9 +218,10 @@ func unescapeText(t *testing.T, v string) string {
 }
 
 func TestCalendarFileGolden(t *testing.T) {
-	golden(t, "event.ics", CalendarFile(testEvent(), testWatchURL))
-	golden(t, "event_rescheduled.ics", CalendarFile(testContent(onair.KindRescheduled).Event, testWatchURL))
-	golden(t, "event_cancelled.ics", CalendarFile(testContent(onair.KindCancelled).Event, testWatchURL))
+	golden(t, "event.ics", CalendarFile(testEvent(), testSender(), WatchLink(testWatchURL)))
+	golden(t, "event_rescheduled.ics", CalendarFile(testContent(onair.KindRescheduled).Event, testSender(), WatchLink(testWatchURL)))
+	golden(t, "event_cancelled.ics", CalendarFile(testContent(onair.KindCancelled).Event, testSender(), WatchLink(testWatchURL)))
+	golden(t, "event_public.ics", CalendarFile(testEvent(), testBrand(), RegistrationLink(testRegisterURL)))
 }
 
 func TestCalendarFileRoundTrip(t *testing.T) {
@@ -125,7 +231,7 @@ func TestCalendarFileRoundTrip(t *testing.T) {
 		strings.Repeat("絵文字😀 and words ", 30)
 	ev.Sequence = 3
 	ev.DurationMinutes = 90
-	cal := parseICS(t, CalendarFile(ev, testWatchURL))
+	cal := parseICS(t, CalendarFile(ev, testBrand(), WatchLink(testWatchURL)))
 
 	want := map[string]string{
 		"VERSION":  "2.0",
@@ -139,13 +245,122 @@ func TestCalendarFileRoundTrip(t *testing.T) {
 		"SUMMARY":  strings.TrimSpace(ev.Title),
 		"DESCRIPTION": "First line; with, punctuation \\ and a backslash\nCRLF line\nlone CR line\n\n" +
 			strings.TrimSpace(strings.Repeat("絵文字😀 and words ", 30)) + "\n\nWatch: " + testWatchURL,
-		"URL":    testWatchURL,
-		"STATUS": "CONFIRMED",
+		"URL":       testWatchURL,
+		"LOCATION":  testWatchURL,
+		"STATUS":    "CONFIRMED",
+		"ORGANIZER": "mailto:no-reply@events.example.com",
+		"ACTION":    "DISPLAY",
+		"TRIGGER":   "-PT15M",
 	}
 	for name, v := range want {
 		if got := cal.get(name); got != v {
 			t.Errorf("%s = %q\nwant %q", name, got, v)
 		}
+	}
+	if cn, _ := cal.param("ORGANIZER", "CN"); cn != "Acme Launches" {
+		t.Errorf("ORGANIZER CN %q, want the host's name", cn)
+	}
+}
+
+// icsComponents lists the BEGIN lines of a calendar in order.
+func icsComponents(cal icsCal) []string {
+	var out []string
+	for _, p := range cal {
+		if p.Name == "BEGIN" {
+			out = append(out, p.Value)
+		}
+	}
+	return out
+}
+
+func TestCalendarFileAlarm(t *testing.T) {
+	t.Run("a scheduled event rings 15 minutes before", func(t *testing.T) {
+		data := CalendarFile(testEvent(), testSender(), WatchLink(testWatchURL))
+		cal := parseICS(t, data)
+		if got := strings.Join(icsComponents(cal), " "); got != "VCALENDAR VEVENT VALARM" {
+			t.Fatalf("components %s", got)
+		}
+		// The alarm's own description follows the event's.
+		var descriptions []string
+		for _, p := range cal {
+			if p.Name == "DESCRIPTION" {
+				descriptions = append(descriptions, p.Value)
+			}
+		}
+		if len(descriptions) != 2 || descriptions[1] != "Product Launch Webinar starts in 15 minutes" {
+			t.Errorf("descriptions %q", descriptions)
+		}
+		if !strings.Contains(string(data), "BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT15M\r\n") {
+			t.Errorf("no DISPLAY alarm at -PT15M:\n%s", data)
+		}
+	})
+	t.Run("a cancellation carries none (RFC 5546)", func(t *testing.T) {
+		cal := parseICS(t, CalendarFile(testContent(onair.KindCancelled).Event, testSender(), WatchLink(testWatchURL)))
+		if got := strings.Join(icsComponents(cal), " "); got != "VCALENDAR VEVENT" {
+			t.Errorf("components %s", got)
+		}
+	})
+}
+
+func TestCalendarFileOrganizer(t *testing.T) {
+	names := map[string]string{
+		"plain":                 "Acme Launches",
+		"comma":                 "Acme, Inc.",
+		"colon and semicolon":   "Launch: day one; part two",
+		"apostrophe":            "O'Reilly Media",
+		"double quote and ^":    `The "Best" ^ Show`,
+		"non-ASCII":             "Société Générale 日本 🚀",
+		"long enough to fold":   strings.Repeat("Ünïcödé Events ", 6),
+		"no name: EMAIL_FROM's": "",
+	}
+	for what, name := range names {
+		t.Run(what, func(t *testing.T) {
+			from := NewSender(onair.HostSettings{Name: name}, testEmailFrom)
+			for _, ev := range []onair.Event{testEvent(), testContent(onair.KindCancelled).Event} {
+				data := CalendarFile(ev, from, WatchLink(testWatchURL))
+				cal := parseICS(t, data)
+				if got := cal.get("ORGANIZER"); got != "mailto:no-reply@events.example.com" {
+					t.Errorf("%s: ORGANIZER %q", ev.Status, got)
+				}
+				want := strings.TrimSpace(strings.Join(strings.Fields(name), " "))
+				if want == "" {
+					want = "onair"
+				}
+				if cn, ok := cal.param("ORGANIZER", "CN"); !ok || cn != want {
+					t.Errorf("%s: CN %q, want %q", ev.Status, cn, want)
+				}
+				// And golang-ical's own reader agrees.
+				lib, err := ics.ParseCalendar(bytes.NewReader(data))
+				if err != nil {
+					t.Fatal(err)
+				}
+				org := lib.Events()[0].GetProperty(ics.ComponentPropertyOrganizer)
+				if org == nil || org.Value != "mailto:no-reply@events.example.com" {
+					t.Fatalf("library reads ORGANIZER %+v", org)
+				}
+				if cn := org.ICalParameters["CN"]; len(cn) != 1 || strings.NewReplacer("^'", `"`, "^^", "^").Replace(cn[0]) != want {
+					t.Errorf("library reads CN %q, want %q", cn, want)
+				}
+			}
+		})
+	}
+	t.Run("no sending address, no ORGANIZER", func(t *testing.T) {
+		cal := parseICS(t, CalendarFile(testEvent(), Sender{}, WatchLink(testWatchURL)))
+		if got := cal.get("ORGANIZER"); got != "" {
+			t.Errorf("ORGANIZER %q", got)
+		}
+	})
+}
+
+func TestPublicCalendarFileLinksTheRegistrationPage(t *testing.T) {
+	cal := parseICS(t, CalendarFile(testEvent(), testBrand(), RegistrationLink(testRegisterURL)))
+	for name, want := range map[string]string{"URL": testRegisterURL, "LOCATION": testRegisterURL} {
+		if got := cal.get(name); got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+	if d := cal.get("DESCRIPTION"); !strings.HasSuffix(d, "\n\nRegister: "+testRegisterURL) || strings.Contains(d, "Watch") {
+		t.Errorf("DESCRIPTION does not end with the labelled registration link: %q", d)
 	}
 }
 
@@ -155,7 +370,7 @@ func TestCalendarFoldNeverSplitsACharacter(t *testing.T) {
 		ev := testEvent()
 		ev.Title = strings.Repeat("a", n) + strings.Repeat("😀", 40)
 		ev.Description = strings.Repeat("é", n) + strings.Repeat("日", 60)
-		cal := parseICS(t, CalendarFile(ev, ""))
+		cal := parseICS(t, CalendarFile(ev, testSender(), CalendarLink{}))
 		if cal.get("SUMMARY") != ev.Title || cal.get("DESCRIPTION") != ev.Description {
 			t.Fatalf("prefix %d: round trip changed the text", n)
 		}
@@ -164,7 +379,7 @@ func TestCalendarFoldNeverSplitsACharacter(t *testing.T) {
 
 func TestCalendarFileCancelled(t *testing.T) {
 	ev := testContent(onair.KindCancelled).Event
-	cal := parseICS(t, CalendarFile(ev, testWatchURL))
+	cal := parseICS(t, CalendarFile(ev, testSender(), WatchLink(testWatchURL)))
 	for name, want := range map[string]string{
 		"METHOD": "CANCEL", "STATUS": "CANCELLED", "UID": testEventID + "@onair", "SEQUENCE": "1",
 		"DTSTAMP": "20261120T160000Z", "DTSTART": "20261215T140000Z",
@@ -180,8 +395,8 @@ func TestCalendarFileWithoutLinkOrDescription(t *testing.T) {
 	ev.Description = ""
 	ev.DurationMinutes = 0
 	ev.UpdatedAt, ev.CreatedAt = time.Time{}, time.Time{}
-	cal := parseICS(t, CalendarFile(ev, ""))
-	for _, name := range []string{"URL", "DESCRIPTION"} {
+	cal := parseICS(t, CalendarFile(ev, testSender(), CalendarLink{})).component("VEVENT")
+	for _, name := range []string{"URL", "LOCATION", "DESCRIPTION"} {
 		if v := cal.get(name); v != "" {
 			t.Errorf("%s = %q, want none", name, v)
 		}
@@ -196,7 +411,7 @@ func TestCalendarFileWithoutLinkOrDescription(t *testing.T) {
 func TestCalendarFileReadsBackWithTheLibrary(t *testing.T) {
 	ev := testEvent()
 	ev.Title = "Launch; now, with 日本語 " + strings.Repeat("🚀", 30)
-	cal, err := ics.ParseCalendar(bytes.NewReader(CalendarFile(ev, testWatchURL)))
+	cal, err := ics.ParseCalendar(bytes.NewReader(CalendarFile(ev, testBrand(), WatchLink(testWatchURL))))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/mail"
 	"time"
 
 	"github.com/onair-live/onair/internal/onair"
@@ -32,6 +33,9 @@ type Message struct {
 	Channel onair.Channel
 	// To is an email address or an E.164 phone number.
 	To string
+	// FromName is the display name of the email's sender; empty keeps the
+	// one of EMAIL_FROM. The address is always EMAIL_FROM's.
+	FromName string
 	// Subject is the email's subject; empty for SMS.
 	Subject string
 	// Text is the email's plain-text part, or the SMS body.
@@ -43,6 +47,37 @@ type Message struct {
 	// DeliveryID names the delivery this message is for, so that a
 	// provider's events (bounces, opens, STOP) can be traced back to it.
 	DeliveryID int64
+}
+
+// Sender is who a message comes from: the host's settings, and the
+// address onair sends from (EMAIL_FROM).
+type Sender struct {
+	onair.HostSettings
+	// Address is EMAIL_FROM's address: the organizer of calendar entries.
+	Address string
+	// DefaultName is EMAIL_FROM's display name, which stands in for a host
+	// that gave no name.
+	DefaultName string
+}
+
+// NewSender is the sender of the messages of a host with settings h when
+// onair sends from emailFrom ("onair <no-reply@example.com>"). An
+// emailFrom that is not an address leaves Address empty: the
+// configuration refuses one at start.
+func NewSender(h onair.HostSettings, emailFrom string) Sender {
+	s := Sender{HostSettings: h}
+	if a, err := mail.ParseAddress(emailFrom); err == nil {
+		s.Address, s.DefaultName = a.Address, a.Name
+	}
+	return s
+}
+
+// DisplayName is the name a reader sees the message come from.
+func (s Sender) DisplayName() string {
+	if n := oneLine(s.Name); n != "" {
+		return n
+	}
+	return oneLine(s.DefaultName)
 }
 
 // Provider sends messages of one channel.

@@ -25,6 +25,9 @@ type Content struct {
 	CalendarURL    string    // the viewer's .ics download (APP_URL/api/registrations/ics?token=…)
 	UnsubscribeURL string    // APP_URL/u/{token}
 	PreviousStart  time.Time // KindRescheduled: the start before the change
+	// From is the host as the message presents it: the sender's name, the
+	// Reply-To, the colour and logo of the header, the calendar organizer.
+	From Sender
 
 	// Track, when set, gives the tracked link through which the HTML part
 	// of an email sends a click to target (APP_URL/api/track/notification/
@@ -32,7 +35,9 @@ type Content struct {
 	// they must work without a redirect. The text part keeps plain links.
 	Track func(target string) string
 	// OpenPixelURL, when set, is the 1×1 image the HTML part loads to count
-	// an open (APP_URL/api/track/notification/{id}/open?d=…).
+	// an open (APP_URL/api/track/notification/{id}/open?d=…). A
+	// cancellation carries none: its open says nothing a host acts on, and
+	// an image in a short message is what spam filters look for.
 	OpenPixelURL string
 }
 
@@ -55,7 +60,7 @@ const calendarFilename = "invite.ics"
 // text: html/template escapes it for the HTML part.
 type emailView struct {
 	Subject         string
-	Preheader       string
+	Preheader       string // the first line, which inboxes show next to the subject
 	Kicker          string // the line above the title in the header
 	Title           string
 	Greeting        string
@@ -63,6 +68,9 @@ type emailView struct {
 	WhenLabel       string
 	When            string
 	Previous        string // rescheduled: the old start
+	Duration        string // "1 hour"; not for a cancellation
+	After           string // a paragraph after the time (cancelled: what it means for the viewer)
+	Help            string // a paragraph after the button (starting now: how joining works)
 	Custom          [][]string
 	CustomText      string
 	Description     [][]string
@@ -73,11 +81,16 @@ type emailView struct {
 	GoogleURL       string
 	UnsubscribeURL  string
 	OpenPixelURL    string // HTML part only
+	HostName        string // the host's own name, when it gave one
+	ReplyTo         bool   // replies reach the host
+	LogoURL         string
+	LogoAlt         string
+	Colors          palette
 }
 
 // kindCopy is the wording that differs between kinds.
 type kindCopy struct {
-	kicker, lead, whenLabel, watchLabel string
+	kicker, lead, whenLabel, watchLabel, after, help string
 }
 
 // RenderEmail renders c as an email to the registrant: an HTML part and a
@@ -96,6 +109,14 @@ func RenderEmail(c Content) (Message, error) {
 		return Message{}, err
 	}
 
+	replyTo := strings.TrimSpace(c.From.ReplyTo)
+	if err := headerValue("Reply-To", replyTo); err != nil {
+		return Message{}, err
+	}
+	if err := checkURL("logo URL", c.From.LogoURL, false); err != nil {
+		return Message{}, err
+	}
+
 	title := oneLine(c.Event.Title)
 	zone := c.viewerZone()
 	kc := copyFor(c, title, zone)
@@ -107,8 +128,25 @@ func RenderEmail(c Content) (Message, error) {
 		Lead:           kc.lead,
 		WhenLabel:      kc.whenLabel,
 		When:           FormatTime(c.Event.ScheduledStart, zone),
+		After:          kc.after,
+		Help:           kc.help,
 		UnsubscribeURL: c.UnsubscribeURL,
+		HostName:       oneLine(c.From.Name),
+		ReplyTo:        replyTo != "",
+		LogoURL:        c.From.LogoURL,
+		LogoAlt:        c.From.DisplayName(),
+		Colors:         paletteFor(c.From.BrandColor),
 	}
+	if c.Kind == onair.KindCancelled {
+		// No image at all in a cancellation, the logo neither (the name
+		// stands in for it): a short message with an image is what spam
+		// filters score, and this is the one message that must land.
+		v.LogoURL = ""
+	} else {
+		v.Duration = durationWords(eventEnd(c.Event).Sub(c.Event.ScheduledStart))
+	}
+	// Visible, unlike the hidden preheaders of bulk mail: text in the
+	// background's colour is what spam filters score as hidden.
 	v.Preheader = v.WhenLabel + ": " + v.When
 	if c.Kind == onair.KindRescheduled {
 		v.Previous = FormatTime(c.PreviousStart, zone)
@@ -139,7 +177,9 @@ func RenderEmail(c Content) (Message, error) {
 			}
 		}
 	}
-	hv.OpenPixelURL = c.OpenPixelURL
+	if c.Kind != onair.KindCancelled {
+		hv.OpenPixelURL = c.OpenPixelURL
+	}
 
 	var html, text bytes.Buffer
 	html.Grow(8 << 10)
@@ -154,25 +194,34 @@ func RenderEmail(c Content) (Message, error) {
 	m := Message{
 		Channel: onair.ChannelEmail,
 		To:      to,
-		Subject: v.Subject,
-		Text:    text.String(),
-		HTML:    html.String(),
+		// Only a name the host gave: without one, the provider sends as
+		// EMAIL_FROM reads, byte for byte.
+		FromName: oneLine(c.From.Name),
+		Subject:  v.Subject,
+		Text:     text.String(),
+		HTML:     html.String(),
 		Headers: []Header{
 			{Name: "List-Unsubscribe", Value: "<" + c.UnsubscribeURL + ">"},
 			{Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click"},
 		},
+	}
+	if replyTo != "" {
+		m.Headers = append(m.Headers, Header{Name: "Reply-To", Value: replyTo})
 	}
 	switch c.Kind {
 	case onair.KindConfirmation, onair.KindRescheduled, onair.KindCancelled:
 		m.Attachments = []Attachment{{
 			Filename:    calendarFilename,
 			ContentType: calendarContentType(c.Event),
-			Data:        CalendarFile(c.Event, c.WatchURL),
+			Data:        CalendarFile(c.Event, c.From, WatchLink(c.WatchURL)),
 		}}
 	}
 	// Belt and braces: nothing above should let a line break through, and a
 	// header with one is a header injection.
 	if err := headerValue("Subject", m.Subject); err != nil {
+		return Message{}, err
+	}
+	if err := headerValue("From", m.FromName); err != nil {
 		return Message{}, err
 	}
 	for _, h := range m.Headers {
@@ -233,16 +282,22 @@ func (c Content) viewerZone() string {
 func copyFor(c Content, title, zone string) kindCopy {
 	switch c.Kind {
 	case onair.KindConfirmation:
-		return kindCopy{"You're registered", "You're registered for " + title + ". Save the date, and use the button below to join when it starts.", "When", "Join the event"}
+		return kindCopy{kicker: "You're registered", lead: "You're registered for " + title + ". Save the date, and use the button below to join when it starts.", whenLabel: "When", watchLabel: "Join the event"}
 	case onair.KindReminder:
 		until := untilWords(c.Interval.Offset, c.Event.ScheduledStart, zone)
-		return kindCopy{"Starting " + until, title + " starts " + until + ".", "When", "Join the event"}
+		return kindCopy{kicker: "Starting " + until, lead: title + " starts " + until + ".", whenLabel: "When", watchLabel: "Join the event"}
 	case onair.KindStartingNow:
-		return kindCopy{"Live now", title + " is starting now. Come on in!", "When", "Watch now"}
+		return kindCopy{kicker: "Live now", lead: title + " is starting now. Come on in!", whenLabel: "When", watchLabel: "Watch now",
+			help: "If the host has not started yet, keep the page open: it refreshes by itself, and the stream appears as soon as the event goes live. " +
+				"The link works in any up-to-date browser, on a computer or a phone."}
 	case onair.KindRescheduled:
-		return kindCopy{"New time", title + " has moved to a new time. Your link stays the same, and the attached invite updates your calendar.", "New time", "Join the event"}
+		return kindCopy{kicker: "New time", lead: title + " has moved to a new time. Your link stays the same, and the attached invite updates your calendar.", whenLabel: "New time", watchLabel: "Join the event"}
 	default: // onair.KindCancelled
-		return kindCopy{"Cancelled", title + " has been cancelled. We're sorry for the change of plans. The attached file removes it from your calendar.", "Was scheduled for", ""}
+		return kindCopy{kicker: "Cancelled",
+			lead:      title + " has been cancelled. We're sorry for the change of plans.",
+			whenLabel: "Was scheduled for",
+			after: "There is nothing you need to do: your registration is closed, and no more reminders will come for this event. " +
+				"The attached invite removes it from your calendar; if your calendar app keeps the entry, you can delete it yourself."}
 	}
 }
 

@@ -26,7 +26,19 @@ const (
 	testWatchURL    = "https://events.example.com/watch/" + testEventID + "?token=" + testToken
 	testCalendarURL = "https://events.example.com/api/registrations/ics?token=" + testToken
 	testUnsubURL    = "https://events.example.com/u/" + testUnsubToken
+	testRegisterURL = "https://events.example.com/register/" + testEventID
+	testEmailFrom   = "onair <no-reply@events.example.com>"
 )
+
+// testSender is the sender of a host that has set nothing: EMAIL_FROM's
+// name and address.
+func testSender() Sender { return NewSender(onair.HostSettings{}, testEmailFrom) }
+
+// testBrand is the sender of a host that has set everything.
+func testBrand() Sender {
+	return NewSender(onair.HostSettings{Name: "Acme Launches", BrandColor: "#0f766e",
+		LogoURL: "https://cdn.acme.example/logo.png", ReplyTo: "team@acme.example"}, testEmailFrom)
+}
 
 var testStart = time.Date(2026, 12, 15, 14, 0, 0, 0, time.UTC)
 
@@ -76,6 +88,7 @@ func testContent(kind onair.NotificationKind) Content {
 		WatchURL:       testWatchURL,
 		CalendarURL:    testCalendarURL,
 		UnsubscribeURL: testUnsubURL,
+		From:           testSender(),
 	}
 	switch kind {
 	case onair.KindReminder:
@@ -138,7 +151,11 @@ func firstDifference(want, got []byte) string {
 // envelope and headers, attachments, then the text part.
 func dumpEmail(m Message) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Channel: %s\nTo: %s\nSubject: %s\n", m.Channel, m.To, m.Subject)
+	fmt.Fprintf(&b, "Channel: %s\n", m.Channel)
+	if m.FromName != "" {
+		fmt.Fprintf(&b, "From-Name: %s\n", m.FromName)
+	}
+	fmt.Fprintf(&b, "To: %s\nSubject: %s\n", m.To, m.Subject)
 	for _, h := range m.Headers {
 		fmt.Fprintf(&b, "%s: %s\n", h.Name, h.Value)
 	}
@@ -529,12 +546,181 @@ func TestTrackedEmailWrapsEveryLinkButUnsubscribe(t *testing.T) {
 			if !ok {
 				wantClicks = 3 // watch, add to calendar, Google Calendar
 			}
-			if pixels != 1 || clicks != wantClicks {
-				t.Errorf("%d pixels and %d tracked links, want 1 and %d", pixels, clicks, wantClicks)
+			// A cancellation has no image: its open tells the host
+			// nothing, and spam filters score a short message with one.
+			wantPixels := 1
+			if kind == onair.KindCancelled {
+				wantPixels = 0
+			}
+			if pixels != wantPixels || clicks != wantClicks {
+				t.Errorf("%d pixels and %d tracked links, want %d and %d", pixels, clicks, wantPixels, wantClicks)
 			}
 			if !strings.Contains(m.HTML, `href="`+testUnsubURL+`"`) {
 				t.Error("the unsubscribe link is not the plain one")
 			}
 		})
+	}
+}
+
+func TestGoldenBrandedEmail(t *testing.T) {
+	for _, kind := range []onair.NotificationKind{onair.KindConfirmation, onair.KindCancelled} {
+		t.Run(string(kind), func(t *testing.T) {
+			c := trackedContent(kind)
+			c.From = testBrand()
+			m, err := RenderEmail(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, string(kind)+"_branded.email.txt", dumpEmail(m))
+			golden(t, string(kind)+"_branded.email.html", []byte(m.HTML))
+		})
+	}
+}
+
+func TestEmailPresentsTheHost(t *testing.T) {
+	for _, kind := range allKinds {
+		t.Run(string(kind), func(t *testing.T) {
+			c := trackedContent(kind)
+			c.From = testBrand()
+			m, err := RenderEmail(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.FromName != "Acme Launches" {
+				t.Errorf("From name %q, want the host's", m.FromName)
+			}
+			var replyTo []string
+			for _, h := range m.Headers {
+				if h.Name == "Reply-To" {
+					replyTo = append(replyTo, h.Value)
+				}
+			}
+			if len(replyTo) != 1 || replyTo[0] != "team@acme.example" {
+				t.Errorf("Reply-To %q, want the host's address once", replyTo)
+			}
+			for part, body := range map[string]string{"text": m.Text, "html": m.HTML} {
+				for _, want := range []string{"an event by Acme Launches", "Reply to this email to reach Acme Launches"} {
+					if !strings.Contains(body, want) {
+						t.Errorf("%s part lacks %q", part, want)
+					}
+				}
+			}
+			if !strings.Contains(m.HTML, "background-color:#0f766e;padding:32px") || strings.Contains(m.HTML, "linear-gradient") {
+				t.Error("the header is not in the host's colour")
+			}
+			logo := `<img src="https://cdn.acme.example/logo.png" alt="Acme Launches"`
+			if kind == onair.KindCancelled {
+				// Not even the logo: a short message with an image is what
+				// spam filters score. The name stands in for it.
+				if strings.Contains(m.HTML, "<img") {
+					t.Error("the cancellation carries an image")
+				}
+				if !strings.Contains(m.HTML, ">Acme Launches</p>") {
+					t.Error("the cancellation's header does not name the host")
+				}
+			} else if !strings.Contains(m.HTML, logo) {
+				t.Errorf("the header lacks the logo %s", logo)
+			}
+			for _, a := range m.Attachments {
+				if cn, _ := parseICS(t, a.Data).param("ORGANIZER", "CN"); cn != "Acme Launches" {
+					t.Errorf("the invite's organizer is %q", cn)
+				}
+			}
+		})
+	}
+	t.Run("a host that set nothing sends as EMAIL_FROM, without Reply-To", func(t *testing.T) {
+		m, err := RenderEmail(testContent(onair.KindConfirmation))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.FromName != "" {
+			t.Errorf("From name %q, want none: EMAIL_FROM as it is", m.FromName)
+		}
+		for _, h := range m.Headers {
+			if h.Name == "Reply-To" {
+				t.Errorf("Reply-To %q", h.Value)
+			}
+		}
+		for _, bad := range []string{"an event by", "Reply to this email", "<img"} {
+			if strings.Contains(m.HTML, bad) || strings.Contains(m.Text, bad) {
+				t.Errorf("the message says %q", bad)
+			}
+		}
+	})
+	refused := map[string]func(*Sender){
+		"a Reply-To with CR LF": func(s *Sender) { s.ReplyTo = "team@acme.example\r\nBcc: victim@example.com" },
+		"a name with LF":        func(s *Sender) { s.Name = "Acme\nBcc: victim@example.com" },
+		"a javascript: logo":    func(s *Sender) { s.LogoURL = "javascript:alert(1)" },
+	}
+	for name, spoil := range refused {
+		t.Run(name, func(t *testing.T) {
+			c := testContent(onair.KindConfirmation)
+			c.From = testBrand()
+			spoil(&c.From)
+			m, err := RenderEmail(c)
+			if name == "a name with LF" {
+				// A name is one line by validation; a line break that got
+				// through anyway becomes a space, never a header.
+				if err != nil || m.FromName != "Acme Bcc: victim@example.com" {
+					t.Errorf("From name %q, %v", m.FromName, err)
+				}
+				return
+			}
+			if err == nil {
+				t.Errorf("rendered, headers %v", m.Headers)
+			}
+		})
+	}
+}
+
+func TestEmailHidesNoText(t *testing.T) {
+	for _, kind := range allKinds {
+		m, err := RenderEmail(trackedContent(kind))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Hidden preheaders (display:none, text in the background's
+		// colour) are what spam filters score as hidden text.
+		for _, bad := range []string{"display:none", "font-size:1px", "max-height:0", ";color:#f4f4f7", `"color:#f4f4f7`} {
+			if strings.Contains(m.HTML, bad) {
+				t.Errorf("%s: the HTML part has %q", kind, bad)
+			}
+		}
+		body := m.HTML[strings.Index(m.HTML, "<body"):]
+		first := regexp.MustCompile(`<p [^>]*>([^<]*)</p>`).FindStringSubmatch(body)
+		if first == nil || !strings.Contains(first[1], FormatTime(eventStart(kind), "Europe/Berlin")) {
+			t.Errorf("%s: the first text is %q, want the time", kind, first)
+		}
+	}
+}
+
+// eventStart is the start of the event of kind in testContent.
+func eventStart(kind onair.NotificationKind) time.Time { return testContent(kind).Event.ScheduledStart }
+
+func TestPaletteKeepsTextReadable(t *testing.T) {
+	for _, c := range []string{"#0f766e", "#ffff00", "#ffffff", "#000000", "#777777", "#db2777", "#a3e635", "#1e3a8a"} {
+		p := paletteFor(c)
+		bg, _ := luminance(c)
+		fg, _ := luminance(p.HeaderText)
+		other := lightText
+		if p.HeaderText == lightText {
+			other = darkText
+		}
+		alt, _ := luminance(other)
+		// The better of white and near-black, which on any colour is at
+		// least 3.9:1 (more than WCAG's 3:1 for large text, as the title is).
+		if contrast(bg, fg) < contrast(bg, alt) || contrast(bg, fg) < 3.9 {
+			t.Errorf("%s: text %s at %.2f:1", c, p.HeaderText, contrast(bg, fg))
+		}
+		if p.ButtonText != p.HeaderText || p.Button != c || p.Header != c {
+			t.Errorf("%s: %+v", c, p)
+		}
+		link, _ := luminance(p.Link)
+		if contrast(1, link) < 4.5 {
+			t.Errorf("%s: link %s at %.2f:1 on white", c, p.Link, contrast(1, link))
+		}
+	}
+	if p := paletteFor(""); p != onairPalette {
+		t.Errorf("no colour: %+v", p)
 	}
 }

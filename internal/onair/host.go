@@ -15,6 +15,21 @@ type Host struct {
 	Email        string    `json:"email"`
 	PasswordHash string    `json:"-"`
 	CreatedAt    time.Time `json:"created_at"`
+	HostSettings
+}
+
+// HostSettings are how a host's messages present it. Every field may be
+// empty: onair's own name and colours stand in.
+type HostSettings struct {
+	// Name is the display name of the sender of every email and the
+	// organizer of every calendar entry.
+	Name string `json:"name"`
+	// BrandColor is the colour of the email and page headers, #rrggbb.
+	BrandColor string `json:"brand_color"`
+	// LogoURL is the image shown in those headers.
+	LogoURL string `json:"logo_url"`
+	// ReplyTo is the Reply-To of every email: where a viewer's answer goes.
+	ReplyTo string `json:"reply_to"`
 }
 
 // Credentials are what a host signs up and logs in with.

@@ -19,6 +19,8 @@ type SendItem struct {
 	Notification onair.Notification
 	Event        onair.Event
 	Registration onair.Registration
+	// Host is the event's host, whose settings present the message.
+	Host onair.Host
 }
 
 // ClaimDeliveries takes the deliveries among ids that are still to be sent
@@ -78,6 +80,7 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, owner string, 
 
 		notifs := map[string]onair.Notification{}
 		events := map[string]onair.Event{}
+		hosts := map[string]onair.Host{}
 		skipped := map[string]int{}
 		for _, x := range found {
 			switch {
@@ -112,8 +115,16 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, owner string, 
 				}
 				continue
 			}
+			host, ok := hosts[ev.HostID]
+			if !ok {
+				if host, err = scanHost(tx.QueryRowContext(ctx, `SELECT `+hostColumns+` FROM hosts h WHERE h.id = $1`, ev.HostID)); err != nil {
+					return s.normalize(err)
+				}
+				host.PasswordHash = "" // a message has no business with it
+				hosts[host.ID] = host
+			}
 			x.d.Status, x.d.Attempts = onair.DeliverySending, x.d.Attempts+1
-			items = append(items, SendItem{Delivery: x.d, Notification: n, Event: ev, Registration: x.reg})
+			items = append(items, SendItem{Delivery: x.d, Notification: n, Event: ev, Registration: x.reg, Host: host})
 		}
 		if len(items) > 0 {
 			// The rows were read without a lock: another sender may have

@@ -29,14 +29,56 @@ func (s *Store) CreateHost(ctx context.Context, h onair.Host) error {
 	return err
 }
 
-const hostColumns = `h.id, h.email, h.password_hash, h.created_at`
+const hostColumns = `h.id, h.email, h.password_hash, h.created_at, h.name, h.brand_color, h.logo_url, h.reply_to`
 
 func scanHost(row scanner) (onair.Host, error) {
 	var h onair.Host
 	var created int64
-	err := row.Scan(&h.ID, &h.Email, &h.PasswordHash, &created)
+	err := row.Scan(&h.ID, &h.Email, &h.PasswordHash, &created, &h.Name, &h.BrandColor, &h.LogoURL, &h.ReplyTo)
 	h.CreatedAt = fromDB(created)
 	return h, err
+}
+
+// errNoSuchHost is what a host id that names no host gets.
+var errNoSuchHost = onair.Errorf(onair.ErrNotFound, "not_found", "no such host")
+
+// Host finds a host by id.
+func (s *Store) Host(ctx context.Context, id string) (onair.Host, error) {
+	if !onair.ValidID(id) {
+		return onair.Host{}, errNoSuchHost
+	}
+	h, err := scanHost(s.read.QueryRowContext(ctx, `SELECT `+hostColumns+` FROM hosts h WHERE h.id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return h, errNoSuchHost
+	}
+	return h, s.normalize(err)
+}
+
+// UpdateHostSettings applies in to the settings of host id, under the
+// host's row lock, so that two changes of different fields made at once
+// both hold.
+func (s *Store) UpdateHostSettings(ctx context.Context, id string, in onair.HostSettingsInput) (onair.Host, error) {
+	if !onair.ValidID(id) {
+		return onair.Host{}, errNoSuchHost
+	}
+	var out onair.Host
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		h, err := scanHost(tx.QueryRowContext(ctx, `SELECT `+hostColumns+` FROM hosts h WHERE h.id = $1`+s.forUpdate, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return errNoSuchHost
+		}
+		if err != nil {
+			return s.normalize(err)
+		}
+		if h.HostSettings, err = h.HostSettings.Apply(in); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE hosts SET name = $1, brand_color = $2, logo_url = $3, reply_to = $4
+			WHERE id = $5`, h.Name, h.BrandColor, h.LogoURL, h.ReplyTo, h.ID)
+		out = h
+		return s.normalize(err)
+	})
+	return out, err
 }
 
 // HostByEmail finds a host by email, in any case.

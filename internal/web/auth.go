@@ -13,13 +13,18 @@ import (
 
 // hostJSON is a host as the API shows it.
 type hostJSON struct {
-	ID        string `json:"id"`
-	Email     string `json:"email"`
-	CreatedAt string `json:"created_at"`
+	ID         string `json:"id"`
+	Email      string `json:"email"`
+	Name       string `json:"name"`
+	BrandColor string `json:"brand_color"`
+	LogoURL    string `json:"logo_url"`
+	ReplyTo    string `json:"reply_to"`
+	CreatedAt  string `json:"created_at"`
 }
 
 func viewHost(h onair.Host) hostJSON {
-	return hostJSON{ID: h.ID, Email: h.Email, CreatedAt: formatTime(h.CreatedAt)}
+	return hostJSON{ID: h.ID, Email: h.Email, Name: h.Name, BrandColor: h.BrandColor, LogoURL: h.LogoURL,
+		ReplyTo: h.ReplyTo, CreatedAt: formatTime(h.CreatedAt)}
 }
 
 type authResponse struct {

@@ -18,8 +18,9 @@ func (s *Server) eventCalendar(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeCalendar(w, ev, s.appURL+"/register/"+ev.ID)
-	return nil
+	// Anyone may download this file: its link is the registration page,
+	// never a viewer's own.
+	return s.writeCalendar(w, r, ev, notify.RegistrationLink(s.appURL+"/register/"+ev.ID))
 }
 
 // viewerCalendar serves the calendar entry of one viewer, with their own
@@ -33,14 +34,24 @@ func (s *Server) viewerCalendar(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeCalendar(w, ev, s.watchURL(reg))
-	return nil
+	return s.writeCalendar(w, r, ev, notify.WatchLink(s.watchURL(reg)))
 }
 
-func writeCalendar(w http.ResponseWriter, ev onair.Event, link string) {
+// writeCalendar answers with ev's calendar file, organized by its host.
+func (s *Server) writeCalendar(w http.ResponseWriter, r *http.Request, ev onair.Event, link notify.CalendarLink) error {
+	host, err := s.store.Host(r.Context(), ev.HostID)
+	if err != nil {
+		return err
+	}
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+ev.ID+`.ics"`)
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	w.Write(notify.CalendarFile(ev, link))
+	_, err = w.Write(notify.CalendarFile(ev, s.sender(host), link))
+	return err
+}
+
+// sender is who host's messages and calendar entries come from.
+func (s *Server) sender(host onair.Host) notify.Sender {
+	return notify.NewSender(host.HostSettings, s.emailFrom)
 }

@@ -225,6 +225,7 @@ var dashFlashes = map[string]string{
 	"started":     "The event is live. No message was sent.",
 	"ended":       "The event has ended. Nothing pending will be sent.",
 	"cancelled":   "The event is cancelled. Registrants are being told once; pending reminders are cancelled.",
+	"settings":    "Your settings are saved. Every message from now on uses them.",
 }
 
 func dashFlash(done string) string { return dashFlashes[done] }

@@ -28,6 +28,22 @@ type registerView struct {
 	Source    string
 	Error     string // a message about the whole form
 	FormToken string // the form's own CSRF token (registerFormToken)
+	Brand     pageBrand
+}
+
+// pageBrand is the host as the header of a public page shows it.
+type pageBrand struct {
+	Name, LogoURL string
+	Color, Text   string // the band's colour and the text on it; "" for none
+}
+
+// brandOf is the page header of host's pages: none when it set nothing.
+func brandOf(h onair.Host) pageBrand {
+	b := pageBrand{Name: h.Name, LogoURL: h.LogoURL, Color: h.BrandColor}
+	if b.Color != "" {
+		b.Text = notify.TextOn(b.Color)
+	}
+	return b
 }
 
 // formField is one visible input of the registration form.
@@ -75,6 +91,11 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, v registerView) error {
 	v.FormToken = s.registerFormToken(v.Event.ID, s.clientAddr(r), s.clock())
+	host, err := s.store.Host(r.Context(), v.Event.HostID)
+	if err != nil {
+		return err
+	}
+	v.Brand = brandOf(host)
 	return s.render(w, r, status, "register", page{Title: v.Event.Title, Data: v})
 }
 

@@ -16,6 +16,8 @@ func (s *Server) routes() {
 
 	m.Handle("POST /api/auth/signup", s.api(s.signup))
 	m.Handle("POST /api/auth/login", s.api(s.login))
+	m.Handle("GET /api/host", s.host(s.getHost))
+	m.Handle("PATCH /api/host", s.host(s.patchHost))
 
 	m.Handle("POST /api/events", s.host(s.createEvent))
 	m.Handle("GET /api/events", s.host(s.listEvents))
@@ -58,6 +60,8 @@ func (s *Server) routes() {
 	m.Handle("GET /dashboard/outbox", s.hostPage(s.dashOutbox))
 	m.Handle("GET /dashboard/suppressions", s.hostPage(s.dashSuppressions))
 	m.Handle("POST /dashboard/suppressions/{id}/lift", s.hostPage(s.dashLiftSuppression))
+	m.Handle("GET /dashboard/settings", s.hostPage(s.dashSettings))
+	m.Handle("POST /dashboard/settings", s.hostPage(s.dashSettingsSubmit))
 
 	// pages: create wizard
 	m.Handle("GET /dashboard/events/create", s.hostPage(s.wizardPage))

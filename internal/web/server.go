@@ -37,6 +37,9 @@ type Config struct {
 	MailgunSigningKey string
 	// Secret is ONAIR_SECRET_KEY: it signs unsubscribe links.
 	Secret string
+	// EmailFrom is EMAIL_FROM: its address is the organizer of calendar
+	// files, and the sender of the previews.
+	EmailFrom string
 	// Metrics are served at /metrics; nil serves none.
 	Metrics *metrics.Metrics
 	// RegisterLimit bounds the registrations of one client address
@@ -68,8 +71,9 @@ type Server struct {
 
 	pages map[string]*template.Template
 
-	secret  string
-	metrics *metrics.Metrics
+	secret    string
+	emailFrom string
+	metrics   *metrics.Metrics
 
 	registerLimit  onair.RateLimit
 	trustedProxies []netip.Prefix
@@ -90,6 +94,7 @@ func New(cfg Config) *Server {
 		cron:      cfg.CronSecret,
 
 		secret:      cfg.Secret,
+		emailFrom:   cfg.EmailFrom,
 		metrics:     cfg.Metrics,
 		twilioToken: cfg.TwilioAuthToken,
 		mailgunKey:  cfg.MailgunSigningKey,

@@ -413,7 +413,7 @@ func (s *Server) renderWizard(w http.ResponseWriter, r *http.Request, p page, st
 			v.Choices = append(v.Choices, intervalChoice{Name: n.Name, Label: intervalLabel(n),
 				Checked: slices.Contains(f.Intervals, n.Name), Recommended: slices.Contains(onair.DefaultIntervals, n.Name)})
 		}
-		v.Preview = s.wizardPreview(f.sketch(now))
+		v.Preview = s.wizardPreview(*p.Host, f.sketch(now))
 	case 4:
 		v.Review = reviewOf(f.sketch(now), now)
 	}
@@ -455,7 +455,7 @@ const (
 )
 
 // wizardPreview is the confirmation email and a reminder SMS as Alex, a
-// registrant in the event's own zone, will see them.
+// registrant in the event's own zone, will see them, from host.
 type wizardPreview struct {
 	Zone                     string
 	EmailOn, SMSOn           bool
@@ -466,13 +466,14 @@ type wizardPreview struct {
 	SMSCharacters            int
 }
 
-func (s *Server) wizardPreview(ev onair.Event) *wizardPreview {
+func (s *Server) wizardPreview(host onair.Host, ev onair.Event) *wizardPreview {
 	reg := onair.Registration{EventID: ev.ID, FirstName: "Alex", Email: "alex@example.com",
 		Phone: previewPhone, Timezone: ev.Timezone, AccessToken: previewToken}
 	c := notify.Content{Kind: onair.KindConfirmation, Event: ev, Registration: reg,
 		WatchURL:       s.watchURL(reg),
 		CalendarURL:    s.appURL + "/api/registrations/ics?token=" + previewToken,
-		UnsubscribeURL: s.appURL + "/u/" + previewToken}
+		UnsubscribeURL: s.appURL + "/u/" + previewToken,
+		From:           s.sender(host)}
 	pv := &wizardPreview{Zone: ev.Timezone, EmailOn: ev.Notifications.EmailEnabled, SMSOn: ev.Notifications.SMSEnabled}
 	if m, err := notify.RenderEmail(c); err != nil {
 		pv.EmailProblem = "The email cannot be previewed: " + err.Error()

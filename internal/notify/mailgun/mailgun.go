@@ -74,6 +74,9 @@ type Provider struct {
 	endpoint string // POST target
 	shown    string // endpoint as errors show it, without any userinfo
 	client   *http.Client
+	// fromAddress is EMAIL_FROM's address, which a message's FromName
+	// goes with.
+	fromAddress string
 }
 
 var _ notify.Provider = (*Provider)(nil)
@@ -98,7 +101,8 @@ func New(cfg Config) (*Provider, error) {
 	if strings.ContainsAny(cfg.From, "\r\n") {
 		return nil, errors.New("mailgun: EMAIL_FROM must be on one line")
 	}
-	if _, err := mail.ParseAddress(cfg.From); err != nil {
+	fromAddr, err := mail.ParseAddress(cfg.From)
+	if err != nil {
 		return nil, fmt.Errorf("mailgun: EMAIL_FROM %q is not an address: %v", cfg.From, err)
 	}
 	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
@@ -106,7 +110,8 @@ func New(cfg Config) (*Provider, error) {
 		return nil, errors.New("mailgun: MAILGUN_API_BASE must be an http(s) URL")
 	}
 	base = base.JoinPath("v3", cfg.Domain, "messages")
-	p := &Provider{cfg: cfg, endpoint: base.String(), shown: base.Redacted(), client: cfg.HTTPClient}
+	p := &Provider{cfg: cfg, endpoint: base.String(), shown: base.Redacted(), client: cfg.HTTPClient,
+		fromAddress: fromAddr.Address}
 	if p.client == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = 32 // the default 2 would redial under concurrent sends
@@ -218,7 +223,7 @@ func (p *Provider) form(m notify.Message) (io.Reader, string, error) {
 	if m.Channel != "" && m.Channel != onair.ChannelEmail {
 		return nil, "", fmt.Errorf("cannot send %s messages", m.Channel)
 	}
-	for _, f := range [][2]string{{"To", m.To}, {"Subject", m.Subject}} {
+	for _, f := range [][2]string{{"To", m.To}, {"Subject", m.Subject}, {"From name", m.FromName}} {
 		if strings.ContainsAny(f[1], "\r\n\x00") {
 			return nil, "", fmt.Errorf("%s contains a line break", f[0])
 		}
@@ -232,8 +237,15 @@ func (p *Provider) form(m notify.Message) (io.Reader, string, error) {
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	delivery := strconv.FormatInt(m.DeliveryID, 10)
+	from := p.cfg.From
+	if m.FromName != "" {
+		// The host's name at EMAIL_FROM's address, which is the one the
+		// domain's SPF and DKIM cover. String encodes the name (RFC 2047)
+		// and quotes it as needed.
+		from = (&mail.Address{Name: m.FromName, Address: p.fromAddress}).String()
+	}
 	fields := [][2]string{
-		{"from", p.cfg.From}, {"to", m.To}, {"subject", m.Subject},
+		{"from", from}, {"to", m.To}, {"subject", m.Subject},
 		{"text", m.Text}, {"html", m.HTML},
 		{"h:X-Onair-Delivery", delivery}, {"v:onair-delivery", delivery},
 	}

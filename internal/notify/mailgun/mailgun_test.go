@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,39 @@ func TestSendDeliversEveryField(t *testing.T) {
 	if a.Filename != "lancement.ics" || a.ContentType != "text/calendar; charset=utf-8; method=REQUEST" || string(a.Data) != ics {
 		t.Errorf("attachment %q %q %q", a.Filename, a.ContentType, a.Data)
 	}
+}
+
+func TestSendPresentsTheHost(t *testing.T) {
+	mg := notifytest.NewMailgun(t, apiKey, domain)
+	p := newProvider(t, mg.URL(), nil)
+	m := message()
+	m.FromName = "Société Acme, Inc."
+	m.Headers = append(m.Headers, notify.Header{Name: "Reply-To", Value: "team@acme.example"})
+	if _, err := p.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	got := mg.Requests()[0]
+	from, err := mail.ParseAddress(got.From)
+	if err != nil {
+		t.Fatalf("from %q: %v", got.From, err)
+	}
+	// The host's name at EMAIL_FROM's address, which is the domain's.
+	if from.Name != m.FromName || from.Address != "no-reply@mg.onair.example" {
+		t.Errorf("from %q, want %q at no-reply@mg.onair.example", got.From, m.FromName)
+	}
+	if r := got.Headers["Reply-To"]; r != "team@acme.example" {
+		t.Errorf("h:Reply-To %q", r)
+	}
+	t.Run("a line break in the name is refused", func(t *testing.T) {
+		m := message()
+		m.FromName = "Acme\r\nBcc: victim@example.com"
+		if _, err := p.Send(context.Background(), m); !notify.IsPermanent(err) {
+			t.Errorf("err %v, want permanent", err)
+		}
+		if n := len(mg.Requests()); n != 1 {
+			t.Errorf("%d requests reached Mailgun", n)
+		}
+	})
 }
 
 func TestSendFailures(t *testing.T) {

@@ -45,6 +45,9 @@ func (p *Provider) compose(m notify.Message) (envelope, string, error) {
 	if err := oneLine("Subject", m.Subject); err != nil {
 		return envelope{}, "", err
 	}
+	if err := oneLine("From name", m.FromName); err != nil {
+		return envelope{}, "", err
+	}
 	to, err := mail.ParseAddress(strings.TrimSpace(m.To))
 	if err != nil {
 		return envelope{}, "", fmt.Errorf("recipient %q is not an email address", m.To)
@@ -54,7 +57,13 @@ func (p *Provider) compose(m notify.Message) (envelope, string, error) {
 	}
 
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
-	msg.FromMailAddress(p.from)
+	from := p.from
+	if m.FromName != "" {
+		// The host's name, at onair's address: the address is what SPF
+		// and DKIM vouch for, so it never changes.
+		from = &mail.Address{Name: m.FromName, Address: p.from.Address}
+	}
+	msg.FromMailAddress(from)
 	msg.ToMailAddress(to)
 	msg.Subject(m.Subject)
 	msg.SetDate()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/mail"
 	"strings"
 	"testing"
 	"time"
@@ -139,6 +140,46 @@ func TestSendDeliversEveryField(t *testing.T) {
 	})
 }
 
+func TestSendPresentsTheHost(t *testing.T) {
+	srv := notifytest.NewSMTPServer(t)
+	p := newProvider(t, srv, nil)
+	names := map[string]string{
+		"ASCII":        "Acme Launches",
+		"with a comma": "Acme, Inc.",
+		"with a quote": `The "Best" Show`,
+		"non-ASCII":    "Société Générale 日本 🚀",
+		"EMAIL_FROM's": "",
+	}
+	for what, name := range names {
+		t.Run(what, func(t *testing.T) {
+			m := message()
+			m.FromName = name
+			m.Headers = append(m.Headers, notify.Header{Name: "Reply-To", Value: "team@acme.example"})
+			before := srv.Count()
+			if _, err := p.Send(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+			got := srv.WaitFor(before+1, 5*time.Second)[before]
+			from, err := mail.ParseAddress(got.DecodedHeader("From"))
+			if err != nil {
+				t.Fatalf("From %q: %v", got.Header.Get("From"), err)
+			}
+			want := name
+			if want == "" {
+				want = "Onair Live"
+			}
+			// The name is the host's, the address always EMAIL_FROM's:
+			// the one its domain's SPF and DKIM vouch for.
+			if from.Name != want || from.Address != "no-reply@onair.example" || got.From != "no-reply@onair.example" {
+				t.Errorf("From %q (envelope %q), want %q <no-reply@onair.example>", got.DecodedHeader("From"), got.From, want)
+			}
+			if r := got.Header.Get("Reply-To"); r != "<team@acme.example>" {
+				t.Errorf("Reply-To %q", r)
+			}
+		})
+	}
+}
+
 func TestSendAuthenticatesAndEncrypts(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -236,6 +277,12 @@ func TestSendFailures(t *testing.T) {
 			wantPermanent: true},
 		{name: "an invalid recipient is permanent",
 			change: func(m *notify.Message) { m.To = "not an address" }, wantPermanent: true},
+		{name: "LF in the sender's name is permanent",
+			change: func(m *notify.Message) { m.FromName = "Acme\nBcc: victim@example.com" }, wantPermanent: true},
+		{name: "a Reply-To that is not an address is permanent",
+			change: func(m *notify.Message) {
+				m.Headers = append(m.Headers, notify.Header{Name: "Reply-To", Value: "not an address"})
+			}, wantPermanent: true},
 		{name: "an SMS is refused",
 			change: func(m *notify.Message) { m.Channel = onair.ChannelSMS }, wantPermanent: true},
 	}
