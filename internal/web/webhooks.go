@@ -101,7 +101,7 @@ func (s *Server) mailgunWebhook(w http.ResponseWriter, r *http.Request) error {
 		return onair.Errorf(onair.ErrNotFound, "not_found", "Mailgun webhooks are not configured")
 	}
 	var ev mailgunEvent
-	if err := decodeJSON(r, &ev); err != nil {
+	if err := decodeForeignJSON(r, &ev); err != nil {
 		return err
 	}
 	sig := ev.Signature
