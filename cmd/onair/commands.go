@@ -116,7 +116,8 @@ func serve(ctx context.Context, cfg config, stderr io.Writer, seed func(context.
 	srv := &http.Server{
 		Handler: web.New(web.Config{Store: st, AppURL: cfg.AppURL, Logger: log,
 			Sweep: engine.Sweep, CronSecret: cfg.CronSecret,
-			TwilioAuthToken: cfg.TwilioAuthToken, MailgunSigningKey: cfg.MailgunSigningKey, Secret: secret, Metrics: m}),
+			TwilioAuthToken: cfg.TwilioAuthToken, MailgunSigningKey: cfg.MailgunSigningKey, Secret: secret, Metrics: m,
+			MetricsToken: cfg.MetricsToken, SignupClosed: cfg.Signup == "closed"}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,

@@ -37,6 +37,11 @@ type Config struct {
 	Secret string
 	// Metrics are served at /metrics; nil serves none.
 	Metrics *metrics.Metrics
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken string
+	// SignupClosed turns host sign-up off (ONAIR_SIGNUP=closed): only
+	// `onair host create` makes hosts.
+	SignupClosed bool
 }
 
 // Server serves onair's HTTP routes.
@@ -54,12 +59,16 @@ type Server struct {
 
 	twilioToken string
 	mailgunKey  string
-	seenTokens  *limiter // Mailgun webhook tokens already received
+
+	// engagements are the engagement actions per viewer (registration).
+	engagements *rateLimiter
 
 	pages map[string]*template.Template
 
-	secret  string
-	metrics *metrics.Metrics
+	secret       string
+	metrics      *metrics.Metrics
+	metricsToken string
+	signupClosed bool
 }
 
 // New builds the HTTP server's handler.
@@ -75,11 +84,14 @@ func New(cfg Config) *Server {
 		sweep:     cfg.Sweep,
 		cron:      cfg.CronSecret,
 
-		secret:      cfg.Secret,
-		metrics:     cfg.Metrics,
-		twilioToken: cfg.TwilioAuthToken,
-		mailgunKey:  cfg.MailgunSigningKey,
-		seenTokens:  newLimiter(1, 2*mailgunMaxAge),
+		secret:       cfg.Secret,
+		metrics:      cfg.Metrics,
+		metricsToken: cfg.MetricsToken,
+		signupClosed: cfg.SignupClosed,
+		twilioToken:  cfg.TwilioAuthToken,
+		mailgunKey:   cfg.MailgunSigningKey,
+
+		engagements: newRateLimiter(maxEngagementsPerSecond, time.Second),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -94,7 +106,7 @@ func New(cfg Config) *Server {
 	s.pages = pages
 	s.metrics.CountViewers(func(ctx context.Context) (int, error) { return s.store.ActiveViewers(ctx, s.clock()) })
 	s.routes()
-	s.handler = s.recoverer(s.logRequests(s.limitBody(s.fallback(s.mux))))
+	s.handler = s.secureHeaders(s.recoverer(s.logRequests(s.limitBody(s.fallback(s.mux)))))
 	return s
 }
 
