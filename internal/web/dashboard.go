@@ -287,6 +287,7 @@ func (s *Server) dashOutbox(w http.ResponseWriter, r *http.Request, p page) erro
 			known[ev.ID] = ev
 		}
 		dm := dashMessage{OutboxMessage: m, EventTitle: ev.Title, Zone: ev.Timezone}
+		dm.HTML = s.untrackedEmail(m.HTML) // looking must count no open or click
 		for _, f := range m.Attachments {
 			dm.Files = append(dm.Files, f.Filename)
 		}
