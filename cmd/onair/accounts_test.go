@@ -2,6 +2,8 @@ package main
 
 import (
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/onair-live/onair/internal/store/storetest"
@@ -64,5 +66,46 @@ func TestAccounts(t *testing.T) {
 		t.Run("an unknown token is refused", func(t *testing.T) {
 			a.expect(http.StatusUnauthorized, "GET", "/api/events", "onair_not-a-token", nil)
 		})
+	})
+}
+
+// ONAIR_SIGNUP=closed: a public instance is no free bulk-mail service;
+// only `onair host create` makes hosts, and they sign in as ever.
+func TestSignupClosed(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, dbURL string) {
+		a := startApp(t, dbURL, map[string]string{"ONAIR_SIGNUP": "closed"})
+		creds := map[string]string{"email": "new@example.com", "password": "correct horse"}
+
+		out := a.expect(http.StatusForbidden, "POST", "/api/auth/signup", "", creds)
+		if e := out["error"].(map[string]any); e["code"] != "signup_closed" || !strings.Contains(e["message"].(string), "onair host create") {
+			t.Errorf("sign-up answered %v", out)
+		}
+		b := newViewerBrowser(t, a)
+		if status, body, _ := b.get("/signup"); status != http.StatusForbidden || !strings.Contains(body, "onair host create") {
+			t.Errorf("GET /signup: %d\n%s", status, body)
+		}
+		_, login, _ := b.get("/login")
+		if strings.Contains(login, `href="/signup"`) {
+			t.Errorf("the login page links to the closed sign-up")
+		}
+		if status, _, _ := b.post("/signup", url.Values{"csrf_token": {b.csrf()}, "email": {"page@example.com"},
+			"password": {"correct horse"}}); status != http.StatusForbidden {
+			t.Errorf("POST /signup: %d", status)
+		}
+		if status, _ := a.do("POST", "/api/auth/login", "", map[string]string{"email": "page@example.com", "password": "correct horse"}); status != http.StatusUnauthorized {
+			t.Errorf("the page made a host: login %d", status)
+		}
+
+		if _, _, err := runCLI(t, map[string]string{"DATABASE_URL": dbURL}, "host", "create", "--email", creds["email"], "--password", creds["password"]); err != nil {
+			t.Fatalf("onair host create: %v", err)
+		}
+		a.expect(http.StatusOK, "POST", "/api/auth/login", "", creds)
+
+		// Open, the default: the login page offers sign-up.
+		a.Stop()
+		open := startApp(t, dbURL, nil)
+		if _, body, _ := newViewerBrowser(t, open).get("/login"); !strings.Contains(body, `href="/signup"`) {
+			t.Errorf("the login page of an open instance does not link to sign-up")
+		}
 	})
 }

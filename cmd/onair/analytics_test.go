@@ -164,7 +164,7 @@ func TestAnalyticsFixture(t *testing.T) {
 			email string
 			cents int
 		}{{"r1@example.com", 4900}, {"r1@example.com", 100}, {"r3@example.com", 2500}} {
-			a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/revenue", "",
+			a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/revenue", host,
 				map[string]any{"token": viewers[p.email], "amount_cents": p.cents, "currency": "USD"})
 		}
 

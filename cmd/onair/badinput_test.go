@@ -87,6 +87,7 @@ func badInputTable(id string) []badRoute {
 			badRequest{name: "password too short", body: `{"email": "short@example.com", "password": "short"}`, status: 422, code: "validation_failed", field: "password"},
 			badRequest{name: "password over 256 bytes", body: `{"email": "long@example.com", "password": "` + strings.Repeat("p", 257) + `"}`, status: 422, code: "validation_failed", field: "password"},
 			badRequest{name: "email already taken, in another case", body: `{"email": "TAKEN@example.com", "password": "correct horse"}`, status: 409, code: "email_taken"},
+			badRequest{name: "an unknown field", body: `{"email": "extra@example.com", "password": "correct horse", "passwort": "x"}`, status: 422, code: "validation_failed", field: "passwort"},
 		)...)},
 
 		{"login", on("POST", "/api/auth/login", false, append(malformedBodies(`{"email": "`+takenEmail+`", "password": "`+takenPass+`"}`),
@@ -136,6 +137,12 @@ func badInputTable(id string) []badRoute {
 			badRequest{name: "timezone has NUL", body: event(`, "timezone": "UTC\u0000"`), status: 422, code: "validation_failed", field: "timezone"},
 			badRequest{name: "stream_url is javascript:", body: event(`, "stream_url": "javascript:alert(1)"`), status: 422, code: "validation_failed", field: "stream_url"},
 			badRequest{name: "description has NUL", body: event(`, "description": "a\u0000b"`), status: 422, code: "validation_failed", field: "description"},
+			// A typo must not be dropped, leaving the setting at its default.
+			badRequest{name: "a top-level sms_enabled", body: event(`, "sms_enabled": true`), status: 422, code: "validation_failed", field: "sms_enabled"},
+			badRequest{name: "notification_settings.typo", body: event(`, "notification_settings": {"sms_enabled": true, "typo": 1}`), status: 422, code: "validation_failed", field: "notification_settings.typo"},
+			// A typo must not be dropped, leaving the setting at its default.
+			badRequest{name: "a top-level sms_enabled", body: event(`, "sms_enabled": true`), status: 422, code: "validation_failed", field: "sms_enabled"},
+			badRequest{name: "notification_settings.typo", body: event(`, "notification_settings": {"sms_enabled": true, "typo": 1}`), status: 422, code: "validation_failed", field: "notification_settings.typo"},
 		)...)},
 
 		{"patch event", on("PATCH", eventPath, true, append(malformedBodies(`{"title": "Renamed"}`),
@@ -146,6 +153,7 @@ func badInputTable(id string) []badRoute {
 			badRequest{name: "selected_intervals is \"1day\"", body: `{"selected_intervals": "1day"}`, status: 422, code: "validation_failed", field: "selected_intervals"},
 			badRequest{name: "scheduled_start in the past", body: `{"scheduled_start": "2001-01-01T00:00:00Z"}`, status: 422, code: "validation_failed", field: "scheduled_start"},
 			badRequest{name: "notification_settings.email_enabled is 1", body: `{"notification_settings": {"email_enabled": 1}}`, status: 422, code: "validation_failed", field: "notification_settings.email_enabled"},
+			badRequest{name: "an unknown field", body: `{"titel": "Renamed"}`, status: 422, code: "validation_failed", field: "titel"},
 			badRequest{name: "unknown event", method: "PATCH", path: "/api/events/00000000-0000-4000-8000-000000000000", body: `{"title": "Renamed"}`, status: 404, code: "not_found"},
 		)...)},
 
@@ -194,6 +202,7 @@ func badInputTable(id string) []badRoute {
 			badRequest{name: "timezone is unknown", body: `{"email": "a10@example.com", "timezone": "Nowhere/Land"}`, status: 422, code: "validation_failed", field: "timezone"},
 			badRequest{name: "source of 65 characters", body: `{"email": "a11@example.com", "source": "` + strings.Repeat("s", 65) + `"}`, status: 422, code: "validation_failed", field: "source"},
 			badRequest{name: "unknown event", path: "/api/events/00000000-0000-4000-8000-000000000000/register", body: `{"email": "a12@example.com"}`, status: 404, code: "not_found"},
+			badRequest{name: "an unknown field", body: `{"email": "a13@example.com", "phone_number": "+14155550100"}`, status: 422, code: "validation_failed", field: "phone_number"},
 		)...)},
 	}
 }

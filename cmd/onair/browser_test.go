@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -55,7 +57,37 @@ func newBrowser(t *testing.T, width, height int) context.Context {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("starting chromium: %v", err)
 	}
+	failOnPolicyViolations(t, ctx)
 	return ctx
+}
+
+// failOnPolicyViolations fails t when the browser refuses anything a page
+// of onair asks for under its Content-Security-Policy: a refused script or
+// style breaks the page's features without a word on the page itself.
+func failOnPolicyViolations(t *testing.T, ctx context.Context) {
+	t.Helper()
+	messages := chromedp.Console(ctx)
+	var mu sync.Mutex
+	var refused []string
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if strings.Contains(m.Text, "Content Security Policy") || strings.Contains(m.Text, "Content-Security-Policy") {
+				mu.Lock()
+				refused = append(refused, m.Text)
+				mu.Unlock()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, r := range refused {
+			t.Errorf("the browser refused, under the Content-Security-Policy: %s", r)
+		}
+	})
 }
 
 // screenshot saves the page, whole, at the given width as

@@ -80,6 +80,7 @@ func TestConfigErrors(t *testing.T) {
 		{"part of Twilio", map[string]string{"TWILIO_ACCOUNT_SID": "AC1"}, nil, []string{"TWILIO_AUTH_TOKEN"}},
 		{"negative rate", map[string]string{"ONAIR_SMS_RATE": "-1"}, nil, []string{"ONAIR_SMS_RATE"}},
 		{"zero SMTP connections", map[string]string{"ONAIR_SMTP_CONNS": "0"}, nil, []string{"ONAIR_SMTP_CONNS"}},
+		{"sign-up neither open nor closed", map[string]string{"ONAIR_SIGNUP": "invite-only"}, nil, []string{"ONAIR_SIGNUP", "onair host create"}},
 		{"every problem at once", map[string]string{"ONAIR_ADDR": "x", "APP_URL": "y", "ONAIR_EMAIL_RATE": "fast"}, nil,
 			[]string{"ONAIR_ADDR", "APP_URL", "ONAIR_EMAIL_RATE"}},
 		{"a flag overrides the environment", map[string]string{"DATABASE_URL": "sqlite:" + filepath.Join(dir, "ok.db")},

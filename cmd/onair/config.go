@@ -44,6 +44,10 @@ type config struct {
 	RegisterLimit  onair.RateLimit
 	TrustedProxies []netip.Prefix
 	SMSPolicy      phone.Policy
+	// Signup is ONAIR_SIGNUP: "open" (anyone may sign up as a host) or
+	// "closed" (only `onair host create` makes hosts).
+	Signup       string
+	MetricsToken string
 }
 
 // loadConfig reads the environment through getenv, with the API's defaults.
@@ -71,6 +75,8 @@ func loadConfig(getenv func(string) string) (config, map[string]string) {
 		TwilioAuthToken:   get("TWILIO_AUTH_TOKEN", ""),
 		TwilioPhoneNumber: get("TWILIO_PHONE_NUMBER", ""),
 		TwilioAPIBase:     get("TWILIO_API_BASE", "https://api.twilio.com"),
+		Signup:            strings.ToLower(get("ONAIR_SIGNUP", "open")),
+		MetricsToken:      get("ONAIR_METRICS_TOKEN", ""),
 	}
 	numbers := map[string]string{
 		"ONAIR_EMAIL_RATE": get("ONAIR_EMAIL_RATE", "0"),
@@ -129,6 +135,9 @@ func (c *config) validate(numbers map[string]string) error {
 		if u, err := url.Parse(base); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("%s %q must be an absolute http(s) URL", name, base)
 		}
+	}
+	if c.Signup != "open" && c.Signup != "closed" {
+		bad("ONAIR_SIGNUP %q must be open (anyone may sign up as a host) or closed (only `onair host create` makes hosts)", c.Signup)
 	}
 	rate := func(name string, dst *float64) {
 		v, err := strconv.ParseFloat(numbers[name], 64)

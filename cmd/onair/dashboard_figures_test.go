@@ -89,6 +89,9 @@ func TestDashboardEventFigures(t *testing.T) {
 		if status, _, _ := ada.get("/watch/" + show); status != http.StatusOK {
 			t.Fatalf("Ada's watch page: %d", status)
 		}
+		if !ada.join(show) {
+			t.Fatal("Ada's join does not count her as attended")
+		}
 		for _, email := range []string{"ada@example.com", "bea@example.com"} {
 			a.expect(http.StatusOK, "POST", "/api/watch/"+show+"/heartbeat?token="+url.QueryEscape(viewers[email]), "", map[string]any{})
 		}
@@ -99,7 +102,7 @@ func TestDashboardEventFigures(t *testing.T) {
 			{show, "ada@example.com", "USD", 1250}, {show, "bea@example.com", "USD", 250},
 			{euro, "dee@example.com", "EUR", 1250},
 		} {
-			a.expect(http.StatusCreated, "POST", "/api/events/"+p.event+"/revenue", "",
+			a.expect(http.StatusCreated, "POST", "/api/events/"+p.event+"/revenue", token,
 				map[string]any{"token": viewers[p.email], "amount_cents": p.cents, "currency": p.currency})
 		}
 

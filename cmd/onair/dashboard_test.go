@@ -54,7 +54,7 @@ func TestDashboard(t *testing.T) {
 			for _, want := range []string{
 				"2 of 10", // registrations
 				">8<",     // spots left
-				"width: 20%",
+				`max="10" value="2">20%</progress>`,
 				html.EscapeString(notify.FormatTime(launchStart, "America/New_York")),
 				`data-copy="` + testAppURL + `/register/` + launch + `"`,
 				`<code class="dash-url">` + testAppURL + `/register/` + launch + `</code>`,

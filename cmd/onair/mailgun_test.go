@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,10 +51,13 @@ func TestEmailThroughMailgunAndBounceWebhook(t *testing.T) {
 		for _, v := range []string{"ok@example.com", "gone@example.com"} {
 			a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": v})
 		}
-		var deliveryOfGone string
+		var deliveryOfGone, deliveryOfOK string
 		deadline := time.Now().Add(10 * time.Second)
-		for deliveryOfGone == "" && time.Now().Before(deadline) {
+		for (deliveryOfGone == "" || deliveryOfOK == "") && time.Now().Before(deadline) {
 			for _, r := range mg.Requests() {
+				if r.Status == http.StatusOK && len(r.To) == 1 && r.To[0] == "ok@example.com" {
+					deliveryOfOK = r.Variables["onair-delivery"]
+				}
 				if r.Status == http.StatusOK && len(r.To) == 1 && r.To[0] == "gone@example.com" {
 					deliveryOfGone = r.Variables["onair-delivery"]
 					if r.From != "Launches <events@mg.example.com>" || !strings.HasPrefix(r.Subject, "You're registered") ||
@@ -64,7 +69,7 @@ func TestEmailThroughMailgunAndBounceWebhook(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		if deliveryOfGone == "" {
+		if deliveryOfGone == "" || deliveryOfOK == "" {
 			t.Fatalf("no confirmation reached Mailgun: %+v", mg.Requests())
 		}
 
@@ -86,6 +91,40 @@ func TestEmailThroughMailgunAndBounceWebhook(t *testing.T) {
 			c["opened_count"] != 1.0 || c["clicked_count"] != 1.0 {
 			t.Errorf("confirmation after a bounce, an open and a click: %v", c)
 		}
+
+		t.Run("20 parallel copies of one webhook count once", func(t *testing.T) {
+			a := dashApp(a, t)
+			for _, event := range []string{"opened", "clicked"} {
+				copyOf := mailgunEvent(event, "", deliveryOfOK, 0, "tok-parallel-"+event)
+				statuses := make(chan int, 20)
+				var wg sync.WaitGroup
+				for range 20 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						status, _, _ := a.raw("POST", "/webhooks/mailgun", "", copyOf)
+						statuses <- status
+					}()
+				}
+				wg.Wait()
+				close(statuses)
+				counted := map[int]int{}
+				for s := range statuses {
+					counted[s]++
+				}
+				if counted[http.StatusOK] != 1 || counted[http.StatusForbidden] != 19 {
+					t.Errorf("20 copies of one %s webhook were answered %v; want one 200 and 19 403", event, counted)
+				}
+			}
+			delivery, _ := strconv.ParseInt(deliveryOfOK, 10, 64)
+			st, err := storetest.Open(t, dbURL).DeliveryStats(context.Background(), delivery)
+			if err != nil || st.OpenCount != 1 || st.ClickCount != 1 {
+				t.Errorf("after 20 copies of an open and of a click: %+v (%v); want one of each", st, err)
+			}
+			if c := a.notifications(token, id)["confirmation/email"]; c["opened_count"] != 2.0 || c["clicked_count"] != 2.0 {
+				t.Errorf("confirmation after an open and a click of each: %v", c)
+			}
+		})
 
 		// The bounce suppressed the address: the reminder goes to the other only.
 		deadline = time.Now().Add(15 * time.Second)

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"fmt"
+	"html"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -60,5 +63,74 @@ func TestOutboxKeepsEveryMessage(t *testing.T) {
 			t.Errorf("another host sees %v outbox messages", out["total"])
 		}
 		a.expect(http.StatusNotFound, "GET", "/api/outbox?event_id="+id, other, nil)
+	})
+}
+
+// Looking at the outbox counts no open and no click: its previews load no
+// open pixel and link past the click tracker, while the message as kept
+// still has both.
+func TestOutboxPreviewCountsNothing(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, dbURL string) {
+		a := startApp(t, dbURL, nil)
+		host, token := dashSignup(t, a)
+		id := a.createEvent(token, nil)["id"].(string)
+		registerViewer(t, a, id, "ada@example.com")
+		var kept string
+		waitFor(t, 15*time.Second, "the confirmation in the outbox", func() (bool, string) {
+			out := a.expect(http.StatusOK, "GET", "/api/outbox?event_id="+id, token, nil)
+			for _, m := range out["messages"].([]any) {
+				if h, _ := m.(map[string]any)["html"].(string); h != "" {
+					kept = h
+				}
+			}
+			return kept != "", fmt.Sprint(out)
+		})
+		if !strings.Contains(kept, "/api/track/notification/") {
+			t.Fatalf("the kept message has no tracking to leave out:\n%s", kept)
+		}
+
+		body := host.in(t).expect(http.StatusOK, "/dashboard/outbox")
+		srcdocs := regexp.MustCompile(`srcdoc="([^"]*)"`).FindAllStringSubmatch(body, -1)
+		if len(srcdocs) == 0 {
+			t.Fatalf("the outbox shows no email preview:\n%s", body)
+		}
+		// Whatever a browser would load or follow from the previews.
+		resource := regexp.MustCompile(`(?:src|href)="([^"]+)"`)
+		var fetched int
+		for _, m := range srcdocs {
+			preview := html.UnescapeString(m[1])
+			if strings.Contains(preview, "/api/track/") {
+				t.Errorf("a preview still tracks:\n%s", preview)
+			}
+			if !strings.Contains(preview, testAppURL+"/watch/"+id+"?token=") {
+				t.Errorf("a preview lost its watch link:\n%s", preview)
+			}
+			for _, r := range resource.FindAllStringSubmatch(preview, -1) {
+				if u := html.UnescapeString(r[1]); strings.HasPrefix(u, testAppURL) {
+					newViewerBrowser(t, a).get(strings.TrimPrefix(u, testAppURL))
+					fetched++
+				}
+			}
+		}
+		if fetched == 0 {
+			t.Fatal("the previews link to nothing of onair")
+		}
+		figures := func() (float64, float64) {
+			an := a.expect(http.StatusOK, "GET", "/api/events/"+id+"/analytics", token, nil)["analytics"].(map[string]any)
+			return an["notifications_opened"].(float64), an["notifications_clicked"].(float64)
+		}
+		if opened, clicked := figures(); opened != 0 || clicked != 0 {
+			t.Errorf("after viewing the outbox: %v opened, %v clicked; want 0 and 0", opened, clicked)
+		}
+
+		// The message as kept does count, as the viewer's mail client would.
+		pixel := regexp.MustCompile(`<img[^>]*src="([^"]*/open\?[^"]*)"`).FindStringSubmatch(kept)
+		if pixel == nil {
+			t.Fatalf("no open pixel in the kept message:\n%s", kept)
+		}
+		newViewerBrowser(t, a).get(strings.TrimPrefix(html.UnescapeString(pixel[1]), testAppURL))
+		if opened, _ := figures(); opened != 1 {
+			t.Errorf("the kept message's pixel counted %v opens; want 1", opened)
+		}
 	})
 }

@@ -94,13 +94,16 @@ func TestDashboardRegistrantTimeline(t *testing.T) {
 		if status, _, _ := b.get("/watch/" + id); status != http.StatusOK {
 			t.Fatalf("watch page: %d", status)
 		}
+		if !b.join(id) {
+			t.Fatal("the page's join does not count Ada as attended")
+		}
 		heartbeat := "/api/watch/" + id + "/heartbeat?token=" + url.QueryEscape(viewer)
 		time.Sleep(1100 * time.Millisecond) // watch time is counted in whole seconds
 		a.expect(http.StatusOK, "POST", heartbeat, "", map[string]any{})
 		for _, action := range []string{"chat", "chat", "reaction"} {
 			a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/engagement", "", map[string]any{"token": viewer, "action": action})
 		}
-		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/revenue", "",
+		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/revenue", token,
 			map[string]any{"token": viewer, "amount_cents": 4900, "currency": "EUR"})
 
 		st := storetest.Open(t, dbURL)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"html"
 	"io"
 	"net/http"
@@ -28,7 +29,7 @@ func TestViewerPages(t *testing.T) {
 				t.Fatalf("status %d", status)
 			}
 			for _, want := range []string{"Product Launch Webinar", "All about the launch", "5 spots left",
-				`role="progressbar"`, `action="/register/` + id + `"`, `name="csrf_token"`,
+				`<progress class="progress" aria-label="Spots taken" max="100" value="0"`, `action="/register/` + id + `"`, `name="csrf_token"`,
 				`name="timezone"`, `name="source" value="newsletter"`, `autocomplete="given-name"`,
 				`<time datetime="` + ev["scheduled_start"].(string) + `">`} {
 				if !strings.Contains(body, want) {
@@ -188,7 +189,7 @@ func TestViewerPages(t *testing.T) {
 			a.expect(http.StatusOK, "POST", "/api/events/"+id+"/start", token, map[string]any{})
 			status, body, _ = b.get("/watch/" + id)
 			if status != http.StatusOK || !strings.Contains(body, `<iframe src="https://stream.example.com/live/1"`) ||
-				!strings.Contains(body, `allow="autoplay; fullscreen"`) {
+				!strings.Contains(body, `allow="autoplay; fullscreen;`) || !strings.Contains(body, `sandbox="allow-scripts allow-same-origin allow-presentation"`) {
 				t.Errorf("status %d, no stream iframe once live: %s", status, body)
 			}
 		})
@@ -287,6 +288,36 @@ func (b *viewerBrowser) post(path string, form url.Values) (int, string, http.He
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return b.do(req)
+}
+
+// join is what the watch page's script sends once the page is in front of
+// the viewer: POST /watch/{id}/join, by the page's cookie. It answers
+// whether the viewer counts as attended.
+func (b *viewerBrowser) join(eventID string) bool {
+	b.t.Helper()
+	req, err := http.NewRequest("POST", b.a.URL+"/watch/"+eventID+"/join", strings.NewReader("{}"))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	status, body, _ := b.do(req)
+	var out struct{ Attended bool }
+	if status != http.StatusOK || json.Unmarshal([]byte(body), &out) != nil {
+		b.t.Fatalf("join: %d %s", status, body)
+	}
+	return out.Attended
+}
+
+// csrf is the CSRF token of the browser's cookie, which a page sets and its
+// form echoes.
+func (b *viewerBrowser) csrf() string {
+	u, _ := url.Parse(b.a.URL)
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == "onair_csrf" {
+			return c.Value
+		}
+	}
+	return ""
 }
 
 // submit fills in the form of the page at path as a browser does: it opens

@@ -198,20 +198,60 @@ func (s *Store) RegistrationAttendance(ctx context.Context, regID string) (Atten
 	return a, s.normalize(err)
 }
 
-// RecordEngagement records one engagement action (one of
-// EngagementActions) of registration regID at event eventID.
-func (s *Store) RecordEngagement(ctx context.Context, eventID, regID, action string, now time.Time) error {
-	valid := false
+// MaxEngagements is how many engagement actions one viewer may record at
+// one event: beyond it a script could only inflate the host's figures.
+const MaxEngagements = 1000
+
+// ErrEngagementCap is the error of an engagement beyond MaxEngagements.
+var ErrEngagementCap = onair.Errorf(onair.ErrTooManyRequests, "rate_limited",
+	"this viewer has recorded %d engagement actions at this event, the most one viewer may", MaxEngagements)
+
+// ValidEngagementAction checks that action is one of EngagementActions.
+func ValidEngagementAction(action string) error {
 	for _, a := range EngagementActions {
-		valid = valid || a == action
+		if a == action {
+			return nil
+		}
 	}
-	if !valid {
-		return onair.Invalid("action", "must be one of chat, reaction, poll, question, other")
+	return onair.Invalid("action", "must be one of chat, reaction, poll, question, other")
+}
+
+// RecordEngagement records one engagement action (one of
+// EngagementActions) of registration regID at event eventID, at most
+// MaxEngagements of them (ErrEngagementCap beyond). The count is read
+// under the registration's row lock (PostgreSQL; SQLite writes one at a
+// time), so that the cap holds however many requests, on however many
+// nodes, arrive together.
+func (s *Store) RecordEngagement(ctx context.Context, eventID, regID, action string, now time.Time) error {
+	if err := ValidEngagementAction(action); err != nil {
+		return err
 	}
-	return s.insertForRegistration(ctx, eventID, regID,
-		`INSERT INTO engagement_actions (event_id, registration_id, action, created_at)
-		SELECT event_id, id, $3, $4 FROM registrations WHERE id = $2 AND event_id = $1`,
-		action, dbTime(now))
+	notFound := fmt.Errorf("%w: no such registration in this event", onair.ErrNotFound)
+	if !onair.ValidID(eventID) || !onair.ValidID(regID) {
+		return notFound
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var one int
+		err := tx.QueryRowContext(ctx, `SELECT 1 FROM registrations WHERE id = $1 AND event_id = $2`+s.forUpdate,
+			regID, eventID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound
+		}
+		if err != nil {
+			return s.normalize(err)
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM engagement_actions WHERE registration_id = $1`,
+			regID).Scan(&n); err != nil {
+			return s.normalize(err)
+		}
+		if n >= MaxEngagements {
+			return ErrEngagementCap
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO engagement_actions (event_id, registration_id, action, created_at)
+			VALUES ($1, $2, $3, $4)`, eventID, regID, action, dbTime(now))
+		return s.normalize(err)
+	})
 }
 
 // MaxPurchaseCents bounds one purchase, in the currency's minor unit (ten

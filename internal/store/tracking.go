@@ -75,3 +75,29 @@ func (s *Store) DeliveryStats(ctx context.Context, deliveryID int64) (DeliverySt
 	st.OpenedAt, st.ClickedAt = fromDBPtr(opened), fromDBPtr(clicked)
 	return st, nil
 }
+
+// FirstWebhook records the token of a signed provider webhook received at
+// now and reports whether it is the first time: the check and the mark are
+// one statement, so of any number of copies arriving together, on any
+// number of nodes, exactly one is first. Tokens older than keep (longer
+// than a webhook is accepted after it was signed) are forgotten.
+func (s *Store) FirstWebhook(ctx context.Context, token string, now time.Time, keep time.Duration) (bool, error) {
+	if _, err := s.write.ExecContext(ctx, `DELETE FROM seen_webhooks WHERE received_at < $1`, dbTime(now.Add(-keep))); err != nil {
+		return false, s.normalize(err)
+	}
+	res, err := s.write.ExecContext(ctx, `INSERT INTO seen_webhooks (token, received_at) VALUES ($1, $2)
+		ON CONFLICT (token) DO NOTHING`, token, dbTime(now))
+	if err != nil {
+		return false, s.normalize(err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, s.normalize(err)
+}
+
+// ForgetWebhook forgets a token FirstWebhook recorded, when what the
+// webhook reported could not be recorded: the provider's next copy of it
+// is then first.
+func (s *Store) ForgetWebhook(ctx context.Context, token string) error {
+	_, err := s.write.ExecContext(ctx, `DELETE FROM seen_webhooks WHERE token = $1`, token)
+	return s.normalize(err)
+}

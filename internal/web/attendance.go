@@ -1,8 +1,13 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"strings"
+	"time"
+
+	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/store"
 )
 
 // Attendance and engagement: what a viewer does on the watch page. Every
@@ -16,18 +21,11 @@ import (
 // since its script never sees the HttpOnly cookie. The cookie is SameSite
 // Lax, so no other site can post heartbeats with it.
 func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) error {
-	id := r.PathValue("id")
-	token := r.URL.Query().Get("token")
-	if !r.URL.Query().Has("token") {
-		if c, err := r.Cookie(watchCookie); err == nil {
-			token = c.Value
-		}
-	}
-	reg, err := s.viewerRegistration(r, id, token)
+	reg, err := s.watcher(r)
 	if err != nil {
 		return err
 	}
-	viewers, err := s.store.Heartbeat(r.Context(), id, reg.ID, s.clock())
+	viewers, err := s.store.Heartbeat(r.Context(), reg.EventID, reg.ID, s.clock())
 	if err != nil {
 		return err
 	}
@@ -35,11 +33,50 @@ func (s *Server) heartbeat(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// join serves POST /watch/{id}/join, which the watch page's script sends
+// as soon as the page is in front of the viewer, by the page's cookie as
+// its heartbeats. It, not the GET of the page, counts the viewer as
+// attended (while the event is live or about to start): a mail scanner
+// fetches the link, it does not run the page.
+func (s *Server) join(w http.ResponseWriter, r *http.Request) error {
+	reg, err := s.watcher(r)
+	if err != nil {
+		return err
+	}
+	attended, err := s.store.RecordJoin(r.Context(), reg.EventID, reg.ID, s.clock())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]bool{"attended": attended})
+	return nil
+}
+
+// watcher is the registration of a heartbeat or join: by ?token=, or
+// without it by the watch page's cookie.
+func (s *Server) watcher(r *http.Request) (onair.Registration, error) {
+	token := r.URL.Query().Get("token")
+	if !r.URL.Query().Has("token") {
+		if c, err := r.Cookie(watchCookie); err == nil {
+			token = c.Value
+		}
+	}
+	return s.viewerRegistration(r, r.PathValue("id"), token)
+}
+
 // engagementRequest is the body of POST /api/events/{id}/engagement.
 type engagementRequest struct {
 	Token  string `json:"token"`
 	Action string `json:"action"`
 }
+
+// Engagement limits, per viewer: a rate per process, and a total per event
+// that the store counts (so that it holds across nodes).
+const (
+	maxEngagementsPerSecond = 5
+	// engagementCapRetry is the Retry-After of the total's 429. The total
+	// never lifts; a client that honours the header stops for a day.
+	engagementCapRetry = 24 * time.Hour
+)
 
 // recordEngagement serves POST /api/events/{id}/engagement.
 func (s *Server) recordEngagement(w http.ResponseWriter, r *http.Request) error {
@@ -51,8 +88,19 @@ func (s *Server) recordEngagement(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if err := store.ValidEngagementAction(in.Action); err != nil {
+		return err // before the rate: a mistake uses up nothing
+	}
 	now := s.clock()
-	if err := s.store.RecordEngagement(r.Context(), reg.EventID, reg.ID, in.Action, now); err != nil {
+	if ok, wait := s.engagements.Allow(reg.ID, now); !ok {
+		return onair.RetryAfter(onair.Errorf(onair.ErrTooManyRequests, "rate_limited",
+			"at most %d engagement actions a second per viewer; try again in a moment", maxEngagementsPerSecond), wait)
+	}
+	err = s.store.RecordEngagement(r.Context(), reg.EventID, reg.ID, in.Action, now)
+	if errors.Is(err, store.ErrEngagementCap) {
+		return onair.RetryAfter(err, engagementCapRetry)
+	}
+	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"engagement": map[string]string{
@@ -77,13 +125,20 @@ type revenueRequest struct {
 	Currency    string `json:"currency"`
 }
 
-// recordRevenue serves POST /api/events/{id}/revenue.
-func (s *Server) recordRevenue(w http.ResponseWriter, r *http.Request) error {
+// recordRevenue serves POST /api/events/{id}/revenue: a purchase the
+// host's own shop or streaming backend reports, with the host's
+// credentials (a viewer's token alone could post any amount); the body's
+// token names the viewer who bought.
+func (s *Server) recordRevenue(w http.ResponseWriter, r *http.Request, host onair.Host) error {
+	ev, err := s.store.HostEvent(r.Context(), host.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
 	var in revenueRequest
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	reg, err := s.viewerRegistration(r, r.PathValue("id"), bodyOrQueryToken(r, in.Token))
+	reg, err := s.viewerRegistration(r, ev.ID, bodyOrQueryToken(r, in.Token))
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,14 @@ type authResponse struct {
 	Token string   `json:"token"`
 }
 
+// errSignupClosed answers a sign-up where ONAIR_SIGNUP=closed.
+var errSignupClosed = onair.Errorf(onair.ErrForbidden, "signup_closed",
+	"sign-up is closed on this server: its operator makes host accounts with the command onair host create")
+
 func (s *Server) signup(w http.ResponseWriter, r *http.Request) error {
+	if s.signupClosed {
+		return errSignupClosed
+	}
 	var c onair.Credentials
 	if err := decodeJSON(r, &c); err != nil {
 		return err

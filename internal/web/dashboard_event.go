@@ -252,7 +252,7 @@ func (s *Server) dashRenderEvent(w http.ResponseWriter, r *http.Request, status 
 	v.CanStart = ev.Status == onair.StatusScheduled
 
 	p.Title, p.Data = ev.Title, v
-	return s.dashRender(w, r, status, "event", p)
+	return s.render(w, r, status, "event", p)
 }
 
 // dashLifecycle are the status changes the pages offer, by the last segment

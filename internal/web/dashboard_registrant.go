@@ -56,7 +56,7 @@ func (s *Server) dashRegistrant(w http.ResponseWriter, r *http.Request, p page) 
 		v.Entries = append(v.Entries, viewDashTimelineEntry(e, reg, ev.Timezone))
 	}
 	p.Title, p.Data = v.Name+" · "+ev.Title, v
-	return s.dashRender(w, r, http.StatusOK, "registrant", p)
+	return s.render(w, r, http.StatusOK, "registrant", p)
 }
 
 // viewDashTimelineEntry words one step of reg's timeline; times in its

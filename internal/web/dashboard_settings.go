@@ -53,5 +53,5 @@ func (s *Server) renderSettings(w http.ResponseWriter, r *http.Request, status i
 		d.From += " <" + saved.Address + ">"
 	}
 	p.Title, p.Data = "Settings", d
-	return s.dashRender(w, r, status, "settings", p)
+	return s.render(w, r, status, "settings", p)
 }

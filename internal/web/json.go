@@ -2,10 +2,12 @@ package web
 
 import (
 	"bytes"
+	"encoding"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode"
@@ -29,22 +31,49 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // decodeJSON reads the request body, a single JSON object, into dst. A body
 // that is not JSON is a 400; a value of the wrong type for a field is a
-// validation error on that field.
+// validation error on that field, and so is a field dst does not know, at
+// any depth ("notification_settings.typo": a typo must not be dropped
+// silently, leaving the setting at its default).
 func decodeJSON(r *http.Request, dst any) error {
+	body, err := readJSON(r, dst)
+	if err != nil {
+		return err
+	}
+	var tree any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&tree); err != nil {
+		return onair.Errorf(onair.ErrInvalid, "bad_request", "the body is not valid JSON: %v", err)
+	}
+	v := &onair.ValidationError{}
+	unknownFields(v, "", tree, reflect.TypeOf(dst))
+	return v.Err()
+}
+
+// decodeForeignJSON is decodeJSON for a body another service defines (a
+// provider's webhook): fields onair does not read are ignored, since the
+// sender adds fields as it likes.
+func decodeForeignJSON(r *http.Request, dst any) error {
+	_, err := readJSON(r, dst)
+	return err
+}
+
+// readJSON reads the body into dst and returns it.
+func readJSON(r *http.Request, dst any) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return err
+			return nil, err
 		}
-		return onair.Errorf(onair.ErrInvalid, "bad_request", "could not read the request body")
+		return nil, onair.Errorf(onair.ErrInvalid, "bad_request", "could not read the request body")
 	}
 	if strings.TrimSpace(string(body)) == "" {
-		return onair.Errorf(onair.ErrInvalid, "bad_request", "the request body is empty: send a JSON object")
+		return nil, onair.Errorf(onair.ErrInvalid, "bad_request", "the request body is empty: send a JSON object")
 	}
 	if !utf8.Valid(body) {
 		// encoding/json would quietly turn bad bytes into U+FFFD; refuse them.
-		return onair.Errorf(onair.ErrInvalid, "bad_request", "the body is not valid UTF-8")
+		return nil, onair.Errorf(onair.ErrInvalid, "bad_request", "the body is not valid UTF-8")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(dst); err != nil {
@@ -52,21 +81,101 @@ func decodeJSON(r *http.Request, dst any) error {
 		var typ *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &syn):
-			return onair.Errorf(onair.ErrInvalid, "bad_request", "the body is not valid JSON (at byte %d): %v", syn.Offset, syn)
+			return nil, onair.Errorf(onair.ErrInvalid, "bad_request", "the body is not valid JSON (at byte %d): %v", syn.Offset, syn)
 		case errors.As(err, &typ) && typ.Field != "":
-			return onair.Invalid(typ.Field, "must be "+jsonKind(typ.Type.String()))
+			return nil, onair.Invalid(typ.Field, "must be "+jsonKind(typ.Type.String()))
 		case errors.As(err, &typ):
-			return onair.Errorf(onair.ErrInvalid, "bad_request", "the body must be a JSON object")
+			return nil, onair.Errorf(onair.ErrInvalid, "bad_request", "the body must be a JSON object")
 		case errors.Is(err, io.ErrUnexpectedEOF):
-			return onair.Errorf(onair.ErrInvalid, "bad_request", "the body is not valid JSON: it ends too soon")
+			return nil, onair.Errorf(onair.ErrInvalid, "bad_request", "the body is not valid JSON: it ends too soon")
 		}
-		return onair.Errorf(onair.ErrInvalid, "bad_request", "the body is not valid JSON: %v", err)
+		return nil, onair.Errorf(onair.ErrInvalid, "bad_request", "the body is not valid JSON: %v", err)
 	}
 	// More() says nothing of a stray '}' or ']'; only the next token does.
 	if _, err := dec.Token(); err != io.EOF {
-		return onair.Errorf(onair.ErrInvalid, "bad_request", "the body must hold a single JSON object and nothing after it")
+		return nil, onair.Errorf(onair.ErrInvalid, "bad_request", "the body must hold a single JSON object and nothing after it")
 	}
-	return nil
+	return body, nil
+}
+
+// unknownFields adds to v every key of the decoded JSON value tree that
+// type t does not know, named by its path ("notification_settings.typo",
+// "items[2].typo"). Keys match as encoding/json matches them (the tag's
+// name, or the field's, case-insensitively). A value decoded by its own
+// UnmarshalJSON, or into an interface or a json.RawMessage, takes any key;
+// so does a map, whose values are checked against its element type.
+func unknownFields(v *onair.ValidationError, path string, tree any, t reflect.Type) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := tree.(map[string]any)
+		if !ok {
+			return
+		}
+		fields := jsonFields(t)
+		for key, val := range obj {
+			f, ok := fields[key]
+			if !ok {
+				for name, g := range fields {
+					if strings.EqualFold(name, key) {
+						f, ok = g, true
+						break
+					}
+				}
+			}
+			if !ok {
+				v.Add(joinPath(path, key), "unknown field")
+				continue
+			}
+			unknownFields(v, joinPath(path, key), val, f.Type)
+		}
+	case reflect.Map:
+		if obj, ok := tree.(map[string]any); ok {
+			for key, val := range obj {
+				unknownFields(v, joinPath(path, key), val, t.Elem())
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if list, ok := tree.([]any); ok {
+			for i, val := range list {
+				unknownFields(v, path+"["+strconv.Itoa(i)+"]", val, t.Elem())
+			}
+		}
+	}
+}
+
+var (
+	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// jsonFields maps the JSON names of struct type t to its fields, with the
+// fields of embedded structs promoted as encoding/json promotes them.
+func jsonFields(t reflect.Type) map[string]reflect.StructField {
+	out := map[string]reflect.StructField{}
+	for _, f := range reflect.VisibleFields(t) {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() || (f.Anonymous && name == "") {
+			continue // an untagged embedded struct's fields are promoted
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f
+	}
+	return out
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
 }
 
 // jsonKind names a Go type as a JSON client knows it.

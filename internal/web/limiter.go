@@ -62,3 +62,43 @@ func (l *limiter) Forget(key string) {
 	defer l.mu.Unlock()
 	delete(l.counts, key)
 }
+
+// rateLimiter allows at most n events per key in any window of time, not
+// only in fixed windows (where 2n could pass around a window's edge): it
+// keeps the times of the last n events of each key. It is per process.
+type rateLimiter struct {
+	mu     sync.Mutex
+	n      int
+	window time.Duration
+	times  map[string][]time.Time
+	swept  time.Time
+}
+
+func newRateLimiter(n int, window time.Duration) *rateLimiter {
+	return &rateLimiter{n: n, window: window, times: map[string][]time.Time{}}
+}
+
+// Allow counts an event of key at now unless n of them fell in the window
+// before now; then it counts nothing and says how long until one may.
+func (l *rateLimiter) Allow(key string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.swept) > l.window {
+		for k, ts := range l.times {
+			if now.Sub(ts[len(ts)-1]) >= l.window {
+				delete(l.times, k)
+			}
+		}
+		l.swept = now
+	}
+	ts := l.times[key]
+	if len(ts) == l.n {
+		if wait := ts[0].Add(l.window).Sub(now); wait > 0 {
+			return false, wait
+		}
+		copy(ts, ts[1:])
+		ts = ts[:len(ts)-1]
+	}
+	l.times[key] = append(ts, now)
+	return true, 0
+}

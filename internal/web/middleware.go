@@ -53,7 +53,6 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
-		w.Header().Set("X-Content-Type-Options", "nosniff")
 		next.ServeHTTP(rec, r)
 		route := r.Pattern
 		if route == "" {

@@ -81,6 +81,7 @@ func newRegisterView(ev onair.Event, now time.Time, in onair.RegistrationInput, 
 
 // registerPage serves GET /register/{id}.
 func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) error {
+	allowFraming(w) // the host may embed it on their own site
 	ev, err := s.store.Event(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return s.viewerNotFound(w, r, err, registerNotFound)
@@ -127,6 +128,7 @@ type registeredView struct {
 // registerSubmit serves POST /register/{id}: the form of the registration
 // page, with the rules and answers of the JSON API rendered as pages.
 func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
+	allowFraming(w) // the answer shows inside the host's frame, as the form did
 	ev, err := s.store.Event(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return s.viewerNotFound(w, r, err, registerNotFound)
@@ -290,12 +292,9 @@ func (s *Server) watchPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := s.clock()
-	// The visit is a join: while the event is live or about to start, it
-	// counts the viewer as attended and present (the page's script then
-	// sends heartbeats to /watch/{id}/heartbeat).
-	if _, err := s.store.RecordJoin(r.Context(), ev.ID, reg.ID, now); err != nil {
-		return err
-	}
+	// The visit itself counts nothing: mail scanners and link previews
+	// fetch every link of a message. The page's script joins (POST
+	// /watch/{id}/join) once a person has it in front of them.
 	v := watchView{Event: ev, Registration: reg, State: watchState(ev, now)}
 	if u, err := url.Parse(ev.StreamURL); err == nil && u.Scheme == "https" && u.Host != "" {
 		v.Embed = true

@@ -1,18 +1,12 @@
 package web
 
-import (
-	"net/http"
-
-	"github.com/onair-live/onair/internal/web/ui"
-)
-
 // routes lists every route of the service on one screen.
 func (s *Server) routes() {
 	m := s.mux
 
 	m.Handle("GET /healthz", s.api(s.healthz))
 	m.Handle("GET /readyz", s.api(s.readyz))
-	m.Handle("GET /metrics", s.metrics.Handler())
+	m.Handle("GET /metrics", s.metricsEndpoint())
 
 	m.Handle("POST /api/auth/signup", s.api(s.signup))
 	m.Handle("POST /api/auth/login", s.api(s.login))
@@ -42,7 +36,7 @@ func (s *Server) routes() {
 
 	m.Handle("POST /api/cron/send-notifications", s.api(s.cronSend))
 
-	m.Handle("GET /static/", http.FileServerFS(ui.FS))
+	m.Handle("GET /static/", s.staticFiles())
 	m.Handle("GET /{$}", s.page(s.home))
 	m.Handle("GET /signup", s.page(s.signupPage))
 	m.Handle("POST /signup", s.page(s.signupSubmit))
@@ -70,8 +64,9 @@ func (s *Server) routes() {
 	// tracking: attendance and engagement
 	m.Handle("POST /api/watch/{id}/heartbeat", s.api(s.heartbeat))
 	m.Handle("POST /watch/{id}/heartbeat", s.api(s.heartbeat)) // the watch page's own, by its cookie
+	m.Handle("POST /watch/{id}/join", s.api(s.join))           // the same: the page's join, which counts attendance
 	m.Handle("POST /api/events/{id}/engagement", s.api(s.recordEngagement))
-	m.Handle("POST /api/events/{id}/revenue", s.api(s.recordRevenue))
+	m.Handle("POST /api/events/{id}/revenue", s.host(s.recordRevenue))
 
 	// tracking: opens and clicks
 	m.Handle("GET /api/track/notification/{id}/open", s.api(s.trackOpen))

@@ -50,6 +50,11 @@ type Config struct {
 	// SMSPolicy says which numbers may be texted; the zero Policy means
 	// the numbers of the United States.
 	SMSPolicy *phone.Policy
+	// MetricsToken, when set, is the bearer token /metrics asks for.
+	MetricsToken string
+	// SignupClosed turns host sign-up off (ONAIR_SIGNUP=closed): only
+	// `onair host create` makes hosts.
+	SignupClosed bool
 }
 
 // Server serves onair's HTTP routes.
@@ -67,13 +72,17 @@ type Server struct {
 
 	twilioToken string
 	mailgunKey  string
-	seenTokens  *limiter // Mailgun webhook tokens already received
+
+	// engagements are the engagement actions per viewer (registration).
+	engagements *rateLimiter
 
 	pages map[string]*template.Template
 
-	secret    string
-	emailFrom string
-	metrics   *metrics.Metrics
+	secret       string
+	emailFrom    string
+	metrics      *metrics.Metrics
+	metricsToken string
+	signupClosed bool
 
 	registerLimit  onair.RateLimit
 	trustedProxies []netip.Prefix
@@ -93,12 +102,15 @@ func New(cfg Config) *Server {
 		sweep:     cfg.Sweep,
 		cron:      cfg.CronSecret,
 
-		secret:      cfg.Secret,
-		emailFrom:   cfg.EmailFrom,
-		metrics:     cfg.Metrics,
-		twilioToken: cfg.TwilioAuthToken,
-		mailgunKey:  cfg.MailgunSigningKey,
-		seenTokens:  newLimiter(1, 2*mailgunMaxAge),
+		secret:       cfg.Secret,
+		emailFrom:    cfg.EmailFrom,
+		metrics:      cfg.Metrics,
+		metricsToken: cfg.MetricsToken,
+		signupClosed: cfg.SignupClosed,
+		twilioToken:  cfg.TwilioAuthToken,
+		mailgunKey:   cfg.MailgunSigningKey,
+
+		engagements: newRateLimiter(maxEngagementsPerSecond, time.Second),
 
 		registerLimit:  cfg.RegisterLimit,
 		trustedProxies: cfg.TrustedProxies,
@@ -120,7 +132,7 @@ func New(cfg Config) *Server {
 	s.pages = pages
 	s.metrics.CountViewers(func(ctx context.Context) (int, error) { return s.store.ActiveViewers(ctx, s.clock()) })
 	s.routes()
-	s.handler = s.recoverer(s.logRequests(s.limitBody(s.fallback(s.mux))))
+	s.handler = s.secureHeaders(s.recoverer(s.logRequests(s.limitBody(s.fallback(s.mux)))))
 	return s
 }
 

@@ -9,13 +9,17 @@ import (
 )
 
 type authForm struct {
-	Email  string
-	Next   string
-	Error  string
-	Fields map[string]string
+	Email      string
+	Next       string
+	Error      string
+	Fields     map[string]string
+	SignupOpen bool // the login page links to the sign-up page
 }
 
 func (s *Server) signupPage(w http.ResponseWriter, r *http.Request) error {
+	if s.signupClosed {
+		return errSignupClosed
+	}
 	if _, ok := s.sessionHost(r); ok {
 		http.Redirect(w, r, "/dashboard/events", http.StatusSeeOther)
 		return nil
@@ -24,6 +28,9 @@ func (s *Server) signupPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request) error {
+	if s.signupClosed {
+		return errSignupClosed
+	}
 	if err := s.checkCSRF(r); err != nil {
 		return err
 	}
@@ -56,7 +63,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
 		return nil
 	}
-	return s.render(w, r, http.StatusOK, "login", page{Title: "Log in", Data: authForm{Next: next}})
+	return s.render(w, r, http.StatusOK, "login", page{Title: "Log in", Data: authForm{Next: next, SignupOpen: !s.signupClosed}})
 }
 
 func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
@@ -70,10 +77,10 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case errors.Is(err, onair.ErrTooManyRequests):
 		return s.render(w, r, http.StatusTooManyRequests, "login", page{Title: "Log in",
-			Data: authForm{Email: c.Email, Next: next, Error: "Too many attempts. Try again in a few minutes."}})
+			Data: authForm{Email: c.Email, Next: next, Error: "Too many attempts. Try again in a few minutes.", SignupOpen: !s.signupClosed}})
 	case errors.Is(err, accounts.ErrBadCredentials) || errors.As(err, &ve):
 		return s.render(w, r, http.StatusUnauthorized, "login", page{Title: "Log in",
-			Data: authForm{Email: c.Email, Next: next, Error: "Invalid email or password."}})
+			Data: authForm{Email: c.Email, Next: next, Error: "Invalid email or password.", SignupOpen: !s.signupClosed}})
 	case err != nil:
 		return err
 	}

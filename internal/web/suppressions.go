@@ -103,7 +103,7 @@ func (s *Server) dashSuppressions(w http.ResponseWriter, r *http.Request, p page
 	d := dashSuppressionsPage{Suppressions: list, Channel: f.Channel, Query: f.Query, Lifted: r.URL.Query().Has("lifted"),
 		Pager: newDashPager("Pages of the suppression list", "/dashboard/suppressions", q, n, dashPageSize, len(list), total)}
 	p.Title, p.Data = "Suppressions", d
-	return s.dashRender(w, r, http.StatusOK, "suppressions", p)
+	return s.render(w, r, http.StatusOK, "suppressions", p)
 }
 
 func (s *Server) dashLiftSuppression(w http.ResponseWriter, r *http.Request, p page) error {

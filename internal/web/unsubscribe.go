@@ -35,27 +35,25 @@ type simplePage struct {
 	Wider, WiderNote string
 }
 
+// simplePageTmpl is a page of its own, without the layout's script, in
+// the site's stylesheet (the pages allow no inline style).
 var simplePageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} · onair</title>
-<style>
-body{margin:0;font:16px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2937;background:#f5f3ff}
-header{background:linear-gradient(135deg,#6d28d9,#db2777);color:#fff;padding:24px}
-main{max-width:560px;margin:32px auto;padding:0 16px}
-button{font:inherit;background:#6d28d9;color:#fff;border:0;border-radius:8px;padding:12px 20px;cursor:pointer}
-button:focus{outline:3px solid #f472b6}
-</style></head>
-<body><header><strong>onair</strong></header><main>
+<link rel="stylesheet" href="/static/style.css">
+</head>
+<body><header class="top"><span class="brand">onair</span></header><main>
+<section class="card narrow">
 <h1>{{.Title}}</h1><p>{{.Message}}</p>
-{{if .Action}}<form method="post"><button type="submit">{{.Action}}</button></form>{{end}}
+{{if .Action}}<form method="post"><button type="submit" class="primary">{{.Action}}</button></form>{{end}}
 {{if .Wider}}<p>{{.WiderNote}}</p>
 <form method="post"><input type="hidden" name="scope" value="host"><button type="submit">{{.Wider}}</button></form>{{end}}
+</section>
 </main></body></html>`))
 
 func renderSimplePage(w http.ResponseWriter, status int, p simplePage) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Frame-Options", "DENY") // a one-button page must not be framed (clickjacking)
 	w.WriteHeader(status)
 	simplePageTmpl.Execute(w, p)
 }

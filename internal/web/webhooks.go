@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -73,21 +74,25 @@ type mailgunEvent struct {
 		Token     string `json:"token"`
 		Signature string `json:"signature"`
 	} `json:"signature"`
-	EventData struct {
-		Event          string         `json:"event"`
-		Severity       string         `json:"severity"`
-		Reason         string         `json:"reason"`
-		UserVariables  map[string]any `json:"user-variables"`
-		DeliveryStatus struct {
-			Code        int    `json:"code"`
-			Message     string `json:"message"`
-			Description string `json:"description"`
-		} `json:"delivery-status"`
-	} `json:"event-data"`
+	EventData mailgunEventData `json:"event-data"`
+}
+
+// mailgunEventData is what the event says of one message.
+type mailgunEventData struct {
+	Event          string         `json:"event"`
+	Severity       string         `json:"severity"`
+	Reason         string         `json:"reason"`
+	UserVariables  map[string]any `json:"user-variables"`
+	DeliveryStatus struct {
+		Code        int    `json:"code"`
+		Message     string `json:"message"`
+		Description string `json:"description"`
+	} `json:"delivery-status"`
 }
 
 // mailgunMaxAge bounds how old a signed webhook may be: with the tokens
-// already seen, it stops a captured request from being replayed.
+// already seen (kept twice as long, for clocks apart), it stops a captured
+// request from being replayed.
 const mailgunMaxAge = 15 * time.Minute
 
 // mailgunWebhook takes Mailgun's events about messages it sent for us: a
@@ -101,7 +106,7 @@ func (s *Server) mailgunWebhook(w http.ResponseWriter, r *http.Request) error {
 		return onair.Errorf(onair.ErrNotFound, "not_found", "Mailgun webhooks are not configured")
 	}
 	var ev mailgunEvent
-	if err := decodeJSON(r, &ev); err != nil {
+	if err := decodeForeignJSON(r, &ev); err != nil {
 		return err
 	}
 	sig := ev.Signature
@@ -111,36 +116,53 @@ func (s *Server) mailgunWebhook(w http.ResponseWriter, r *http.Request) error {
 		math.Abs(now.Sub(time.Unix(ts, 0)).Seconds()) > mailgunMaxAge.Seconds() {
 		return onair.Errorf(onair.ErrForbidden, "bad_signature", "the webhook signature is missing, wrong or too old")
 	}
-	if blocked, _ := s.seenTokens.Blocked(sig.Token, now); blocked {
+	// Exactly one of any number of copies of one webhook, on any node, is
+	// first: an open or a click it reports counts once. A node that dies
+	// between this and recording the report loses that one report (its
+	// copies are refused as replays): a figure may miss one, never doubles.
+	token := "mailgun:" + sig.Token
+	first, err := s.store.FirstWebhook(r.Context(), token, now, 2*mailgunMaxAge)
+	if err != nil {
+		return err
+	}
+	if !first {
 		return onair.Errorf(onair.ErrForbidden, "replayed", "this webhook was already received")
 	}
-
-	id, ok := deliveryID(ev.EventData.UserVariables["onair-delivery"])
-	if !ok {
-		s.seenTokens.Add(sig.Token, now)
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ignored: not a message of onair"})
-		return nil
+	status, err := s.recordMailgunEvent(r, ev.EventData, now)
+	if err != nil {
+		// Mailgun sends it again: let that copy be first.
+		if ferr := s.store.ForgetWebhook(context.WithoutCancel(r.Context()), token); ferr != nil {
+			s.log.ErrorContext(r.Context(), "forgetting a Mailgun webhook failed", "err", ferr)
+		}
+		return err
 	}
-	d := ev.EventData
+	writeJSON(w, http.StatusOK, map[string]string{"status": status})
+	return nil
+}
+
+// recordMailgunEvent records what a Mailgun event says of a delivery, and
+// returns the status to answer with.
+func (s *Server) recordMailgunEvent(r *http.Request, d mailgunEventData, now time.Time) (string, error) {
+	id, ok := deliveryID(d.UserVariables["onair-delivery"])
+	if !ok {
+		return "ignored: not a message of onair", nil
+	}
+	ctx := r.Context()
 	why := strings.TrimSpace(fmt.Sprintf("%s %d %s %s", d.Reason, d.DeliveryStatus.Code, d.DeliveryStatus.Message, d.DeliveryStatus.Description))
+	var err error
 	switch {
 	case d.Event == "failed" && d.Severity == "permanent":
-		err = s.store.SuppressDeliveryAddress(r.Context(), id, "bounced: "+why, true, now)
+		err = s.store.SuppressDeliveryAddress(ctx, id, "bounced: "+why, true, now)
 	case d.Event == "complained":
-		err = s.store.SuppressDeliveryAddress(r.Context(), id, "complaint", false, now)
+		err = s.store.SuppressDeliveryAddress(ctx, id, "complaint", false, now)
 	case d.Event == "unsubscribed":
-		err = s.store.UnsubscribeDelivery(r.Context(), id, now)
+		err = s.store.UnsubscribeDelivery(ctx, id, now)
 	case d.Event == "opened":
-		err = ignoreNotFound(s.store.RecordReportedOpen(r.Context(), id, now))
+		err = ignoreNotFound(s.store.RecordReportedOpen(ctx, id, now))
 	case d.Event == "clicked":
-		err = ignoreNotFound(s.store.RecordReportedClick(r.Context(), id, now))
+		err = ignoreNotFound(s.store.RecordReportedClick(ctx, id, now))
 	}
-	if err != nil {
-		return err // Mailgun sends it again; the token is not yet marked as seen
-	}
-	s.seenTokens.Add(sig.Token, now)
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	return nil
+	return "ok", err
 }
 
 // deliveryID reads the delivery id Mailgun echoes back, a string or a number.

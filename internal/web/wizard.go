@@ -414,6 +414,7 @@ func (s *Server) renderWizard(w http.ResponseWriter, r *http.Request, p page, st
 				Checked: slices.Contains(f.Intervals, n.Name), Recommended: slices.Contains(onair.DefaultIntervals, n.Name)})
 		}
 		v.Preview = s.wizardPreview(*p.Host, f.sketch(now))
+		allowEmailStyles(w)
 	case 4:
 		v.Review = reviewOf(f.sketch(now), now)
 	}

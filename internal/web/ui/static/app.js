@@ -47,12 +47,12 @@ document.addEventListener("DOMContentLoaded", () => {
     const n = info.spots_left;
     const text = card.querySelector("[data-spots-text]");
     if (text && typeof n === "number") text.textContent = n + (n === 1 ? " spot" : " spots") + " left";
-    const bar = card.querySelector(".progress[data-capacity]");
+    const bar = card.querySelector("progress[data-capacity]");
     if (bar && typeof n === "number") {
       const cap = Number(bar.dataset.capacity);
       const pct = cap > 0 ? Math.min(100, Math.floor(((cap - n) * 100) / cap)) : 0;
-      bar.setAttribute("aria-valuenow", String(pct));
-      bar.querySelector("span").style.width = pct + "%";
+      bar.value = pct;
+      bar.textContent = pct + "%";
     }
     if (!info.registration_open) {
       card.querySelectorAll("[data-closed]").forEach((d) => { d.hidden = d.dataset.closed !== info.reason; });
@@ -142,9 +142,12 @@ document.addEventListener("DOMContentLoaded", () => {
   setInterval(refresh, 15000);
 })();
 
-// watch heartbeats: while the watch page is visible, tell the server every
-// 30 s that the viewer is still here. The page's HttpOnly cookie (path
-// /watch/{id}) authenticates the token-less POST /watch/{id}/heartbeat.
+// watch join and heartbeats: once the watch page is in front of the viewer,
+// join (which, not the page's GET, counts them as attended: mail scanners
+// fetch links, they do not sit in front of them), then, while the page is
+// visible, tell the server every 30 s that the viewer is still here. The
+// page's HttpOnly cookie (path /watch/{id}) authenticates the token-less
+// POSTs to /watch/{id}/join and /watch/{id}/heartbeat.
 (() => {
   if (!/^\/watch\/[^/]+$/.test(location.pathname)) return;
   // The cookie now holds the token: keep it out of the address bar, the
@@ -152,13 +155,18 @@ document.addEventListener("DOMContentLoaded", () => {
   if (new URLSearchParams(location.search).has("token")) {
     history.replaceState(null, "", location.pathname);
   }
+  const post = (what) => fetch(location.pathname + "/" + what, {
+    method: "POST", credentials: "same-origin",
+    headers: { "Content-Type": "application/json" }, body: "{}",
+  });
+  let joined = false;
   const beat = () => {
     if (document.visibilityState !== "visible") return;
-    fetch(location.pathname + "/heartbeat", {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json" }, body: "{}",
-    }).catch(() => { /* offline for a moment: the next beat tries again */ });
+    // Until a join went through, each beat is a join.
+    post(joined ? "heartbeat" : "join").then((res) => { if (res.ok) joined = true; })
+      .catch(() => { /* offline for a moment: the next beat tries again */ });
   };
+  beat();
   setInterval(beat, 30000);
   document.addEventListener("visibilitychange", beat);
 })();
