@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/redact"
 )
 
 // ReasonSTOP marks a suppression that the number's owner asked for by SMS,
@@ -42,17 +43,22 @@ func (s *Store) SuppressDeliveryAddress(ctx context.Context, deliveryID int64, r
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var hostID, address string
 		var ch onair.Channel
+		var erased bool
 		err := tx.QueryRowContext(ctx, `SELECT r.host_id, d.channel,
-			CASE WHEN d.channel = 'sms' THEN r.phone ELSE r.email_norm END
+			CASE WHEN d.channel = 'sms' THEN r.phone ELSE r.email_norm END, r.erased_at IS NOT NULL
 			FROM deliveries d JOIN registrations r ON r.id = d.registration_id WHERE d.id = $1`, deliveryID).
-			Scan(&hostID, &ch, &address)
+			Scan(&hostID, &ch, &address, &erased)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // not ours, or deleted since
 		}
 		if err != nil {
 			return s.normalize(err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO suppressions (host_id, channel, address, reason, created_at)
+		if erased {
+			// The viewer was forgotten: no list may name them again, but
+			// the figures still learn that the message bounced.
+			reason = redact.String(reason)
+		} else if _, err := tx.ExecContext(ctx, `INSERT INTO suppressions (host_id, channel, address, reason, created_at)
 			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (host_id, channel, address) DO NOTHING`,
 			hostID, ch, address, truncate(reason, 500), dbTime(now)); err != nil {
 			return s.normalize(err)

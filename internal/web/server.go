@@ -33,7 +33,7 @@ type Config struct {
 	TwilioAuthToken string
 	// MailgunSigningKey checks Mailgun's event webhooks; empty turns them off.
 	MailgunSigningKey string
-	// Secret is ONAIR_SECRET_KEY: it signs unsubscribe links.
+	// Secret is ONAIR_SECRET_KEY: it signs watch, unsubscribe and tracking links.
 	Secret string
 	// Metrics are served at /metrics; nil serves none.
 	Metrics *metrics.Metrics
