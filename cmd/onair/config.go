@@ -36,6 +36,8 @@ type config struct {
 	EmailRate float64
 	SMSRate   float64
 	SMTPConns int
+	// OutboxDays: outbox entries older than this are pruned; 0 keeps them.
+	OutboxDays int
 }
 
 // loadConfig reads the environment through getenv, with the API's defaults.
@@ -65,9 +67,10 @@ func loadConfig(getenv func(string) string) (config, map[string]string) {
 		TwilioAPIBase:     get("TWILIO_API_BASE", "https://api.twilio.com"),
 	}
 	numbers := map[string]string{
-		"ONAIR_EMAIL_RATE": get("ONAIR_EMAIL_RATE", "0"),
-		"ONAIR_SMS_RATE":   get("ONAIR_SMS_RATE", "10"),
-		"ONAIR_SMTP_CONNS": get("ONAIR_SMTP_CONNS", "10"),
+		"ONAIR_EMAIL_RATE":  get("ONAIR_EMAIL_RATE", "0"),
+		"ONAIR_SMS_RATE":    get("ONAIR_SMS_RATE", "10"),
+		"ONAIR_SMTP_CONNS":  get("ONAIR_SMTP_CONNS", "10"),
+		"ONAIR_OUTBOX_DAYS": get("ONAIR_OUTBOX_DAYS", "30"),
 	}
 	return c, numbers
 }
@@ -133,8 +136,17 @@ func (c *config) validate(numbers map[string]string) error {
 	} else {
 		c.SMTPConns = n
 	}
+	if n, err := strconv.Atoi(numbers["ONAIR_OUTBOX_DAYS"]); err != nil || n < 0 || n > maxOutboxDays {
+		bad("ONAIR_OUTBOX_DAYS %q must be a whole number of days from 0 to %d (0 keeps every outbox entry)",
+			numbers["ONAIR_OUTBOX_DAYS"], maxOutboxDays)
+	} else {
+		c.OutboxDays = n
+	}
 	return errors.Join(errs...)
 }
+
+// maxOutboxDays bounds ONAIR_OUTBOX_DAYS: a hundred years is keeping.
+const maxOutboxDays = 36500
 
 func countSet(values ...string) int {
 	n := 0

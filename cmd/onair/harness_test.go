@@ -20,10 +20,14 @@ type app struct {
 	URL   string
 	DBURL string
 	stop  func()
+	sink  *logSink
 }
 
 // Stop shuts the process down as SIGTERM would, and waits for it.
 func (a *app) Stop() { a.stop() }
+
+// Log is everything the process has logged so far.
+func (a *app) Log() string { return a.sink.String() }
 
 // logSink keeps the process's log and finds the listening address in it.
 type logSink struct {
@@ -100,7 +104,7 @@ func startApp(t *testing.T, databaseURL string, env map[string]string) *app {
 			t.Logf("onair log:\n%s", sink)
 		}
 	})
-	a := &app{t: t, URL: "http://" + addr, DBURL: databaseURL, stop: stop}
+	a := &app{t: t, URL: "http://" + addr, DBURL: databaseURL, stop: stop, sink: sink}
 	if status, _ := a.do("GET", "/healthz", "", nil); status != http.StatusOK {
 		t.Fatalf("/healthz: %d", status)
 	}
