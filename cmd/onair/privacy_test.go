@@ -42,9 +42,10 @@ func newPrivacyFixture(t *testing.T, a *app) privacyFixture {
 	f.adaWatch = out["watch_url"].(string)
 	a.expect(http.StatusCreated, "POST", "/api/events/"+f.eventID+"/register", "",
 		map[string]string{"email": "bob@example.com", "first_name": "Bob", "phone": "+44 20 7946 0000"})
-	waitFor(t, 20*time.Second, "the four confirmations in the outbox", func() (bool, string) {
-		out := a.expect(http.StatusOK, "GET", "/api/outbox?event_id="+f.eventID, f.token, nil)
-		return out["total"] == 4.0, fmt.Sprint(out["total"])
+	waitFor(t, 20*time.Second, "the four confirmations recorded as sent", func() (bool, string) {
+		ns := a.notifications(f.token, f.eventID)
+		email, sms := ns["confirmation/email"], ns["confirmation/sms"]
+		return email != nil && sms != nil && email["sent_count"] == 2.0 && sms["sent_count"] == 2.0, fmt.Sprint(ns)
 	})
 	token := watchToken(t, f.adaWatch)
 	a.expect(http.StatusOK, "POST", "/api/watch/"+f.eventID+"/heartbeat?token="+url.QueryEscape(token), "", map[string]any{})
@@ -240,6 +241,10 @@ func TestViewerCommands(t *testing.T) {
 		a := startApp(t, dbURL, nil)
 		id := a.createEvent(token, map[string]any{"title": "CLI Night"})["id"].(string)
 		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", ada)
+		waitFor(t, 20*time.Second, "the confirmation recorded as sent", func() (bool, string) {
+			n := a.notifications(token, id)["confirmation/email"]
+			return n != nil && n["sent_count"] == 1.0, fmt.Sprint(n)
+		})
 		api := a.expect(http.StatusOK, "GET", "/api/viewers/export?email="+url.QueryEscape(ada["email"]), token, nil)
 
 		t.Run("export prints what the API answers", func(t *testing.T) {
