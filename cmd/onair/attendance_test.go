@@ -249,7 +249,11 @@ func TestEngagementLimits(t *testing.T) {
 
 		// The total: a viewer with 1,000 actions gets 429, on any node.
 		st := storetest.Open(t, dbURL)
-		reg, err := st.RegistrationByToken(context.Background(), viewer)
+		secret, err := st.Setting(context.Background(), "secret_key", func() string { return "" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg, err := st.RegistrationByToken(context.Background(), secret, viewer)
 		if err != nil {
 			t.Fatal(err)
 		}

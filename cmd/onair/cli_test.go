@@ -21,7 +21,8 @@ func runCLI(t *testing.T, env map[string]string, args ...string) (string, string
 }
 
 func TestHelp(t *testing.T) {
-	for _, args := range [][]string{{"help"}, {"--help"}, {"serve", "--help"}, {"migrate", "-h"}, {"host", "create", "--help"}, {"host", "--help"}} {
+	for _, args := range [][]string{{"help"}, {"--help"}, {"serve", "--help"}, {"migrate", "-h"}, {"host", "create", "--help"}, {"host", "--help"},
+		{"viewer", "--help"}, {"viewer", "export", "--help"}, {"viewer", "erase", "--help"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			out, _, err := runCLI(t, nil, args...)
 			if err != nil || !strings.Contains(out, "Usage") {
@@ -81,6 +82,8 @@ func TestConfigErrors(t *testing.T) {
 		{"negative rate", map[string]string{"ONAIR_SMS_RATE": "-1"}, nil, []string{"ONAIR_SMS_RATE"}},
 		{"zero SMTP connections", map[string]string{"ONAIR_SMTP_CONNS": "0"}, nil, []string{"ONAIR_SMTP_CONNS"}},
 		{"sign-up neither open nor closed", map[string]string{"ONAIR_SIGNUP": "invite-only"}, nil, []string{"ONAIR_SIGNUP", "onair host create"}},
+		{"negative outbox days", map[string]string{"ONAIR_OUTBOX_DAYS": "-1"}, nil, []string{"ONAIR_OUTBOX_DAYS", "0 keeps"}},
+		{"outbox days that are not days", map[string]string{"ONAIR_OUTBOX_DAYS": "30d"}, nil, []string{"ONAIR_OUTBOX_DAYS", "whole number"}},
 		{"every problem at once", map[string]string{"ONAIR_ADDR": "x", "APP_URL": "y", "ONAIR_EMAIL_RATE": "fast"}, nil,
 			[]string{"ONAIR_ADDR", "APP_URL", "ONAIR_EMAIL_RATE"}},
 		{"a flag overrides the environment", map[string]string{"DATABASE_URL": "sqlite:" + filepath.Join(dir, "ok.db")},

@@ -16,9 +16,17 @@ import (
 	"github.com/onair-live/onair/internal/jobs"
 	"github.com/onair-live/onair/internal/metrics"
 	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/redact"
 	"github.com/onair-live/onair/internal/store"
 	"github.com/onair-live/onair/internal/web"
 )
+
+// newLogger is the process's log, on stderr. Every line is redacted: no
+// viewer's email address, phone number or token reaches it, whatever wrote
+// the line (onair, River, net/http) and whatever a provider's error says.
+func newLogger(stderr io.Writer) *slog.Logger {
+	return slog.New(redact.Handler(slog.NewTextHandler(stderr, nil)))
+}
 
 // openStore opens the database and brings its schema, and the job queue's,
 // up to date.
@@ -40,7 +48,8 @@ func openStore(ctx context.Context, databaseURL string) (*store.Store, error) {
 
 // secretKey is ONAIR_SECRET_KEY, or the one generated on the first start
 // and kept in the database, which every node reads alike. It signs the
-// unsubscribe links.
+// unsubscribe and tracking links and derives the watch links: changing it
+// breaks every link already sent.
 func secretKey(ctx context.Context, st *store.Store, cfg config) (string, error) {
 	if cfg.SecretKey != "" {
 		return cfg.SecretKey, nil
@@ -63,7 +72,7 @@ func newEngine(st *store.Store, cfg config, log *slog.Logger, workers bool, m *m
 		Email: email, SMS: sms, EmailRate: cfg.EmailRate, SMSRate: cfg.SMSRate,
 		AppURL: cfg.AppURL, EmailFrom: cfg.EmailFrom, Concurrency: cfg.SMTPConns, Logger: log, Secret: cfg.SecretKey, Metrics: m,
 	})
-	engine, err := jobs.New(jobs.Config{Store: st, Sender: sender, Logger: log, Workers: workers})
+	engine, err := jobs.New(jobs.Config{Store: st, Sender: sender, Logger: log, Workers: workers, OutboxDays: cfg.OutboxDays})
 	if err != nil {
 		closeProviders()
 		return nil, nil, err
@@ -83,7 +92,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 // serve runs onair until ctx ends. seed, when given, fills the database
 // once the workers run and before the server listens (onair demo).
 func serve(ctx context.Context, cfg config, stderr io.Writer, seed func(context.Context, *store.Store) error) error {
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log := newLogger(stderr)
 
 	st, err := openStore(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -164,7 +173,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	if help, err := c.parse(args, stdout, stderr); help || err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log := newLogger(stderr)
 	st, err := openStore(ctx, c.cfg.DatabaseURL)
 	if err != nil {
 		return err
@@ -195,7 +204,7 @@ func runSendDue(ctx context.Context, args []string, getenv func(string) string, 
 	if help, err := c.parse(args, stdout, stderr); help || err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log := newLogger(stderr)
 	st, err := openStore(ctx, c.cfg.DatabaseURL)
 	if err != nil {
 		return err

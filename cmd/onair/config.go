@@ -48,6 +48,8 @@ type config struct {
 	// "closed" (only `onair host create` makes hosts).
 	Signup       string
 	MetricsToken string
+	// OutboxDays: outbox entries older than this are pruned; 0 keeps them.
+	OutboxDays int
 }
 
 // loadConfig reads the environment through getenv, with the API's defaults.
@@ -79,9 +81,10 @@ func loadConfig(getenv func(string) string) (config, map[string]string) {
 		MetricsToken:      get("ONAIR_METRICS_TOKEN", ""),
 	}
 	numbers := map[string]string{
-		"ONAIR_EMAIL_RATE": get("ONAIR_EMAIL_RATE", "0"),
-		"ONAIR_SMS_RATE":   get("ONAIR_SMS_RATE", "10"),
-		"ONAIR_SMTP_CONNS": get("ONAIR_SMTP_CONNS", "10"),
+		"ONAIR_EMAIL_RATE":  get("ONAIR_EMAIL_RATE", "0"),
+		"ONAIR_SMS_RATE":    get("ONAIR_SMS_RATE", "10"),
+		"ONAIR_SMTP_CONNS":  get("ONAIR_SMTP_CONNS", "10"),
+		"ONAIR_OUTBOX_DAYS": get("ONAIR_OUTBOX_DAYS", "30"),
 
 		"ONAIR_REGISTER_LIMIT":  get("ONAIR_REGISTER_LIMIT", "20/10m"),
 		"ONAIR_TRUSTED_PROXIES": get("ONAIR_TRUSTED_PROXIES", ""),
@@ -154,6 +157,12 @@ func (c *config) validate(numbers map[string]string) error {
 	} else {
 		c.SMTPConns = n
 	}
+	if n, err := strconv.Atoi(numbers["ONAIR_OUTBOX_DAYS"]); err != nil || n < 0 || n > maxOutboxDays {
+		bad("ONAIR_OUTBOX_DAYS %q must be a whole number of days from 0 to %d (0 keeps every outbox entry)",
+			numbers["ONAIR_OUTBOX_DAYS"], maxOutboxDays)
+	} else {
+		c.OutboxDays = n
+	}
 	if l, err := onair.ParseRateLimit(numbers["ONAIR_REGISTER_LIMIT"]); err != nil {
 		bad("ONAIR_REGISTER_LIMIT: %v", err)
 	} else {
@@ -189,6 +198,9 @@ func (c *config) validate(numbers map[string]string) error {
 	}
 	return errors.Join(errs...)
 }
+
+// maxOutboxDays bounds ONAIR_OUTBOX_DAYS: a hundred years is keeping.
+const maxOutboxDays = 36500
 
 func countSet(values ...string) int {
 	n := 0

@@ -26,6 +26,9 @@ type app struct {
 // Stop shuts the process down as SIGTERM would, and waits for it.
 func (a *app) Stop() { a.stop() }
 
+// Log is everything the process has logged so far.
+func (a *app) Log() string { return a.log.String() }
+
 // logSink keeps the process's log and finds the listening address in it.
 type logSink struct {
 	mu   sync.Mutex

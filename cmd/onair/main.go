@@ -46,6 +46,8 @@ Commands:
   send-due      send whatever is due, once, then exit
   migrate       apply database migrations and exit
   host create   create a host account and print its API token
+  viewer export print everything stored about one viewer in one host's events
+  viewer erase  erase one viewer's personal data from one host's events
   version       print version and build information
 
 Run 'onair <command> --help' for a command's flags. Configuration comes from
@@ -87,6 +89,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return usageError{fmt.Sprintf("unknown host subcommand %q (known: create)", rest[0])}
 		}
 		return runHostCreate(ctx, rest[1:], getenv, stdout, stderr)
+	case "viewer":
+		return runViewer(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version":
 		return runVersion(rest, stdout)
 	}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -55,6 +56,9 @@ type Config struct {
 	Now func() time.Time
 	// Workers is false for a process that only enqueues (onair send-due).
 	Workers bool
+	// OutboxDays is how long outbox entries are kept (ONAIR_OUTBOX_DAYS);
+	// 0 keeps them.
+	OutboxDays int
 }
 
 // Engine is the durable queue with onair's workers.
@@ -66,6 +70,8 @@ type Engine struct {
 	log     *slog.Logger
 	now     func() time.Time
 	client  *river.Client[*sql.Tx]
+	// outboxDays is Config.OutboxDays.
+	outboxDays int
 }
 
 func driver(st *store.Store) riverdriver.Driver[*sql.Tx] {
@@ -89,7 +95,8 @@ func Migrate(ctx context.Context, st *store.Store) error {
 
 // New builds the engine and makes it the store's enqueuer.
 func New(cfg Config) (*Engine, error) {
-	e := &Engine{store: cfg.Store, sender: cfg.Sender, log: cfg.Logger, now: cfg.Now, workers: cfg.Workers}
+	e := &Engine{store: cfg.Store, sender: cfg.Sender, log: cfg.Logger, now: cfg.Now, workers: cfg.Workers,
+		outboxDays: cfg.OutboxDays}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -110,6 +117,8 @@ func New(cfg Config) (*Engine, error) {
 		river.AddWorker(workers, &dispatchWorker{e: e})
 		river.AddWorker(workers, &sendWorker{e: e})
 		river.AddWorker(workers, &sweepWorker{e: e})
+		river.AddWorker(workers, &retentionWorker{e: e})
+		river.AddWorker(workers, &outboxPruneWorker{e: e})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: 1}, // the periodic sweep
@@ -120,6 +129,12 @@ func New(cfg Config) (*Engine, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(sweepEvery),
 				func() (river.JobArgs, *river.InsertOpts) { return sweepArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "sweep", RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(retentionEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return retentionArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "retention", RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(outboxPruneEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return outboxPruneArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "outbox_prune", RunOnStart: true}),
 		}
 	} else {
 		rc.SkipUnknownJobCheck = true
@@ -201,6 +216,32 @@ func (e *Engine) EnqueueDispatch(ctx context.Context, tx *sql.Tx, n onair.Notifi
 	}
 	_, err := e.client.InsertTx(ctx, tx, dispatchArgs{NotificationID: n.ID, Version: n.EventVersion}, opts)
 	return err
+}
+
+// ForgetDispatch removes the dispatch jobs of notificationIDs still
+// waiting in the queue (not one that runs: it finds its notification gone,
+// and ends). River keeps a job's args as JSON: jsonb on PostgreSQL, SQLite's
+// JSONB, each read with its engine's operator.
+func (e *Engine) ForgetDispatch(ctx context.Context, tx *sql.Tx, notificationIDs []string) error {
+	notification := `args->>'notification_id'`
+	if e.store.Dialect() == store.SQLite {
+		notification = `json_extract(args, '$.notification_id')`
+	}
+	for start := 0; start < len(notificationIDs); start += 500 {
+		ids := notificationIDs[start:min(start+500, len(notificationIDs))]
+		args := []any{dispatchArgs{}.Kind()}
+		marks := make([]string, len(ids))
+		for i, id := range ids {
+			args = append(args, id)
+			marks[i] = fmt.Sprintf("$%d", i+2)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM river_job WHERE kind = $1
+			AND state IN ('available', 'pending', 'retryable', 'scheduled')
+			AND `+notification+` IN (`+strings.Join(marks, ", ")+`)`, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // EnqueueSend queues one send job for a batch of deliveries.

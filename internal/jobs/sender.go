@@ -28,6 +28,7 @@ type Sender struct {
 	metrics     *metrics.Metrics
 	concurrency int
 	log         *slog.Logger
+	outages     outages
 }
 
 // SenderConfig configures a Sender.
@@ -43,7 +44,7 @@ type SenderConfig struct {
 	EmailFrom string
 	// Concurrency is how many messages of a batch are in flight at once.
 	Concurrency int
-	// Secret is ONAIR_SECRET_KEY: it signs the unsubscribe links.
+	// Secret is ONAIR_SECRET_KEY: it signs the watch and unsubscribe links.
 	Secret string
 	// Metrics count deliveries and the queue lag; nil counts nothing.
 	Metrics *metrics.Metrics
@@ -61,6 +62,7 @@ func NewSender(cfg SenderConfig) *Sender {
 		metrics:     cfg.Metrics,
 		concurrency: max(cfg.Concurrency, 1),
 		log:         cfg.Logger,
+		outages:     outages{byProvider: map[string]*outage{}},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -99,11 +101,12 @@ func (s *Sender) RateDelay(items []store.SendItem) time.Duration {
 }
 
 // Links are the viewer's own URLs that every message carries: the watch
-// link and calendar file (with the access token) and the unsubscribe link
-// (signed with the secret key).
+// link and calendar file (with the watch token) and the unsubscribe link,
+// each derived from the registration's id with the secret key.
 func Links(appURL, secret string, r onair.Registration) (watch, calendar, unsubscribe string) {
-	return appURL + "/watch/" + r.EventID + "?token=" + r.AccessToken,
-		appURL + "/api/registrations/ics?token=" + r.AccessToken,
+	token := onair.WatchToken(secret, r.ID)
+	return appURL + "/watch/" + r.EventID + "?token=" + token,
+		appURL + "/api/registrations/ics?token=" + token,
 		appURL + "/u/" + onair.UnsubscribeToken(secret, r.ID)
 }
 
@@ -123,6 +126,7 @@ func TrackingLinks(appURL, secret, notificationID string, deliveryID int64) (tra
 func (s *Sender) Send(ctx context.Context, items []store.SendItem) ([]store.Outcome, time.Duration) {
 	outcomes := make([]store.Outcome, len(items))
 	waits := make([]time.Duration, len(items))
+	transientErrs := make([]error, len(items))
 	sem := make(chan struct{}, s.concurrency)
 	var wg sync.WaitGroup
 	for i, it := range items {
@@ -131,7 +135,7 @@ func (s *Sender) Send(ctx context.Context, items []store.SendItem) ([]store.Outc
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			outcomes[i], waits[i] = s.sendOne(ctx, it)
+			outcomes[i], waits[i], transientErrs[i] = s.sendOne(ctx, it)
 			o := outcomes[i]
 			status := string(o.Status)
 			if o.Status == onair.DeliveryPending {
@@ -144,6 +148,7 @@ func (s *Sender) Send(ctx context.Context, items []store.SendItem) ([]store.Outc
 		}()
 	}
 	wg.Wait()
+	s.noteOutages(items, outcomes, transientErrs)
 	var retryIn time.Duration
 	for i, o := range outcomes {
 		if o.Status == onair.DeliveryPending {
@@ -153,45 +158,46 @@ func (s *Sender) Send(ctx context.Context, items []store.SendItem) ([]store.Outc
 	return outcomes, retryIn
 }
 
-func (s *Sender) sendOne(ctx context.Context, it store.SendItem) (store.Outcome, time.Duration) {
+// sendOne sends one item. A transient failure comes back pending, with
+// the wait before its retry and the provider's error.
+func (s *Sender) sendOne(ctx context.Context, it store.SendItem) (store.Outcome, time.Duration, error) {
 	out := store.Outcome{DeliveryID: it.Delivery.ID}
 	p := s.providers[it.Delivery.Channel]
 	if p == nil {
 		out.Status, out.Error = onair.DeliveryFailed, "no provider for "+string(it.Delivery.Channel)
-		return out, 0
+		return out, 0, nil
 	}
 	out.Provider = p.Name()
 	msg, err := s.render(it)
 	if err != nil {
 		out.Status, out.Error = onair.DeliveryFailed, "rendering: "+err.Error()
-		return out, 0
+		return out, 0, nil
 	}
 	if l := s.limits[it.Delivery.Channel]; l != nil {
 		if err := l.Wait(ctx); err != nil {
 			out.Status, out.Error = onair.DeliveryPending, "not sent: "+err.Error()
-			return out, 0
+			return out, 0, nil
 		}
 	}
 	id, err := p.Send(ctx, msg)
 	switch {
 	case err == nil:
 		out.Status, out.ProviderID = onair.DeliverySent, id
-		return out, 0
+		return out, 0, nil
 	case notify.IsPermanent(err):
 		out.Status, out.Error = onair.DeliveryFailed, err.Error()
 		var se *notify.SendError
 		if errors.As(err, &se) {
 			out.Suppress = se.Suppress
 		}
-		return out, 0
+		return out, 0, nil
 	case it.Delivery.Attempts >= maxDeliveryAttempts:
 		out.Status, out.Error = onair.DeliveryFailed, fmt.Sprintf("gave up after %d attempts: %v", it.Delivery.Attempts, err)
-		return out, 0
+		return out, 0, nil
 	}
-	s.log.Warn("transient send failure", "delivery", it.Delivery.ID, "provider", p.Name(), "err", err)
 	wait := max(notify.RetryAfter(err), backoff(it.Delivery.Attempts))
 	out.Status, out.Error, out.RetryAt = onair.DeliveryPending, err.Error(), time.Now().Add(wait)
-	return out, wait
+	return out, wait, err
 }
 
 // backoff is the wait after a delivery's n-th transient failure: 1 s, 2 s,

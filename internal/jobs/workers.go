@@ -35,6 +35,9 @@ func (w *dispatchWorker) Work(ctx context.Context, job *river.Job[dispatchArgs])
 	deadline := time.Now().Add(jobTimeout / 2)
 	for {
 		_, more, wait, err := w.e.store.DispatchStep(ctx, job.Args.NotificationID, job.Args.Version, w.e.now(), pageSize, batchSize)
+		if errors.Is(err, onair.ErrNotFound) {
+			return nil // deleted with its event: nothing to send, nothing to retry
+		}
 		if wait > 0 {
 			// Queued early (see EnqueueDispatch): River makes a job
 			// snoozed for less than its scheduler's interval available at
@@ -253,6 +256,9 @@ func (e *Engine) dispatchDue(ctx context.Context) error {
 	for _, n := range due {
 		for {
 			_, more, _, err := e.store.DispatchStep(ctx, n.ID, 0, now, pageSize, batchSize)
+			if errors.Is(err, onair.ErrNotFound) {
+				break // deleted with its event since it was listed
+			}
 			if err != nil {
 				return fmt.Errorf("dispatching notification %s: %w", n.ID, err)
 			}

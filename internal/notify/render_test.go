@@ -66,15 +66,14 @@ func testEvent() onair.Event {
 
 func testRegistration() onair.Registration {
 	return onair.Registration{
-		ID:          "reg-1",
-		EventID:     testEventID,
-		FirstName:   "Ada",
-		LastName:    "Lovelace",
-		Email:       "ada@example.com",
-		Phone:       "+14155550100",
-		Timezone:    "Europe/Berlin",
-		Status:      onair.RegRegistered,
-		AccessToken: testToken,
+		ID:        "reg-1",
+		EventID:   testEventID,
+		FirstName: "Ada",
+		LastName:  "Lovelace",
+		Email:     "ada@example.com",
+		Phone:     "+14155550100",
+		Timezone:  "Europe/Berlin",
+		Status:    onair.RegRegistered,
 	}
 }
 

@@ -277,36 +277,54 @@ func FuzzClickTrackingData(f *testing.F) {
 	})
 }
 
-func FuzzAccessToken(f *testing.F) {
-	tok := "Zk3q9XbT2mLp7VwR4sJd8NcY6hGf1AeU"
-	f.Add(tok, tok)
-	f.Add(tok, tok[:31])
-	f.Add(tok, tok+"x")
-	f.Add(tok, tok[:31]+"V")
-	f.Add(tok, strings.ToLower(tok))
-	f.Add("", "")
-	f.Add("", tok)
-	f.Add("short", "short")
-	f.Add(tok, "ÿ"+tok[2:])
-	f.Fuzz(func(t *testing.T, stored, presented string) {
-		r := Registration{AccessToken: stored}
-		if got, want := r.TokenMatches(presented), stored != "" && presented == stored; got != want {
-			t.Fatalf("TokenMatches(%q) of %q = %v", presented, stored, got)
-		}
-		sel := AccessSelector(presented)
-		if len(presented) == accessTokenEncoded {
-			if sel != presented[:AccessSelectorLen] {
-				t.Fatalf("AccessSelector(%q) = %q", presented, sel)
+func FuzzWatchToken(f *testing.F) {
+	tok := WatchToken("secret-one", testRegID)
+	f.Add("secret-one", []byte("0123456789abcdef"), tok, uint(0), byte('B'))
+	f.Add("secret-one", []byte{}, flipUnusedBit(tok[:22])+tok[22:], uint(21), byte('C'))
+	f.Add("secret-one", []byte{0xff}, tok[:10]+"\n"+tok[10:], uint(22), byte('.'))
+	f.Add("secret-one", []byte{}, tok[:43]+"B", uint(43), byte('A'))
+	f.Add("", []byte{}, testRegID, uint(8), byte('0'))
+	f.Add("k", []byte{1, 2, 3}, "Zk3q9XbT2mLp7VwR4sJd8NcY6hGf1AeU", uint(40), byte('A'))
+	f.Add("secret-one", []byte{}, UnsubscribeToken("secret-one", testRegID), uint(0), byte(0))
+	f.Add("secret-one", []byte{}, "", uint(0), byte(0))
+	f.Fuzz(func(t *testing.T, secret string, raw []byte, token string, at uint, b byte) {
+		// Whatever is accepted is exactly what the key makes for the
+		// registration it names.
+		if id, ok := ParseWatchToken(secret, token); ok {
+			if !ValidID(id) || token != WatchToken(secret, id) {
+				t.Fatalf("accepted %q for %q, which the key makes %q", token, id, WatchToken(secret, id))
 			}
-		} else if sel != "" {
-			t.Fatalf("AccessSelector(%q) = %q for a token that cannot be ours", presented, sel)
 		}
-		fresh := Registration{AccessToken: NewAccessToken()}
-		if AccessSelector(fresh.AccessToken) == "" || !fresh.TokenMatches(fresh.AccessToken) {
-			t.Fatalf("a new token %q has no selector or does not match itself", fresh.AccessToken)
+		if made := WatchToken(secret, token); made != "" {
+			if id, ok := ParseWatchToken(secret, made); !ok || id != token {
+				t.Fatalf("the token made for %q reads back as %q, %v", token, id, ok)
+			}
 		}
-		if presented != fresh.AccessToken && fresh.TokenMatches(presented) {
-			t.Fatalf("%q matches %q", presented, fresh.AccessToken)
+		// Only a token of the old form, 32 base64url characters in their
+		// one encoding, has a hash to be looked up by.
+		if h := LegacyTokenHash(token); h != "" {
+			if len(token) != 32 || h != HashToken(token) {
+				t.Fatalf("LegacyTokenHash(%q) = %q", token, h)
+			}
+			if _, ok := decodeCanonical(token); !ok {
+				t.Fatalf("a hash for %q, which is not canonical base64url", token)
+			}
+		}
+		id := idFromBytes(raw)
+		made := WatchToken(secret, id)
+		if got, ok := ParseWatchToken(secret, made); !ok || got != id || len(made) != 44 {
+			t.Fatalf("round trip of %q through %q: %q, %v", id, made, got, ok)
+		}
+		if _, ok := ParseWatchToken(secret+"x", made); ok {
+			t.Fatalf("a token is accepted under another key")
+		}
+		if _, ok := ParseUnsubscribeToken(secret, made); ok {
+			t.Fatalf("a watch token is accepted as an unsubscribe token")
+		}
+		if changed, ok := mutate(made, at, b); ok {
+			if got, ok := ParseWatchToken(secret, changed); ok {
+				t.Fatalf("%q, one byte off %q, is accepted for %q", changed, made, got)
+			}
 		}
 	})
 }

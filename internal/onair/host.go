@@ -11,11 +11,25 @@ import (
 
 // Host is an account that runs events.
 type Host struct {
-	ID           string    `json:"id"`
-	Email        string    `json:"email"`
-	PasswordHash string    `json:"-"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID           string `json:"id"`
+	Email        string `json:"email"`
+	PasswordHash string `json:"-"`
+	// RetentionDays: the personal data of the registrants of this host's
+	// events is erased that many days after an event is over; 0 keeps it.
+	RetentionDays int       `json:"retention_days"`
+	CreatedAt     time.Time `json:"created_at"`
 	HostSettings
+}
+
+// MaxRetentionDays bounds retention_days: a hundred years is keeping.
+const MaxRetentionDays = 36500
+
+// CheckRetentionDays validates a host's retention_days.
+func CheckRetentionDays(days int) error {
+	if days < 0 || days > MaxRetentionDays {
+		return Invalid("retention_days", "must be a whole number of days from 0 (keep) to 36500")
+	}
+	return nil
 }
 
 // HostSettings are how a host's messages present it. Every field may be

@@ -1,7 +1,6 @@
 package onair
 
 import (
-	"crypto/subtle"
 	"strings"
 	"time"
 )
@@ -31,12 +30,16 @@ type Registration struct {
 	Timezone  string // the viewer's own IANA zone
 	Status    RegistrationStatus
 	Attended  bool
-	// AccessToken is the viewer's secret for the watch link. It is kept
-	// (not only a hash) because every reminder carries it again.
-	AccessToken string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// ErasedAt is when the viewer's personal data was erased: the row is
+	// kept, anonymous, so that the event's figures keep their numbers, and
+	// nothing is sent to it again. Nil for a registration as it came.
+	ErasedAt  *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
+
+// Erased reports whether the registration's personal data was erased.
+func (r Registration) Erased() bool { return r.ErasedAt != nil }
 
 // RegistrationInput is what a viewer sends to register.
 type RegistrationInput struct {
@@ -70,13 +73,12 @@ type PhoneNormalizer func(raw string) (string, error)
 func NewRegistration(ev Event, in RegistrationInput, normalizePhone PhoneNormalizer, now time.Time) (Registration, error) {
 	v := &ValidationError{}
 	r := Registration{
-		ID:          NewID(),
-		EventID:     ev.ID,
-		HostID:      ev.HostID,
-		Status:      RegRegistered,
-		AccessToken: NewAccessToken(),
-		CreatedAt:   now,
-		UpdatedAt:   now,
+		ID:        NewID(),
+		EventID:   ev.ID,
+		HostID:    ev.HostID,
+		Status:    RegRegistered,
+		CreatedAt: now,
+		UpdatedAt: now,
 	}
 	r.Email = cleanEmail(v, "email", in.Email)
 	r.FirstName = cleanLine(v, "first_name", in.FirstName, MaxNameLen, false)
@@ -108,30 +110,4 @@ func NewRegistration(ev Event, in RegistrationInput, normalizePhone PhoneNormali
 		return Registration{}, err
 	}
 	return r, nil
-}
-
-// Access tokens are a lookup part (the selector, indexed) followed by the
-// rest; the whole token is compared in constant time once the selector has
-// found the row, so response times reveal nothing of the secret.
-const (
-	accessTokenBytes   = 24 // 192 random bits
-	AccessSelectorLen  = 12
-	accessTokenEncoded = 32
-)
-
-// NewAccessToken returns a new random watch-link token.
-func NewAccessToken() string { return RandomString(accessTokenBytes) }
-
-// AccessSelector returns the indexed lookup part of a token, or "" when the
-// token cannot be one of ours.
-func AccessSelector(token string) string {
-	if len(token) != accessTokenEncoded {
-		return ""
-	}
-	return token[:AccessSelectorLen]
-}
-
-// TokenMatches compares a presented token with the stored one in constant time.
-func (r Registration) TokenMatches(token string) bool {
-	return r.AccessToken != "" && subtle.ConstantTimeCompare([]byte(r.AccessToken), []byte(token)) == 1
 }

@@ -61,26 +61,3 @@ func TestNewRegistration(t *testing.T) {
 		})
 	}
 }
-
-func TestAccessToken(t *testing.T) {
-	r := Registration{AccessToken: NewAccessToken()}
-	if len(r.AccessToken) != 32 || AccessSelector(r.AccessToken) != r.AccessToken[:AccessSelectorLen] {
-		t.Fatalf("token %q", r.AccessToken)
-	}
-	if !r.TokenMatches(r.AccessToken) {
-		t.Error("a token does not match itself")
-	}
-	flipped := []byte(r.AccessToken)
-	flipped[31] ^= 1
-	for _, other := range []string{"", r.AccessToken[:31], r.AccessToken + "x", string(flipped), NewAccessToken()} {
-		if r.TokenMatches(other) {
-			t.Errorf("%q matches %q", other, r.AccessToken)
-		}
-	}
-	if AccessSelector("short") != "" {
-		t.Error("a short token has a selector")
-	}
-	if (Registration{}).TokenMatches("") {
-		t.Error("an empty stored token matches an empty one")
-	}
-}

@@ -146,6 +146,8 @@ func notices(ev Event, kind NotificationKind, previous *time.Time, now time.Time
 // event that was cancelled or changed all stop a pending send.
 func SendBlockedReason(n Notification, ev Event, r Registration, ch Channel, suppressed bool, now time.Time) string {
 	switch {
+	case r.Erased():
+		return "the viewer's data was erased"
 	case r.Status == RegUnsubscribed:
 		return "the registrant unsubscribed"
 	case r.Status != RegRegistered:

@@ -17,11 +17,8 @@ import (
 // is not an id: the token names the registration by its 16 bytes, so only
 // the id's canonical form would verify.
 func UnsubscribeToken(secret, registrationID string) string {
-	if !ValidID(registrationID) {
-		return ""
-	}
-	raw, err := hex.DecodeString(strings.ReplaceAll(registrationID, "-", ""))
-	if err != nil || len(raw) != 16 {
+	raw, ok := idBytes(registrationID)
+	if !ok {
 		return ""
 	}
 	return base64.RawURLEncoding.EncodeToString(raw) + "." + sign(secret, "unsubscribe", registrationID)
@@ -34,12 +31,81 @@ func ParseUnsubscribeToken(secret, token string) (string, bool) {
 	if !ok || !valid || len(raw) != 16 {
 		return "", false
 	}
-	h := hex.EncodeToString(raw)
-	id := h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	id := formatID(raw)
 	if !hmac.Equal([]byte(sig), []byte(sign(secret, "unsubscribe", id))) {
 		return "", false
 	}
 	return id, true
+}
+
+// Watch tokens. The token of a viewer's watch link (and of their calendar
+// file) is derived from the registration's id under the secret key: the id's
+// 16 bytes and a 128-bit HMAC of it, in base64url, 44 characters. Nothing
+// secret is stored, so a database that leaks lets nobody watch as a viewer,
+// and every message carries the same link. It is found by the id, which is
+// the primary key, after the whole token has been compared in constant time
+// with the one the key gives.
+//
+// Tokens handed out before (32 random characters, kept in clear until
+// migration 00006) are found by their SHA-256, which that migration kept:
+// LegacyTokenHash.
+const (
+	watchTokenLen  = 44
+	legacyTokenLen = 32
+)
+
+// WatchToken returns the watch-link token of a registration, or "" for a
+// string that is not an id.
+func WatchToken(secret, registrationID string) string {
+	raw, ok := idBytes(registrationID)
+	if !ok {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString(raw) + sign(secret, "watch", registrationID)
+}
+
+// ParseWatchToken returns the registration id of a valid watch token.
+func ParseWatchToken(secret, token string) (string, bool) {
+	if len(token) != watchTokenLen {
+		return "", false
+	}
+	raw, ok := decodeCanonical(token[:22])
+	if !ok || len(raw) != 16 {
+		return "", false
+	}
+	id := formatID(raw)
+	if !hmac.Equal([]byte(token), []byte(WatchToken(secret, id))) {
+		return "", false
+	}
+	return id, true
+}
+
+// LegacyTokenHash is the stored form of a watch token of the kind handed out
+// before watch tokens were derived (32 base64url characters), or "" when
+// token cannot be one.
+func LegacyTokenHash(token string) string {
+	if len(token) != legacyTokenLen {
+		return ""
+	}
+	if _, ok := decodeCanonical(token); !ok {
+		return ""
+	}
+	return HashToken(token)
+}
+
+// idBytes returns the 16 bytes of an id in NewID's form.
+func idBytes(id string) ([]byte, bool) {
+	if !ValidID(id) {
+		return nil, false
+	}
+	raw, err := hex.DecodeString(strings.ReplaceAll(id, "-", ""))
+	return raw, err == nil && len(raw) == 16
+}
+
+// formatID writes 16 bytes as an id in NewID's form.
+func formatID(raw []byte) string {
+	h := hex.EncodeToString(raw)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // sign is a short HMAC-SHA256 of a purpose and a value: 128 bits, URL-safe.

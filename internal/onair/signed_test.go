@@ -33,6 +33,51 @@ func TestUnsubscribeToken(t *testing.T) {
 	}
 }
 
+func TestWatchToken(t *testing.T) {
+	id := NewID()
+	tok := WatchToken("secret-one", id)
+	if got, ok := ParseWatchToken("secret-one", tok); !ok || got != id || len(tok) != 44 {
+		t.Fatalf("round trip of %q: %q %v", tok, got, ok)
+	}
+	if strings.ContainsAny(tok, ".+/=") {
+		t.Errorf("%q is not plain base64url", tok)
+	}
+	if WatchToken("secret-one", id) != tok {
+		t.Error("the token of a registration changes")
+	}
+	for name, bad := range map[string]string{
+		"another key":             WatchToken("secret-two", id),
+		"another registration":    WatchToken("secret-one", NewID())[:22] + tok[22:],
+		"cut short":               tok[:len(tok)-1],
+		"one more":                tok + "A",
+		"the id alone":            tok[:22],
+		"other unused bits":       flipUnusedBit(tok[:22]) + tok[22:],
+		"signature's unused bits": tok[:43] + flipUnusedBit(tok[43:]),
+		"a line break":            tok[:10] + "\n" + tok[11:],
+		"the unsubscribe token":   UnsubscribeToken("secret-one", id),
+		"empty":                   "",
+	} {
+		if _, ok := ParseWatchToken("secret-one", bad); ok {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if tok := WatchToken("secret-one", strings.ToUpper(id)); tok != "" {
+		t.Errorf("a token for an id that is not one: %q", tok)
+	}
+}
+
+func TestLegacyTokenHash(t *testing.T) {
+	old := RandomString(24) // the tokens handed out before they were derived
+	if h := LegacyTokenHash(old); h != HashToken(old) || len(h) != 64 {
+		t.Fatalf("LegacyTokenHash(%q) = %q", old, h)
+	}
+	for _, bad := range []string{"", old[:31], old + "A", "!" + old[1:], WatchToken("k", NewID())} {
+		if h := LegacyTokenHash(bad); h != "" {
+			t.Errorf("LegacyTokenHash(%q) = %q; want none", bad, h)
+		}
+	}
+}
+
 func TestOpenTrackingData(t *testing.T) {
 	const key, nid = "secret-one", "notification-1"
 	d := OpenTrackingData(key, nid, 42)

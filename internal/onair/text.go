@@ -46,6 +46,15 @@ func cleanText(v *ValidationError, field, s string, max int) string {
 // them: trimmed and lower-cased.
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
+// ParseEmail validates an email address given to look a viewer up (export,
+// erasure) as a registration's email is validated, and returns it trimmed;
+// the error names field.
+func ParseEmail(field, s string) (string, error) {
+	v := &ValidationError{}
+	s = cleanEmail(v, field, s)
+	return s, v.Err()
+}
+
 // cleanEmail validates a bare address (no display name) of at most 254
 // characters, as RFC 5321 allows, and returns it trimmed.
 func cleanEmail(v *ValidationError, field, s string) string {

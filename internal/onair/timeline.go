@@ -85,6 +85,12 @@ type EngagementTally struct {
 	First, Last time.Time
 }
 
+// EngagementAction is one engagement action of a registrant, as stored.
+type EngagementAction struct {
+	Action string
+	At     time.Time
+}
+
 // EntryKind names what a timeline entry records.
 type EntryKind string
 

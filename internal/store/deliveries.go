@@ -41,8 +41,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, owner string, 
 		for _, id := range ids {
 			args = append(args, id)
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT d.id, d.notification_id, d.channel, d.seq, d.status,
-			d.claimed_by, d.attempts, `+registrationColumns+`,
+		rows, err := tx.QueryContext(ctx, `SELECT `+registrationColumns+`, d.id, d.notification_id, d.channel,
+			d.seq, d.status, d.claimed_by, d.attempts,
 			EXISTS (SELECT 1 FROM suppressions sp WHERE sp.host_id = r.host_id AND sp.channel = d.channel
 				AND sp.address = CASE WHEN d.channel = 'sms' THEN r.phone ELSE r.email_norm END)
 			FROM deliveries d JOIN registrations r ON r.id = d.registration_id
@@ -59,18 +59,13 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, owner string, 
 		var found []row
 		for rows.Next() {
 			var x row
-			var created, updated int64
-			var r = &x.reg
-			err := rows.Scan(&x.d.ID, &x.d.NotificationID, &x.d.Channel, &x.d.Seq, &x.d.Status, &x.claimedBy,
-				&x.d.Attempts, &r.ID, &r.EventID, &r.HostID, &r.ViewerID, &r.FirstName, &r.LastName,
-				&r.Email, &r.Phone, &r.Company, &r.Source, &r.Timezone, &r.Status, &r.Attended,
-				&r.AccessToken, &created, &updated, &x.suppressed)
+			x.reg, err = scanRegistration(withExtra{rows, []any{&x.d.ID, &x.d.NotificationID, &x.d.Channel,
+				&x.d.Seq, &x.d.Status, &x.claimedBy, &x.d.Attempts, &x.suppressed}})
 			if err != nil {
 				rows.Close()
 				return err
 			}
-			r.CreatedAt, r.UpdatedAt = fromDB(created), fromDB(updated)
-			x.d.RegistrationID = r.ID
+			x.d.RegistrationID = x.reg.ID
 			found = append(found, x)
 		}
 		rows.Close()
@@ -295,7 +290,8 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, outcomes []Out
 					SELECT `+s.newID+`, r.host_id, d.channel, CASE WHEN d.channel = 'sms' THEN r.phone ELSE r.email_norm END,
 						-- a number that refuses SMS (Twilio's 21610) is a STOP
 						CASE WHEN d.channel = 'sms' THEN 'stop' ELSE 'bounced' END, CAST($2 AS TEXT), CAST($3 AS BIGINT)
-					FROM deliveries d JOIN registrations r ON r.id = d.registration_id WHERE d.id = $1
+					FROM deliveries d JOIN registrations r ON r.id = d.registration_id
+					WHERE d.id = $1 AND r.erased_at IS NULL
 					ON CONFLICT (host_id, channel, address) DO NOTHING`,
 					o.DeliveryID, truncate(o.Error, 500), dbTime(now)); err != nil {
 					return s.normalize(err)
@@ -464,4 +460,22 @@ func (s *Store) Outbox(ctx context.Context, f OutboxFilter) ([]OutboxMessage, in
 		out = append(out, m)
 	}
 	return out, total, s.normalize(rows.Err())
+}
+
+// PruneOutbox deletes the outbox entries kept since before cutoff, a batch
+// at a time, and returns how many it deleted.
+func (s *Store) PruneOutbox(ctx context.Context, cutoff time.Time) (int, error) {
+	total := 0
+	for {
+		res, err := s.write.ExecContext(ctx, `DELETE FROM outbox_messages WHERE id IN
+			(SELECT id FROM outbox_messages WHERE created_at < $1 ORDER BY created_at LIMIT 1000)`, dbTime(cutoff))
+		if err != nil {
+			return total, s.normalize(err)
+		}
+		n, _ := res.RowsAffected()
+		total += int(n)
+		if n < 1000 {
+			return total, nil
+		}
+	}
 }

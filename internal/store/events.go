@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/onair-live/onair/internal/onair"
 )
@@ -177,4 +178,66 @@ func (s *Store) UpdateEvent(ctx context.Context, hostID, id string, change func(
 		return s.applyPlan(ctx, tx, onair.Replan(cur, e, existing, e.UpdatedAt))
 	})
 	return out, err
+}
+
+// ErrEventNotOver refuses to delete an event that is not over.
+var ErrEventNotOver = onair.Errorf(onair.ErrConflict, "event_not_over",
+	"only an ended or cancelled event can be deleted: end or cancel it first")
+
+// DeleteEvent deletes one of host's events that is over (ended or
+// cancelled) with everything of it: registrations, notifications,
+// deliveries, viewing sessions, engagement, purchases, outbox entries and
+// the queued dispatch of its notifications, in one transaction. The rows
+// that hang on a registration go first, by event, so that the cascades
+// find nothing left to look for. A viewer profile that no other
+// registration needs is erased (not deleted: erased registrations of other
+// events still point to it).
+func (s *Store) DeleteEvent(ctx context.Context, hostID, id string, now time.Time) error {
+	if !onair.ValidID(id) {
+		return errNoSuchEvent
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var status onair.EventStatus
+		err := tx.QueryRowContext(ctx, `SELECT status FROM events WHERE id = $1 AND host_id = $2`+s.forUpdate,
+			id, hostID).Scan(&status)
+		if err != nil {
+			return s.normalize(err)
+		}
+		if status != onair.StatusEnded && status != onair.StatusCancelled {
+			return ErrEventNotOver
+		}
+		nids, err := s.ids(ctx, tx, `SELECT id FROM notifications WHERE event_id = $1 ORDER BY id`, id)
+		if err != nil {
+			return err
+		}
+		if s.enq != nil && len(nids) > 0 {
+			if err := s.enq.ForgetDispatch(ctx, tx, nids); err != nil {
+				return fmt.Errorf("removing the queued dispatch of event %s: %w", id, err)
+			}
+		}
+		viewers, err := s.ids(ctx, tx, `SELECT DISTINCT viewer_id FROM registrations WHERE event_id = $1 ORDER BY viewer_id`, id)
+		if err != nil {
+			return err
+		}
+		for _, q := range []string{
+			`DELETE FROM outbox_messages WHERE event_id = $1`,
+			`DELETE FROM engagement_actions WHERE event_id = $1`,
+			`DELETE FROM purchases WHERE event_id = $1`,
+			`DELETE FROM viewer_sessions WHERE event_id = $1`,
+			`DELETE FROM deliveries WHERE notification_id IN (SELECT id FROM notifications WHERE event_id = $1)`,
+			`DELETE FROM notifications WHERE event_id = $1`,
+			`DELETE FROM registrations WHERE event_id = $1`,
+			`DELETE FROM events WHERE id = $1`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, id); err != nil {
+				return s.normalize(err)
+			}
+		}
+		for start := 0; start < len(viewers); start += eraseBatch {
+			if err := s.eraseProfiles(ctx, tx, viewers[start:min(start+eraseBatch, len(viewers))], now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -29,12 +29,14 @@ func (s *Store) CreateHost(ctx context.Context, h onair.Host) error {
 	return err
 }
 
-const hostColumns = `h.id, h.email, h.password_hash, h.created_at, h.name, h.brand_color, h.logo_url, h.reply_to`
+const hostColumns = `h.id, h.email, h.password_hash, h.created_at, h.name, h.brand_color, h.logo_url, h.reply_to,
+	h.retention_days`
 
 func scanHost(row scanner) (onair.Host, error) {
 	var h onair.Host
 	var created int64
-	err := row.Scan(&h.ID, &h.Email, &h.PasswordHash, &created, &h.Name, &h.BrandColor, &h.LogoURL, &h.ReplyTo)
+	err := row.Scan(&h.ID, &h.Email, &h.PasswordHash, &created, &h.Name, &h.BrandColor, &h.LogoURL, &h.ReplyTo,
+		&h.RetentionDays)
 	h.CreatedAt = fromDB(created)
 	return h, err
 }
@@ -86,6 +88,23 @@ func (s *Store) HostByEmail(ctx context.Context, email string) (onair.Host, erro
 	h, err := scanHost(s.read.QueryRowContext(ctx,
 		`SELECT `+hostColumns+` FROM hosts h WHERE h.email_norm = $1`, onair.NormalizeEmail(email)))
 	return h, s.normalize(err)
+}
+
+// SetHostRetention sets how many days after an event is over the personal
+// data of its registrants is kept (0: kept until erased on request); the
+// daily retention job (EraseExpired) does the erasing.
+func (s *Store) SetHostRetention(ctx context.Context, hostID string, days int) error {
+	if err := onair.CheckRetentionDays(days); err != nil {
+		return err
+	}
+	res, err := s.write.ExecContext(ctx, `UPDATE hosts SET retention_days = $1 WHERE id = $2`, days, hostID)
+	if err != nil {
+		return s.normalize(err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%w: no such host", onair.ErrNotFound)
+	}
+	return nil
 }
 
 // CreateToken stores the hash of a new token for host. expires is nil for a

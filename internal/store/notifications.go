@@ -18,6 +18,10 @@ type Enqueuer interface {
 	EnqueueDispatch(ctx context.Context, tx *sql.Tx, n onair.Notification) error
 	// EnqueueSend queues the sending of these deliveries, now.
 	EnqueueSend(ctx context.Context, tx *sql.Tx, deliveryIDs []int64) error
+	// ForgetDispatch removes the queued dispatch jobs of these
+	// notifications, which are being deleted. A job already running finds
+	// no notification and ends.
+	ForgetDispatch(ctx context.Context, tx *sql.Tx, notificationIDs []string) error
 }
 
 // SetEnqueuer connects the store to the queue. Without one (the migrate and

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"crypto/subtle"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -14,16 +15,18 @@ import (
 )
 
 const registrationColumns = `r.id, r.event_id, r.host_id, r.viewer_id, r.first_name, r.last_name,
-	r.email, r.phone, r.company, r.source, r.timezone, r.status, r.attended, r.access_token,
+	r.email, r.phone, r.company, r.source, r.timezone, r.status, r.attended, r.erased_at,
 	r.created_at, r.updated_at`
 
 func scanRegistration(row scanner) (onair.Registration, error) {
 	var r onair.Registration
 	var created, updated int64
+	var erased sql.NullInt64
 	err := row.Scan(&r.ID, &r.EventID, &r.HostID, &r.ViewerID, &r.FirstName, &r.LastName,
 		&r.Email, &r.Phone, &r.Company, &r.Source, &r.Timezone, &r.Status, &r.Attended,
-		&r.AccessToken, &created, &updated)
+		&erased, &created, &updated)
 	r.CreatedAt, r.UpdatedAt = fromDB(created), fromDB(updated)
+	r.ErasedAt = fromDBPtr(erased)
 	return r, err
 }
 
@@ -95,11 +98,10 @@ func (s *Store) Register(ctx context.Context, r onair.Registration, now time.Tim
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO registrations (id, event_id, host_id, viewer_id,
 			first_name, last_name, email, email_norm, phone, company, source, timezone, status,
-			access_token, token_selector, search_text, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+			search_text, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 			r.ID, r.EventID, ev.HostID, r.ViewerID, r.FirstName, r.LastName, r.Email,
 			onair.NormalizeEmail(r.Email), r.Phone, r.Company, r.Source, r.Timezone, r.Status,
-			r.AccessToken, onair.AccessSelector(r.AccessToken),
 			searchText(r.FirstName, r.LastName, r.Email, r.Company), dbTime(now), dbTime(now))
 		if err = s.normalize(err); errors.Is(err, onair.ErrConflict) {
 			return ErrAlreadyRegistered
@@ -229,9 +231,10 @@ type RegistrationFilter struct {
 }
 
 // Registrations lists an event's registrations, oldest first, and how many
-// match in all.
+// match in all. Erased registrations are not listed: they stay only as
+// counts.
 func (s *Store) Registrations(ctx context.Context, f RegistrationFilter) ([]onair.Registration, int, error) {
-	cond := "r.event_id = $1"
+	cond := "r.event_id = $1 AND r.erased_at IS NULL"
 	args := []any{f.EventID}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		args = append(args, likePattern(q))
@@ -262,34 +265,38 @@ func (s *Store) Registrations(ctx context.Context, f RegistrationFilter) ([]onai
 	return regs, total, s.normalize(rows.Err())
 }
 
-// RegistrationByToken finds the registration a watch-link token belongs to.
-// The selector finds the row; the whole token is then compared in constant
-// time. Any mismatch is ErrNotFound.
-func (s *Store) RegistrationByToken(ctx context.Context, token string) (onair.Registration, error) {
+// RegistrationByToken finds the registration a watch-link token belongs
+// to: a token derived under secret (onair.WatchToken) by the id it names, a
+// token handed out before tokens were derived by the hash it is kept under,
+// compared again in constant time. An erased registration, or any mismatch,
+// is ErrNotFound.
+func (s *Store) RegistrationByToken(ctx context.Context, secret, token string) (onair.Registration, error) {
 	notFound := fmt.Errorf("%w: unknown token", onair.ErrNotFound)
-	sel := onair.AccessSelector(token)
-	if sel == "" {
+	var row *sql.Row
+	var stored sql.NullString
+	hash := onair.LegacyTokenHash(token)
+	if id, ok := onair.ParseWatchToken(secret, token); ok {
+		row = s.read.QueryRowContext(ctx, `SELECT `+registrationColumns+`, r.legacy_token_hash
+			FROM registrations r WHERE r.id = $1 AND r.erased_at IS NULL`, id)
+	} else if hash != "" {
+		row = s.read.QueryRowContext(ctx, `SELECT `+registrationColumns+`, r.legacy_token_hash
+			FROM registrations r WHERE r.legacy_token_hash = $1 AND r.erased_at IS NULL`, hash)
+	} else {
 		return onair.Registration{}, notFound
 	}
-	rows, err := s.read.QueryContext(ctx,
-		`SELECT `+registrationColumns+` FROM registrations r WHERE r.token_selector = $1`, sel)
+	r, err := scanRegistration(withExtra{row, []any{&stored}})
+	if errors.Is(err, sql.ErrNoRows) {
+		return onair.Registration{}, notFound
+	}
 	if err != nil {
 		return onair.Registration{}, s.normalize(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		r, err := scanRegistration(rows)
-		if err != nil {
-			return onair.Registration{}, err
-		}
-		if r.TokenMatches(token) {
-			return r, nil
-		}
+	// The index found the row by the hash; the hash is compared again in
+	// constant time, as every secret is, whatever the index did.
+	if hash != "" && subtle.ConstantTimeCompare([]byte(stored.String), []byte(hash)) != 1 {
+		return onair.Registration{}, notFound
 	}
-	if err := rows.Err(); err != nil {
-		return onair.Registration{}, s.normalize(err)
-	}
-	return onair.Registration{}, notFound
+	return r, nil
 }
 
 // RegistrationWithEvent finds a registration by id, with its event.

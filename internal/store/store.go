@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -37,6 +38,26 @@ const (
 
 //go:embed migrations
 var migrations embed.FS
+
+// SQLite has no hash function; migration 00006 hashes the watch tokens it
+// stops keeping in clear with this one, the same hash onair.HashToken is.
+func init() {
+	err := sqlite.RegisterDeterministicScalarFunction("onair_sha256_hex", 1,
+		func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+			switch v := args[0].(type) {
+			case string:
+				return onair.HashToken(v), nil
+			case []byte:
+				return onair.HashToken(string(v)), nil
+			case nil:
+				return nil, nil
+			}
+			return nil, fmt.Errorf("onair_sha256_hex: %T is not text", args[0])
+		})
+	if err != nil {
+		panic(err)
+	}
+}
 
 // Store is onair's persistence.
 type Store struct {
@@ -85,15 +106,15 @@ func ParseURL(databaseURL string) (Dialect, string, error) {
 		return SQLite, path, nil
 	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
 		if _, err := pgconn.ParseConfig(u); err != nil {
-			return "", "", fmt.Errorf("DATABASE_URL: not a valid PostgreSQL URL: %v", redact(err))
+			return "", "", fmt.Errorf("DATABASE_URL: not a valid PostgreSQL URL: %v", hidePassword(err))
 		}
 		return Postgres, u, nil
 	}
 	return "", "", errors.New("DATABASE_URL must be sqlite:PATH or postgres://USER@HOST/DB")
 }
 
-// redact keeps a password in a connection string out of an error message.
-func redact(err error) string {
+// hidePassword keeps a password in a connection string out of an error message.
+func hidePassword(err error) string {
 	msg := err.Error()
 	if i := strings.Index(msg, "://"); i >= 0 {
 		if j := strings.Index(msg[i:], "@"); j >= 0 {
@@ -155,7 +176,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	defer cancel()
 	if err := s.write.PingContext(pingCtx); err != nil {
 		s.Close()
-		return nil, fmt.Errorf("cannot reach the database: %v", redact(err))
+		return nil, fmt.Errorf("cannot reach the database: %v", hidePassword(err))
 	}
 	return s, nil
 }

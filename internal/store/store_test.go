@@ -816,6 +816,9 @@ func TestRegistrations(t *testing.T) {
 	})
 }
 
+// testSecret is the secret key the tests derive watch tokens with.
+const testSecret = "a-secret-key-of-the-tests-32-chars-or-more"
+
 func TestRegistrationByToken(t *testing.T) {
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
@@ -826,10 +829,10 @@ func TestRegistrationByToken(t *testing.T) {
 		if _, err := s.Register(ctx, r, now); err != nil {
 			t.Fatalf("Register: %v", err)
 		}
-		token := r.AccessToken
+		token := onair.WatchToken(testSecret, r.ID)
 
 		t.Run("the token finds its registration", func(t *testing.T) {
-			got, err := s.RegistrationByToken(ctx, token)
+			got, err := s.RegistrationByToken(ctx, testSecret, token)
 			if err != nil {
 				t.Fatalf("RegistrationByToken: %v", err)
 			}
@@ -838,27 +841,104 @@ func TestRegistrationByToken(t *testing.T) {
 			assertSame(t, got, want)
 		})
 		for _, tt := range []struct {
-			name  string
-			token string
+			name          string
+			secret, token string
 		}{
-			{"one character changed in the selector", changeChar(token, 0)},
-			{"one character changed in the secret", changeChar(token, len(token)-1)},
-			{"one character changed just after the selector", changeChar(token, onair.AccessSelectorLen)},
-			{"too short", token[:len(token)-1]},
-			{"too long", token + "A"},
-			{"only the selector", token[:onair.AccessSelectorLen]},
-			{"different case", strings.ToUpper(token)},
-			{"empty", ""},
+			{"one character changed in the id", testSecret, changeChar(token, 0)},
+			{"one character changed in the signature", testSecret, changeChar(token, len(token)-1)},
+			{"one character changed just after the id", testSecret, changeChar(token, 22)},
+			{"too short", testSecret, token[:len(token)-1]},
+			{"too long", testSecret, token + "A"},
+			{"only the id", testSecret, token[:22]},
+			{"different case", testSecret, strings.ToUpper(token)},
+			{"another key", testSecret + "x", token},
+			{"an old-style token no registration has", testSecret, onair.RandomString(24)},
+			{"empty", testSecret, ""},
 		} {
 			t.Run(tt.name+" is not found", func(t *testing.T) {
-				if tt.token == token {
+				if tt.token == token && tt.secret == testSecret {
 					t.Fatalf("test token equals the real one")
 				}
-				got, err := s.RegistrationByToken(ctx, tt.token)
+				got, err := s.RegistrationByToken(ctx, tt.secret, tt.token)
 				if !errors.Is(err, onair.ErrNotFound) {
 					t.Fatalf("RegistrationByToken = %+v, %v; want ErrNotFound", got, err)
 				}
 			})
+		}
+		t.Run("no token is stored", func(t *testing.T) {
+			var n int
+			err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM registrations
+				WHERE id = $1 AND legacy_token_hash IS NULL`, r.ID).Scan(&n)
+			if err != nil || n != 1 {
+				t.Fatalf("a new registration keeps a token hash: %d, %v", n, err)
+			}
+		})
+		t.Run("an erased registration's token finds nothing", func(t *testing.T) {
+			if _, err := s.EraseViewer(ctx, host.ID, "tok@example.com", now); err != nil {
+				t.Fatal(err)
+			}
+			if got, err := s.RegistrationByToken(ctx, testSecret, token); !errors.Is(err, onair.ErrNotFound) {
+				t.Fatalf("RegistrationByToken = %+v, %v; want ErrNotFound", got, err)
+			}
+		})
+	})
+}
+
+// Watch links handed out before tokens were derived held a random token,
+// stored in clear; migration 00006 keeps only its hash, and the link still
+// works.
+func TestLegacyWatchTokensSurviveTheMigration(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, databaseURL string) {
+		ctx := t.Context()
+		s, err := store.Open(ctx, databaseURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if err := s.MigrateTo(ctx, 3); err != nil {
+			t.Fatalf("MigrateTo 3: %v", err)
+		}
+		old := onair.RandomString(24) // a token as NewAccessToken made them
+		hostID, eventID, viewerID, regID := onair.NewID(), onair.NewID(), onair.NewID(), onair.NewID()
+		at := now.UnixMicro()
+		for _, q := range []struct {
+			query string
+			args  []any
+		}{
+			{`INSERT INTO hosts (id, email, email_norm, password_hash, created_at) VALUES ($1, 'old@example.com', 'old@example.com', 'x', $2)`,
+				[]any{hostID, at}},
+			{`INSERT INTO events (id, host_id, title, status, scheduled_start, timezone, duration_minutes, created_at, updated_at)
+				VALUES ($1, $2, 'Before', 'scheduled', $3, 'UTC', 60, $3, $3)`, []any{eventID, hostID, at}},
+			{`INSERT INTO viewers (id, host_id, email, email_norm, created_at, updated_at)
+				VALUES ($1, $2, 'ada@example.com', 'ada@example.com', $3, $3)`, []any{viewerID, hostID, at}},
+			{`INSERT INTO registrations (id, event_id, host_id, viewer_id, email, email_norm, timezone, status,
+				access_token, token_selector, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, 'ada@example.com', 'ada@example.com', 'UTC', 'registered', $5, $6, $7, $7)`,
+				[]any{regID, eventID, hostID, viewerID, old, old[:12], at}},
+		} {
+			if _, err := s.DB().ExecContext(ctx, q.query, q.args...); err != nil {
+				t.Fatalf("%s: %v", q.query, err)
+			}
+		}
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatalf("Migrate: %v", err)
+		}
+
+		for name, token := range map[string]string{"the old token": old, "the derived token": onair.WatchToken(testSecret, regID)} {
+			got, err := s.RegistrationByToken(ctx, testSecret, token)
+			if err != nil || got.ID != regID {
+				t.Errorf("%s finds %+v, %v; want registration %s", name, got, err, regID)
+			}
+		}
+		if got, err := s.RegistrationByToken(ctx, testSecret, changeChar(old, 31)); !errors.Is(err, onair.ErrNotFound) {
+			t.Errorf("the old token one character off finds %+v, %v", got, err)
+		}
+		var hash string
+		if err := s.DB().QueryRowContext(ctx, `SELECT legacy_token_hash FROM registrations WHERE id = $1`, regID).Scan(&hash); err != nil || hash != onair.HashToken(old) {
+			t.Errorf("legacy_token_hash = %q, %v; want the SHA-256 of the token", hash, err)
+		}
+		if _, err := s.DB().ExecContext(ctx, `SELECT access_token FROM registrations`); err == nil {
+			t.Error("the clear tokens are still stored")
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/redact"
 )
 
 // ReasonSTOP marks a suppression that the number's owner asked for by SMS,
@@ -46,10 +47,11 @@ func (s *Store) SuppressDeliveryAddress(ctx context.Context, deliveryID int64, r
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var hostID, address string
 		var ch onair.Channel
+		var erased bool
 		err := tx.QueryRowContext(ctx, `SELECT r.host_id, d.channel,
-			CASE WHEN d.channel = 'sms' THEN r.phone ELSE r.email_norm END
+			CASE WHEN d.channel = 'sms' THEN r.phone ELSE r.email_norm END, r.erased_at IS NOT NULL
 			FROM deliveries d JOIN registrations r ON r.id = d.registration_id WHERE d.id = $1`, deliveryID).
-			Scan(&hostID, &ch, &address)
+			Scan(&hostID, &ch, &address, &erased)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // not ours, or deleted since
 		}
@@ -60,7 +62,11 @@ func (s *Store) SuppressDeliveryAddress(ctx context.Context, deliveryID int64, r
 		if !bounced {
 			kind = onair.SuppressionComplained
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO suppressions (id, host_id, channel, address, kind, reason, created_at)
+		if erased {
+			// The viewer was forgotten: no list may name them again, but
+			// the figures still learn that the message bounced.
+			reason = redact.String(reason)
+		} else if _, err := tx.ExecContext(ctx, `INSERT INTO suppressions (id, host_id, channel, address, kind, reason, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (host_id, channel, address) DO NOTHING`,
 			onair.NewID(), hostID, ch, address, kind, truncate(reason, 500), dbTime(now)); err != nil {
 			return s.normalize(err)

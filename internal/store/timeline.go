@@ -11,8 +11,8 @@ import (
 
 // RegistrantTimeline reads what registration regID of event eventID
 // received and did, from the raw rows, in one read-only snapshot
-// (repeatable read, as EventAnalytics reads). An unknown id, or a
-// registration of another event, is ErrNotFound.
+// (repeatable read, as EventAnalytics reads). An unknown id, an erased
+// registration, or a registration of another event, is ErrNotFound.
 func (s *Store) RegistrantTimeline(ctx context.Context, eventID, regID string) (onair.Timeline, error) {
 	var t onair.Timeline
 	notFound := fmt.Errorf("%w: no such registration in this event", onair.ErrNotFound)
@@ -24,14 +24,25 @@ func (s *Store) RegistrantTimeline(ctx context.Context, eventID, regID string) (
 		return t, err
 	}
 	defer tx.Rollback()
-
-	var firstJoined sql.NullInt64
-	t.Registration, err = scanRegistration(withExtra{
-		tx.QueryRowContext(ctx, `SELECT `+registrationColumns+`, r.first_joined_at, r.watch_seconds
-			FROM registrations r WHERE r.id = $1 AND r.event_id = $2`, regID, eventID),
-		[]any{&firstJoined, &t.WatchSeconds}})
+	t, err = s.timeline(ctx, tx, eventID, regID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return onair.Timeline{}, notFound
+	}
+	return t, err
+}
+
+// timeline is RegistrantTimeline inside the snapshot tx. An erased
+// registration has no timeline: sql.ErrNoRows.
+func (s *Store) timeline(ctx context.Context, tx *sql.Tx, eventID, regID string) (onair.Timeline, error) {
+	var t onair.Timeline
+	var firstJoined sql.NullInt64
+	var err error
+	t.Registration, err = scanRegistration(withExtra{
+		tx.QueryRowContext(ctx, `SELECT `+registrationColumns+`, r.first_joined_at, r.watch_seconds
+			FROM registrations r WHERE r.id = $1 AND r.event_id = $2 AND r.erased_at IS NULL`, regID, eventID),
+		[]any{&firstJoined, &t.WatchSeconds}})
+	if errors.Is(err, sql.ErrNoRows) {
+		return onair.Timeline{}, err
 	}
 	if err != nil {
 		return onair.Timeline{}, s.normalize(err)

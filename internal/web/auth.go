@@ -19,12 +19,15 @@ type hostJSON struct {
 	BrandColor string `json:"brand_color"`
 	LogoURL    string `json:"logo_url"`
 	ReplyTo    string `json:"reply_to"`
-	CreatedAt  string `json:"created_at"`
+	// RetentionDays: registrants' personal data is erased this many days
+	// after an event is over; 0 keeps it.
+	RetentionDays int    `json:"retention_days"`
+	CreatedAt     string `json:"created_at"`
 }
 
 func viewHost(h onair.Host) hostJSON {
 	return hostJSON{ID: h.ID, Email: h.Email, Name: h.Name, BrandColor: h.BrandColor, LogoURL: h.LogoURL,
-		ReplyTo: h.ReplyTo, CreatedAt: formatTime(h.CreatedAt)}
+		ReplyTo: h.ReplyTo, RetentionDays: h.RetentionDays, CreatedAt: formatTime(h.CreatedAt)}
 }
 
 type authResponse struct {

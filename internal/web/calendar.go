@@ -26,7 +26,7 @@ func (s *Server) eventCalendar(w http.ResponseWriter, r *http.Request) error {
 // viewerCalendar serves the calendar entry of one viewer, with their own
 // watch link.
 func (s *Server) viewerCalendar(w http.ResponseWriter, r *http.Request) error {
-	reg, err := s.store.RegistrationByToken(r.Context(), r.URL.Query().Get("token"))
+	reg, err := s.store.RegistrationByToken(r.Context(), s.secret, r.URL.Query().Get("token"))
 	if err != nil {
 		return err
 	}

@@ -174,3 +174,13 @@ func (s *Server) changeEvent(w http.ResponseWriter, r *http.Request, host onair.
 	writeJSON(w, http.StatusOK, eventResponse{s.viewEvent(ev)})
 	return nil
 }
+
+// deleteEvent deletes an event that is over, with its registrations,
+// messages and outbox entries.
+func (s *Server) deleteEvent(w http.ResponseWriter, r *http.Request, host onair.Host) error {
+	if err := s.store.DeleteEvent(r.Context(), host.ID, r.PathValue("id"), s.clock()); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -22,13 +22,19 @@ func (s *Server) getHost(w http.ResponseWriter, r *http.Request, host onair.Host
 
 // patchHost serves PATCH /api/host: a change to any of the settings.
 func (s *Server) patchHost(w http.ResponseWriter, r *http.Request, host onair.Host) error {
-	in, err := decodeHostSettings(r, host)
+	in, retention, err := decodeHostSettings(r, host)
 	if err != nil {
 		return err
 	}
 	h, err := s.store.UpdateHostSettings(r.Context(), host.ID, in)
 	if err != nil {
 		return err
+	}
+	if retention != nil {
+		if err := s.store.SetHostRetention(r.Context(), host.ID, *retention); err != nil {
+			return err
+		}
+		h.RetentionDays = *retention
 	}
 	writeJSON(w, http.StatusOK, hostResponse{viewHost(h)})
 	return nil
@@ -46,11 +52,12 @@ var (
 // be dropped without a word), a read-only field sent with another value
 // than the host's, a value that is not a string (null clears a setting,
 // as "" does) and every value the settings refuse.
-func decodeHostSettings(r *http.Request, host onair.Host) (onair.HostSettingsInput, error) {
+func decodeHostSettings(r *http.Request, host onair.Host) (onair.HostSettingsInput, *int, error) {
 	var raw map[string]json.RawMessage
 	if err := decodeJSON(r, &raw); err != nil {
-		return onair.HostSettingsInput{}, err
+		return onair.HostSettingsInput{}, nil, err
 	}
+	var retention *int
 	v := &onair.ValidationError{}
 	var in onair.HostSettingsInput
 	current := map[string]string{"id": host.ID, "email": host.Email, "created_at": formatTime(host.CreatedAt)}
@@ -59,12 +66,21 @@ func decodeHostSettings(r *http.Request, host onair.Host) (onair.HostSettingsInp
 		isString := json.Unmarshal(value, &str) == nil
 		isNull := strings.TrimSpace(string(value)) == "null"
 		switch {
+		case name == "retention_days":
+			var days int
+			if err := json.Unmarshal(value, &days); err != nil {
+				v.Add(name, "must be a whole number of days (0 keeps the data)")
+			} else if err := onair.CheckRetentionDays(days); err != nil {
+				v.Add(name, "must be a whole number of days from 0 (keep) to 36500")
+			} else {
+				retention = &days
+			}
 		case slices.Contains(hostReadOnlyFields, name):
 			if !isString || str != current[name] {
 				v.Add(name, "cannot be changed")
 			}
 		case !slices.Contains(hostSettingFields, name):
-			v.Add(name, "is not a host setting (the settings are "+strings.Join(hostSettingFields, ", ")+")")
+			v.Add(name, "is not a host setting (the settings are "+strings.Join(hostSettingFields, ", ")+", retention_days)")
 		case !isString && !isNull:
 			v.Add(name, "must be a string")
 		default:
@@ -91,5 +107,5 @@ func decodeHostSettings(r *http.Request, host onair.Host) (onair.HostSettingsInp
 			v.Add(k, m)
 		}
 	}
-	return in, v.Err()
+	return in, retention, v.Err()
 }

@@ -177,7 +177,7 @@ const honeypotField = "website"
 func (s *Server) renderRegistered(w http.ResponseWriter, r *http.Request, ev onair.Event, reg onair.Registration) error {
 	return s.render(w, r, http.StatusCreated, "register_done", page{Title: "You are registered", Data: registeredView{
 		Event: ev, Registration: reg, WatchURL: s.watchURL(reg),
-		CalendarURL: "/api/registrations/ics?token=" + url.QueryEscape(reg.AccessToken),
+		CalendarURL: "/api/registrations/ics?token=" + url.QueryEscape(onair.WatchToken(s.secret, reg.ID)),
 		GoogleURL:   notify.GoogleCalendarURL(ev, s.watchURL(reg)),
 		EmailSent:   ev.Notifications.EmailEnabled,
 		SMSSent:     ev.Notifications.SMSEnabled && reg.Phone != "",
@@ -270,7 +270,9 @@ func (s *Server) watchPage(w http.ResponseWriter, r *http.Request) error {
 		if reg, err = s.viewerRegistration(r, id, q.Get("token")); err != nil {
 			return s.viewerNotFound(w, r, err, watchNotFound)
 		}
-		http.SetCookie(w, &http.Cookie{Name: watchCookie, Value: reg.AccessToken, Path: cookiePath,
+		// The cookie holds the token of the current form, whatever form
+		// the link had (one handed out before tokens were derived).
+		http.SetCookie(w, &http.Cookie{Name: watchCookie, Value: onair.WatchToken(s.secret, reg.ID), Path: cookiePath,
 			MaxAge: int(watchCookieTTL / time.Second), HttpOnly: true, Secure: s.secureCookies(),
 			SameSite: http.SameSiteLaxMode})
 		w.Header().Set("Cache-Control", "no-store")
@@ -323,7 +325,7 @@ func (s *Server) viewerRegistration(r *http.Request, id, token string) (onair.Re
 	if token == "" {
 		return onair.Registration{}, onair.Errorf(onair.ErrNotFound, "not_found", "no watch token")
 	}
-	reg, err := s.store.RegistrationByToken(r.Context(), token)
+	reg, err := s.store.RegistrationByToken(r.Context(), s.secret, token)
 	if err != nil {
 		return reg, err
 	}

@@ -36,7 +36,7 @@ func viewRegistration(r onair.Registration) registrationJSON {
 
 // watchURL is the viewer's own link to the event.
 func (s *Server) watchURL(r onair.Registration) string {
-	return s.appURL + "/watch/" + r.EventID + "?token=" + r.AccessToken
+	return s.appURL + "/watch/" + r.EventID + "?token=" + onair.WatchToken(s.secret, r.ID)
 }
 
 func (s *Server) listRegistrations(w http.ResponseWriter, r *http.Request, host onair.Host) error {

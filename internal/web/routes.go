@@ -17,6 +17,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/events", s.host(s.listEvents))
 	m.Handle("GET /api/events/{id}", s.host(s.getEvent))
 	m.Handle("PATCH /api/events/{id}", s.host(s.patchEvent))
+	m.Handle("DELETE /api/events/{id}", s.host(s.deleteEvent))
 	m.Handle("POST /api/events/{id}/start", s.host(s.startEvent))
 	m.Handle("POST /api/events/{id}/end", s.host(s.endEvent))
 	m.Handle("POST /api/events/{id}/cancel", s.host(s.cancelEvent))
@@ -25,6 +26,10 @@ func (s *Server) routes() {
 	m.Handle("GET /api/outbox", s.host(s.listOutbox))
 	m.Handle("GET /api/suppressions", s.host(s.listSuppressions))
 	m.Handle("DELETE /api/suppressions/{id}", s.host(s.liftSuppression))
+
+	// a viewer's own data, in this host's events
+	m.Handle("GET /api/viewers/export", s.host(s.exportViewer))
+	m.Handle("DELETE /api/viewers", s.host(s.eraseViewer))
 
 	m.Handle("GET /api/events/{id}/register", s.api(s.registrationInfo))
 	m.Handle("POST /api/events/{id}/register", s.api(s.register))

@@ -35,7 +35,7 @@ type Config struct {
 	TwilioAuthToken string
 	// MailgunSigningKey checks Mailgun's event webhooks; empty turns them off.
 	MailgunSigningKey string
-	// Secret is ONAIR_SECRET_KEY: it signs unsubscribe links.
+	// Secret is ONAIR_SECRET_KEY: it signs watch, unsubscribe and tracking links.
 	Secret string
 	// EmailFrom is EMAIL_FROM: its address is the organizer of calendar
 	// files, and the sender of the previews.

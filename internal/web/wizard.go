@@ -451,7 +451,7 @@ func intervalLabel(iv onair.Interval) string {
 // The sample registrant of the previews. The token has a real token's
 // length, so that the SMS is measured as the real one will be.
 const (
-	previewToken = "sample-token-the-viewer-gets-own"
+	previewToken = "sample-token-that-each-viewer-gets-their-own"
 	previewPhone = "+15555550123"
 )
 
@@ -469,9 +469,9 @@ type wizardPreview struct {
 
 func (s *Server) wizardPreview(host onair.Host, ev onair.Event) *wizardPreview {
 	reg := onair.Registration{EventID: ev.ID, FirstName: "Alex", Email: "alex@example.com",
-		Phone: previewPhone, Timezone: ev.Timezone, AccessToken: previewToken}
+		Phone: previewPhone, Timezone: ev.Timezone}
 	c := notify.Content{Kind: onair.KindConfirmation, Event: ev, Registration: reg,
-		WatchURL:       s.watchURL(reg),
+		WatchURL:       s.appURL + "/watch/" + ev.ID + "?token=" + previewToken,
 		CalendarURL:    s.appURL + "/api/registrations/ics?token=" + previewToken,
 		UnsubscribeURL: s.appURL + "/u/" + previewToken,
 		From:           s.sender(host)}

@@ -113,15 +113,10 @@ func (se *session) Reset() { se.from, se.to = "", nil }
 func (se *session) Logout() error { return nil }
 
 // recipientError is the answer a real server gives for code at RCPT TO,
-// with the enhanced status code (RFC 3463) that goes with it; like Postfix,
-// it names the recipient.
+// with the enhanced status code (RFC 3463) that goes with it, naming the
+// recipient as Postfix and Exim do ("<ada@example.com>: No such user
+// here"): whatever logs a provider's error must expect an address in it.
 func recipientError(code int, to string) *smtp.SMTPError {
-	e := recipientRefusal(code)
-	e.Message = "<" + to + ">: Recipient address rejected: " + e.Message
-	return e
-}
-
-func recipientRefusal(code int) *smtp.SMTPError {
 	e := &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 0, 0}}
 	switch code {
 	case 550:
@@ -141,6 +136,7 @@ func recipientRefusal(code int) *smtp.SMTPError {
 	default:
 		e.Message = "Recipient refused (" + strconv.Itoa(code) + ")"
 	}
+	e.Message = "<" + to + ">: " + e.Message
 	return e
 }
 

@@ -70,8 +70,7 @@ func spamCases() []spamCase {
 			for hostName, h := range hosts {
 				delivery++
 				reg := onair.Registration{ID: onair.NewID(), EventID: ev.ID, FirstName: "Ada", LastName: "Lovelace",
-					Email: "ada.lovelace@example.com", Timezone: "Europe/Berlin", Status: onair.RegRegistered,
-					AccessToken: onair.NewAccessToken()}
+					Email: "ada.lovelace@example.com", Timezone: "Europe/Berlin", Status: onair.RegRegistered}
 				if ev.ID == bare.ID {
 					reg.FirstName, reg.LastName = "", ""
 				}

@@ -2,9 +2,8 @@
 -- provider webhook (Mailgun's) received while a copy of it could still pass
 -- the check of its age: a webhook counts only when inserting its token
 -- inserts a row, one statement that two copies arriving together cannot
--- both pass. The index on the registration
--- of engagement_actions serves the cap of engagement actions per viewer
--- and event, counted under the registration's row lock. Times are unix
+-- both pass. (The cap of engagement actions per viewer and event is served
+-- by the index on engagement_actions (registration_id) of 00006.) Times are unix
 -- microseconds (INTEGER), as in 00001.
 -- +goose Up
 CREATE TABLE seen_webhooks (
@@ -12,8 +11,6 @@ CREATE TABLE seen_webhooks (
     received_at INTEGER NOT NULL
 );
 CREATE INDEX seen_webhooks_received ON seen_webhooks (received_at);
-CREATE INDEX engagement_actions_registration ON engagement_actions (registration_id);
 
 -- +goose Down
-DROP INDEX engagement_actions_registration;
 DROP TABLE seen_webhooks;

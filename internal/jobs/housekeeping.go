@@ -1,0 +1,56 @@
+package jobs
+
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// How often the leader erases expired personal data and prunes the outbox.
+// Each also runs when a leader starts, so a node restarted every night
+// still does both.
+const (
+	retentionEvery   = 24 * time.Hour
+	outboxPruneEvery = time.Hour
+)
+
+// retentionArgs: erase the personal data of registrants of events over
+// for longer than their host's retention_days.
+type retentionArgs struct{}
+
+func (retentionArgs) Kind() string { return "onair_retention" }
+
+type retentionWorker struct {
+	river.WorkerDefaults[retentionArgs]
+	e *Engine
+}
+
+func (w *retentionWorker) Work(ctx context.Context, job *river.Job[retentionArgs]) error {
+	n, err := w.e.store.EraseExpired(ctx, w.e.now())
+	if n > 0 {
+		w.e.log.Info("erased the personal data of registrants past their host's retention", "registrations", n)
+	}
+	return err
+}
+
+// outboxPruneArgs: delete the outbox entries older than ONAIR_OUTBOX_DAYS.
+type outboxPruneArgs struct{}
+
+func (outboxPruneArgs) Kind() string { return "onair_outbox_prune" }
+
+type outboxPruneWorker struct {
+	river.WorkerDefaults[outboxPruneArgs]
+	e *Engine
+}
+
+func (w *outboxPruneWorker) Work(ctx context.Context, job *river.Job[outboxPruneArgs]) error {
+	if w.e.outboxDays <= 0 {
+		return nil
+	}
+	n, err := w.e.store.PruneOutbox(ctx, w.e.now().Add(-time.Duration(w.e.outboxDays)*24*time.Hour))
+	if n > 0 {
+		w.e.log.Info("pruned old outbox entries", "entries", n, "days", w.e.outboxDays)
+	}
+	return err
+}
