@@ -245,3 +245,31 @@ func icsLine(data, prop string) string {
 	}
 	return ""
 }
+
+func TestHostRetentionDays(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, dbURL string) {
+		a := startApp(t, dbURL, nil)
+		token := a.signup()
+		if h := a.expect(http.StatusOK, "GET", "/api/host", token, nil)["host"].(map[string]any); h["retention_days"] != 0.0 {
+			t.Errorf("default retention: %v", h)
+		}
+		h := a.expect(http.StatusOK, "PATCH", "/api/host", token, map[string]any{"retention_days": 30, "name": "Acme"})["host"].(map[string]any)
+		if h["retention_days"] != 30.0 || h["name"] != "Acme" {
+			t.Errorf("after PATCH: %v", h)
+		}
+		if h := a.expect(http.StatusOK, "GET", "/api/host", token, nil)["host"].(map[string]any); h["retention_days"] != 30.0 {
+			t.Errorf("read back: %v", h)
+		}
+		for _, bad := range []any{-1, 36501, 1.5, "30", true} {
+			status, out := a.do("PATCH", "/api/host", token, map[string]any{"retention_days": bad})
+			if status != http.StatusUnprocessableEntity || errField(out, "retention_days") == "" {
+				t.Errorf("retention_days %v: %d %v; want 422 naming it", bad, status, out)
+			}
+		}
+		// null clears it, as it clears every setting: keep the data.
+		h = a.expect(http.StatusOK, "PATCH", "/api/host", token, map[string]any{"retention_days": nil})["host"].(map[string]any)
+		if h["retention_days"] != 0.0 {
+			t.Errorf("after null: %v", h)
+		}
+	})
+}
