@@ -42,6 +42,7 @@ func expectRetryAfter(t *testing.T, status int, out map[string]any, h http.Heade
 }
 
 func TestRegisterLimitPerAddress(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, map[string]string{"ONAIR_REGISTER_LIMIT": "5/10m"})
 		token := a.signup()
@@ -78,6 +79,7 @@ func TestRegisterLimitPerAddress(t *testing.T) {
 }
 
 func TestRegisterLimitBehindTrustedProxy(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, storetest.URL(t, "sqlite"), map[string]string{
 		"ONAIR_REGISTER_LIMIT": "2/1h", "ONAIR_TRUSTED_PROXIES": "127.0.0.1/32, 10.1.0.0/16"})
 	token := a.signup()
@@ -101,6 +103,7 @@ func TestRegisterLimitBehindTrustedProxy(t *testing.T) {
 }
 
 func TestRegisterLimitPerEmail(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
 		env := in.env()
@@ -129,6 +132,7 @@ func TestRegisterLimitPerEmail(t *testing.T) {
 }
 
 func TestSMSOnlyToTextableNumbers(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		tw := notifytest.NewTwilio(t, testTwilioSID, testTwilioToken)
 		a := startApp(t, dbURL, twilioEnv(tw, nil)) // +1 sender: the United States only
@@ -183,6 +187,7 @@ func TestSMSOnlyToTextableNumbers(t *testing.T) {
 }
 
 func TestRegistrationHoneypot(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
 		a := startApp(t, dbURL, in.env())
@@ -207,6 +212,7 @@ func TestRegistrationHoneypot(t *testing.T) {
 }
 
 func TestRegisterFormToken(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, storetest.URL(t, "sqlite"), map[string]string{"ONAIR_TRUSTED_PROXIES": "127.0.0.1"})
 	token := a.signup()
 	id := a.createEvent(token, nil)["id"].(string)

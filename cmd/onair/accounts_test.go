@@ -10,6 +10,7 @@ import (
 )
 
 func TestAccounts(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		creds := map[string]string{"email": "Host@Example.com", "password": "correct horse"}
@@ -72,6 +73,7 @@ func TestAccounts(t *testing.T) {
 // ONAIR_SIGNUP=closed: a public instance is no free bulk-mail service;
 // only `onair host create` makes hosts, and they sign in as ever.
 func TestSignupClosed(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, map[string]string{"ONAIR_SIGNUP": "closed"})
 		creds := map[string]string{"email": "new@example.com", "password": "correct horse"}

@@ -16,6 +16,7 @@ import (
 )
 
 func TestAnalyticsCountsFromTheRows(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		browser, token := dashSignup(t, a)
@@ -115,6 +116,7 @@ func confirmationLinks(t *testing.T, in *inbox, emails ...string) map[string][2]
 // opened their confirmation (one twice), 2 clicked, 4 attended (all at
 // once), 3 engagement actions, 3 purchases by 2 attendees.
 func TestAnalyticsFixture(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
 		a := startApp(t, dbURL, in.env())

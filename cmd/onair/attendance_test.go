@@ -28,6 +28,7 @@ func registerViewer(t *testing.T, a *app, id, email string) string {
 }
 
 func TestHeartbeatAuth(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		host := a.signup()
@@ -56,6 +57,7 @@ func TestHeartbeatAuth(t *testing.T) {
 }
 
 func TestAttendanceWatchPage(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		host := a.signup()
@@ -122,6 +124,7 @@ func TestAttendanceWatchPage(t *testing.T) {
 }
 
 func TestEngagementAPI(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		host := a.signup()
@@ -208,6 +211,7 @@ func TestEngagementAPI(t *testing.T) {
 // At most 5 engagement actions a second per viewer (429 with Retry-After
 // beyond), and 1,000 per viewer and event, counted in the database.
 func TestEngagementLimits(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		host := a.signup()

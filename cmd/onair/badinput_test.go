@@ -43,6 +43,7 @@ const (
 )
 
 func TestBadInputNeverFails5xx(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, databaseURL string) {
 		a := startApp(t, databaseURL, nil)
 		a.expect(http.StatusCreated, "POST", "/api/auth/signup", "", map[string]string{"email": takenEmail, "password": takenPass})
@@ -281,6 +282,7 @@ func expectBadRequest(t *testing.T, a *app, token string, c badRequest) {
 }
 
 func TestBadInputUnknownEventIDs(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, databaseURL string) {
 		a := startApp(t, databaseURL, nil)
 		token := a.signup()
@@ -339,6 +341,7 @@ func TestBadInputUnknownEventIDs(t *testing.T) {
 }
 
 func TestBadInputQueryText(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, databaseURL string) {
 		a := startApp(t, databaseURL, nil)
 		token := a.signup()
@@ -377,6 +380,7 @@ func TestBadInputQueryText(t *testing.T) {
 }
 
 func TestBadInputListLimitIsCapped(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, databaseURL string) {
 		a := startApp(t, databaseURL, nil)
 		token := a.signup()
@@ -411,6 +415,7 @@ func TestBadInputListLimitIsCapped(t *testing.T) {
 }
 
 func TestBadInputBodyLimit(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, databaseURL string) {
 		a := startApp(t, databaseURL, nil)
 		token := a.signup()
@@ -466,6 +471,7 @@ func TestBadInputBodyLimit(t *testing.T) {
 func padTo(body string, n int) string { return body + strings.Repeat(" ", n-len(body)) }
 
 func TestBadInputTextFields(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, databaseURL string) {
 		a := startApp(t, databaseURL, nil)
 		token := a.signup()
@@ -516,6 +522,7 @@ func TestBadInputTextFields(t *testing.T) {
 }
 
 func TestBadInputMutatedJSON(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, databaseURL string) {
 		a := startApp(t, databaseURL, nil)
 		token := a.signup()

@@ -63,6 +63,7 @@ func text(t *testing.T, ctx context.Context, css string) string {
 // through the four wizard steps, register as a viewer, see the dashboard
 // count it, go live, and watch.
 func TestBrowserHostAndViewerJourney(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		ctx := newBrowser(t, 1280, 900)
@@ -196,6 +197,7 @@ func TestBrowserHostAndViewerJourney(t *testing.T) {
 // The registration page of a full and of a cancelled event says so, and
 // offers no form; registrant text never runs as script on the dashboard.
 func TestBrowserClosedEventsAndEscaping(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()

@@ -21,6 +21,7 @@ func runCLI(t *testing.T, env map[string]string, args ...string) (string, string
 }
 
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"help"}, {"--help"}, {"serve", "--help"}, {"migrate", "-h"}, {"host", "create", "--help"}, {"host", "--help"},
 		{"viewer", "--help"}, {"viewer", "export", "--help"}, {"viewer", "erase", "--help"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
@@ -60,6 +61,7 @@ func TestHelp(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	tests := []struct {
 		name string
@@ -112,6 +114,7 @@ func TestConfigErrors(t *testing.T) {
 }
 
 func TestMigrateAndHostCreate(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		env := map[string]string{"DATABASE_URL": dbURL}
 		for range 2 {

@@ -19,6 +19,7 @@ import (
 // links of the received emails, attendance through the watch page and
 // heartbeats, revenue through the API.
 func TestDashboardEventFigures(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
 		a := startApp(t, dbURL, in.env())

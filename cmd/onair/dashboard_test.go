@@ -18,6 +18,7 @@ import (
 // The host dashboard, driven as a browser without JavaScript drives it:
 // links, forms, a cookie jar, and redirects read one at a time.
 func TestDashboard(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		host, token := dashSignup(t, a)

@@ -151,6 +151,7 @@ func (a *app) notifications(token, eventID string) map[string]map[string]any {
 func startsIn(d time.Duration) time.Time { return time.Now().Add(d).UTC().Truncate(time.Second) }
 
 func TestRemindersArriveOnceAndOnTime(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
 		a := startApp(t, dbURL, in.env())
@@ -207,6 +208,7 @@ func TestRemindersArriveOnceAndOnTime(t *testing.T) {
 }
 
 func TestLateRegistrantGetsOnlyWhatIsAhead(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
 		a := startApp(t, dbURL, in.env())
@@ -234,6 +236,7 @@ func TestLateRegistrantGetsOnlyWhatIsAhead(t *testing.T) {
 }
 
 func TestRescheduleCancelAndUnsubscribe(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
 		a := startApp(t, dbURL, in.env())
@@ -349,6 +352,7 @@ func TestRescheduleCancelAndUnsubscribe(t *testing.T) {
 }
 
 func TestConfirmationSentAgainOnRepeatedRegistration(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
 		a := startApp(t, dbURL, in.env())
@@ -364,6 +368,7 @@ func TestConfirmationSentAgainOnRepeatedRegistration(t *testing.T) {
 }
 
 func TestSMTPFailures(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
 		a := startApp(t, dbURL, in.env())
@@ -398,6 +403,7 @@ func TestSMTPFailures(t *testing.T) {
 // A second process running workers on the same SQLite file would take the
 // first one's running jobs for orphans and send their batches again.
 func TestSQLiteRefusesASecondWorkerProcess(t *testing.T) {
+	t.Parallel()
 	dbURL := storetest.URL(t, "sqlite")
 	startApp(t, dbURL, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestCreateEvent(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()
@@ -125,6 +126,7 @@ func TestCreateEvent(t *testing.T) {
 }
 
 func TestListEvents(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()
@@ -176,6 +178,7 @@ func TestListEvents(t *testing.T) {
 }
 
 func TestEventLifecycle(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()

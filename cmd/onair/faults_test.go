@@ -48,6 +48,7 @@ func TestMain(m *testing.M) {
 // before the next reminder's time and the start; otherwise it is skipped,
 // and the host sees why. Nothing is sent twice across the restart.
 func TestFaultDowntimeSkipsStaleReminders(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		t.Parallel() // the backends side by side: their waits overlap
 		mail := notifytest.NewSMTPServer(t)
@@ -141,6 +142,7 @@ func TestFaultDowntimeSkipsStaleReminders(t *testing.T) {
 // processes, cron calls, beside the workers or without them — send each
 // message once; "processed" adds up to what the sweeps sent.
 func TestFaultCronInParallelSendsNothingTwice(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		t.Parallel() // the backends side by side: their waits overlap
 		const (
@@ -323,6 +325,7 @@ func TestFaultCronInParallelSendsNothingTwice(t *testing.T) {
 // the kill (at most one batch per send job: internal/jobs runs 8 send
 // workers per process with batches of 50, so at most 400 per process).
 func TestFaultWorkerKilledMidBatch(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		t.Parallel() // the backends side by side: their waits overlap
 		const (
@@ -348,7 +351,7 @@ func TestFaultWorkerKilledMidBatch(t *testing.T) {
 		token := a.signup()
 		// A start far enough ahead that the reminder is not stale after a
 		// PostgreSQL recovery; the reminder once the setup is surely done.
-		remindAt := time.Now().Add(25 * time.Second)
+		remindAt := time.Now().Add(60 * time.Second)
 		id, at := faultEventRemindingAt(t, a, token, remindAt, 5*time.Minute)
 		reminder := faultReminderOf(t, faultNotifications(a, token, id))
 		setup := time.Now()
@@ -466,6 +469,7 @@ func TestFaultWorkerKilledMidBatch(t *testing.T) {
 // (DESIGN.md, Operations: "finish or release in-flight jobs"; rule 2: the
 // only duplicate window is a crash).
 func TestFaultGracefulStopFinishesInFlightSends(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		t.Parallel() // the backends side by side: their waits overlap
 		mail := notifytest.NewSMTPServer(t)
@@ -856,7 +860,7 @@ func faultStartChild(t *testing.T, dbURL, smtpURL string) (*app, *faultChild) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "serve")
 	cmd.Env = append(os.Environ(), faultChildEnv+"=1", "ONAIR_ADDR=127.0.0.1:0", "DATABASE_URL="+dbURL,
-		"SMTP_URL="+smtpURL, "APP_URL="+testAppURL, "CRON_SECRET=")
+		"SMTP_URL="+smtpURL, "APP_URL="+testAppURL, "CRON_SECRET=", "ONAIR_REGISTER_LIMIT=0")
 	c := &faultChild{cmd: cmd, log: &faultLog{addr: make(chan string, 1)}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = c.log, c.log
 	if err := cmd.Start(); err != nil {

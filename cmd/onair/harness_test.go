@@ -59,7 +59,9 @@ func (l *logSink) String() string {
 const testAppURL = "http://onair.test"
 
 // startApp runs `onair serve` on databaseURL until the test ends. env adds
-// to or overrides the environment.
+// to or overrides the environment. Each test has its own database and port,
+// so the tests run in parallel: most of their time is spent waiting for a
+// reminder's time to come.
 func startApp(t *testing.T, databaseURL string, env map[string]string) *app {
 	t.Helper()
 	vars := map[string]string{

@@ -25,6 +25,7 @@ var (
 // inline script, nosniff, a Referrer-Policy, and no framing but of the
 // registration page.
 func TestPagesSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		host, token := dashSignup(t, a)
@@ -149,6 +150,7 @@ func TestPagesSecurityHeaders(t *testing.T) {
 }
 
 func TestHSTSAndMetricsToken(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, map[string]string{"APP_URL": "https://onair.test", "ONAIR_METRICS_TOKEN": "metrics-secret"})
 		for _, path := range []string{"/login", "/healthz", "/static/style.css"} {

@@ -17,6 +17,7 @@ import (
 // Reply-To of the email an SMTP server gets, the organizer of its invite
 // and of the calendar downloads, and the header of the registration page.
 func TestHostSettings(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
 		env := in.env()
@@ -247,6 +248,7 @@ func icsLine(data, prop string) string {
 }
 
 func TestHostRetentionDays(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()

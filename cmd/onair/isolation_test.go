@@ -41,6 +41,7 @@ func allHostRoutesOf(id string) []isolationRoute {
 }
 
 func TestHostIsolation(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, databaseURL string) {
 		a := startApp(t, databaseURL, nil)
 		tokenA, tokenB := a.signup(), a.signup()

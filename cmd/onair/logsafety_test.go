@@ -19,11 +19,12 @@ var hostileNames = []string{
 	"{{.Secret}}", "${jndi:ldap://x}", "=HYPERLINK(\"http://x\")", "\u202eevil", strings.Repeat("A", 100),
 }
 
-// TestNoPersonalDataInLogs runs the injection corpus and the abuse loop
-// against one server, with SMTP failures that echo the recipient, and reads
-// every line the server logged: no email address, phone number or token may
-// be in any of them.
-func TestNoPersonalDataInLogs(t *testing.T) {
+// TestAbuseLoopLeavesNoTraceInTheLog runs the injection corpus and the
+// abuse loop against one server, with SMTP failures that echo the
+// recipient, and reads every line the server logged: no email address,
+// phone number or token may be in any of them.
+func TestAbuseLoopLeavesNoTraceInTheLog(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
 		tw := notifytest.NewTwilio(t, testTwilioSID, testTwilioToken)

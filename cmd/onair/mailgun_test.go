@@ -38,6 +38,7 @@ func mailgunEvent(event, severity string, deliveryID string, age time.Duration, 
 }
 
 func TestEmailThroughMailgunAndBounceWebhook(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		mg := notifytest.NewMailgun(t, testMailgunKey, testMailgunDomain)
 		a := startApp(t, dbURL, map[string]string{

@@ -11,6 +11,7 @@ import (
 )
 
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()

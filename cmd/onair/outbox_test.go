@@ -15,6 +15,7 @@ import (
 // With no provider configured, every message goes to the outbox, where the
 // host reads it as it would have been sent.
 func TestOutboxKeepsEveryMessage(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()
@@ -70,6 +71,7 @@ func TestOutboxKeepsEveryMessage(t *testing.T) {
 // open pixel and link past the click tracker, while the message as kept
 // still has both.
 func TestOutboxPreviewCountsNothing(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		host, token := dashSignup(t, a)

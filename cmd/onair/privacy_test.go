@@ -17,10 +17,10 @@ import (
 
 // ada is the viewer who asks for her data, and then to be forgotten.
 var ada = map[string]string{"email": "Ada.Lovelace@example.com", "first_name": "Ada", "last_name": "Lovelace",
-	"phone": "+44 20 7946 0958", "company": "Analytical Engines", "source": "newsletter"}
+	"phone": "+1 415 555 0188", "company": "Analytical Engines", "source": "newsletter"}
 
 // adaTraces give Ada away wherever they appear.
-var adaTraces = []string{"ada.lovelace@", "2079460958", "lovelace", "analytical engines"}
+var adaTraces = []string{"ada.lovelace@", "4155550188", "lovelace", "analytical engines"}
 
 // privacyFixture is an event starting in ten minutes (viewers on its watch
 // page count as attending) with Ada and Bob registered, their confirmations
@@ -41,7 +41,7 @@ func newPrivacyFixture(t *testing.T, a *app) privacyFixture {
 	f.adaID = out["registration"].(map[string]any)["id"].(string)
 	f.adaWatch = out["watch_url"].(string)
 	a.expect(http.StatusCreated, "POST", "/api/events/"+f.eventID+"/register", "",
-		map[string]string{"email": "bob@example.com", "first_name": "Bob", "phone": "+44 20 7946 0000"})
+		map[string]string{"email": "bob@example.com", "first_name": "Bob", "phone": "+1 415 555 0189"})
 	waitFor(t, 20*time.Second, "the four confirmations recorded as sent", func() (bool, string) {
 		ns := a.notifications(f.token, f.eventID)
 		email, sms := ns["confirmation/email"], ns["confirmation/sms"]
@@ -77,6 +77,7 @@ func assertNoTraces(t *testing.T, where, text string, traces []string) {
 }
 
 func TestViewerExportAndErasure(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		f := newPrivacyFixture(t, a)
@@ -85,7 +86,7 @@ func TestViewerExportAndErasure(t *testing.T) {
 		t.Run("the export shows everything stored about her", func(t *testing.T) {
 			out := a.expect(http.StatusOK, "GET", "/api/viewers/export?email="+adaEmail, f.token, nil)
 			viewer := out["viewer"].(map[string]any)
-			if viewer["email"] != ada["email"] || viewer["phone"] != "+442079460958" || viewer["company"] != ada["company"] {
+			if viewer["email"] != ada["email"] || viewer["phone"] != "+14155550188" || viewer["company"] != ada["company"] {
 				t.Errorf("viewer %v", viewer)
 			}
 			regs := out["registrations"].([]any)
@@ -200,6 +201,7 @@ func TestViewerExportAndErasure(t *testing.T) {
 // The dashboard's pages show the erased viewer nowhere: the event's
 // registrants, her timeline, the outbox.
 func TestErasedViewerLeavesThePages(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		b, token := dashSignup(t, a)
@@ -231,6 +233,7 @@ func TestErasedViewerLeavesThePages(t *testing.T) {
 }
 
 func TestViewerCommands(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		env := map[string]string{"DATABASE_URL": dbURL}
 		out, _, err := runCLI(t, env, "host", "create", "--email", "cli-privacy@example.com", "--password", "a long password")
@@ -305,6 +308,7 @@ func TestViewerCommands(t *testing.T) {
 }
 
 func TestDeleteEvent(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()
@@ -355,6 +359,7 @@ func TestDeleteEvent(t *testing.T) {
 }
 
 func TestOutboxPrunedByAge(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()
@@ -389,6 +394,7 @@ func TestOutboxPrunedByAge(t *testing.T) {
 
 // A provider outage is a few log lines, not one per message per retry.
 func TestProviderOutageLogsAFewLines(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		srv := notifytest.NewSMTPServer(t)
 		a := startApp(t, dbURL, map[string]string{"SMTP_URL": srv.URL()})
@@ -430,6 +436,7 @@ func TestProviderOutageLogsAFewLines(t *testing.T) {
 // recipient, and viewers following their links leaves no email address,
 // phone number or token in any line of the server's log.
 func TestNoPersonalDataInTheLog(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		srv := notifytest.NewSMTPServer(t)
 		tw := notifytest.NewTwilio(t, testTwilioSID, testTwilioToken)

@@ -70,6 +70,7 @@ func (a *app) inboundSMS(from, body, sig string) int {
 }
 
 func TestSMSThroughTwilioAndSTOP(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		tw := notifytest.NewTwilio(t, testTwilioSID, testTwilioToken)
 		a := startApp(t, dbURL, twilioEnv(tw, nil))

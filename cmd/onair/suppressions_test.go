@@ -13,6 +13,7 @@ import (
 )
 
 func TestUnsubscribeFromHost(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
 		a := startApp(t, dbURL, in.env())
@@ -110,6 +111,7 @@ func TestUnsubscribeFromHost(t *testing.T) {
 }
 
 func TestSuppressionsPage(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, storetest.URL(t, "sqlite"), nil)
 	b, token := dashSignup(t, a)
 	id := a.createEvent(token, nil)["id"].(string)

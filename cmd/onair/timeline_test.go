@@ -28,6 +28,7 @@ var timelineEntryRE = regexp.MustCompile(`<li class="timeline-entry[^"]*">\s*<ti
 // confirmation with its reason; 404 pages for everything that is not this
 // host's registrant of this event.
 func TestDashboardRegistrantTimeline(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
 		in.srv.FailRecipient("bounce@example.com", 550)

@@ -47,6 +47,7 @@ var (
 )
 
 func TestTrackingOpensAndClicks(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
 		a := startApp(t, dbURL, in.env())

@@ -15,6 +15,7 @@ import (
 )
 
 func TestViewerPages(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()

@@ -20,6 +20,7 @@ import (
 // each step is submitted with exactly the fields the page rendered (hidden
 // ones included), with the test typing over the visible ones.
 func TestWizard(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		paris, err := time.LoadLocation("Europe/Paris")
