@@ -165,7 +165,8 @@ func TestRegistration(t *testing.T) {
 // TestCapacityUnderConcurrency: 1,000 concurrent registrations for 100 spots
 // give exactly 100 registrations.
 func TestCapacityUnderConcurrency(t *testing.T) {
-	t.Parallel()
+	// A load test: it runs alone, before the parallel tests, so that their
+	// load does not decide its timing.
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()
@@ -207,7 +208,8 @@ func TestCapacityUnderConcurrency(t *testing.T) {
 // TestDuplicatesUnderConcurrency: the same email, in different cases, sent
 // 50 times at once, registers once.
 func TestDuplicatesUnderConcurrency(t *testing.T) {
-	t.Parallel()
+	// A load test: it runs alone, before the parallel tests, so that their
+	// load does not decide its timing.
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()
@@ -253,7 +255,8 @@ func TestDuplicatesUnderConcurrency(t *testing.T) {
 // updates its notifications, and neither may wait on the other in a cycle
 // (PostgreSQL once reported a deadlock here).
 func TestRegistrationsWhileSending(t *testing.T) {
-	t.Parallel()
+	// A load test: it runs alone, before the parallel tests, so that their
+	// load does not decide its timing.
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
 		a := startApp(t, dbURL, in.env())
