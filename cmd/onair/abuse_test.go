@@ -161,13 +161,13 @@ func TestSMSOnlyToTextableNumbers(t *testing.T) {
 		})
 		// An event without SMS stores any possible number; turning SMS on
 		// later texts none of those that cost money.
-		quiet := a.createEvent(token, map[string]any{"scheduled_start": time.Now().Add(4 * time.Second).UTC().Format(time.RFC3339),
+		quiet := a.createEvent(token, map[string]any{"scheduled_start": time.Now().Add(10 * time.Second).UTC().Format(time.RFC3339),
 			"selected_intervals": []string{"now"}})["id"].(string)
 		a.expect(http.StatusCreated, "POST", "/api/events/"+quiet+"/register", "",
 			map[string]string{"email": "stored@example.com", "phone": "+19005550100"})
 		a.expect(http.StatusOK, "PATCH", "/api/events/"+quiet, token, map[string]any{
 			"notification_settings": map[string]any{"email_enabled": true, "sms_enabled": true}})
-		waitFor(t, 30*time.Second, "the starting-now SMS to be decided", func() (bool, string) {
+		waitFor(t, 40*time.Second, "the starting-now SMS to be decided", func() (bool, string) {
 			ns := a.notifications(token, quiet)
 			return ns["starting_now/now/sms"]["status"] == "failed", fmt.Sprint(ns)
 		})
