@@ -47,7 +47,7 @@ func TestEmailThroughMailgunAndBounceWebhook(t *testing.T) {
 		})
 		token := a.signup()
 		id := a.createEvent(token, map[string]any{
-			"scheduled_start": startsIn(5 * time.Second).Format(time.RFC3339), "selected_intervals": []string{"2s"},
+			"scheduled_start": startsIn(12 * time.Second).Format(time.RFC3339), "selected_intervals": []string{"6s"},
 		})["id"].(string)
 		for _, v := range []string{"ok@example.com", "gone@example.com"} {
 			a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": v})
@@ -131,7 +131,7 @@ func TestEmailThroughMailgunAndBounceWebhook(t *testing.T) {
 		deadline = time.Now().Add(15 * time.Second)
 		var n map[string]any
 		for time.Now().Before(deadline) {
-			if n = a.notifications(token, id)["reminder/2s/email"]; n["status"] == "sent" {
+			if n = a.notifications(token, id)["reminder/6s/email"]; n["status"] == "sent" {
 				break
 			}
 			time.Sleep(100 * time.Millisecond)
