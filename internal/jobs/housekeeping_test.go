@@ -130,8 +130,8 @@ func TestOutboxPruneJob(t *testing.T) {
 				t.Fatalf("pending confirmations %v, %v", ids, err)
 			}
 			e.sender.providers[onair.ChannelEmail] = &Outbox{Store: st, Now: func() time.Time { return clock }}
-			if n, _, err := e.sendBatch(ctx, "test", ids); err != nil || n != 1 {
-				t.Fatalf("sendBatch = %d, %v", n, err)
+			if n, err := e.Sweep(ctx); err != nil || n != 1 {
+				t.Fatalf("Sweep = %d, %v", n, err)
 			}
 			kept := func() int {
 				t.Helper()
@@ -276,7 +276,7 @@ func TestOutageLogging(t *testing.T) {
 	}
 	for range 20 { // 20 rounds of retries of 50 deliveries: 1,000 failures
 		for start := 0; start < len(items); start += 10 {
-			outcomes, _ := s.Send(t.Context(), items[start:start+10])
+			outcomes := sendAll(t, s, items[start:start+10])
 			for _, o := range outcomes {
 				if o.Status != onair.DeliveryPending {
 					t.Fatalf("outcome %+v; want a retry", o)
@@ -287,7 +287,7 @@ func TestOutageLogging(t *testing.T) {
 	p.mu.Lock()
 	p.down = false
 	p.mu.Unlock()
-	s.Send(t.Context(), items[:10])
+	sendAll(t, s, items[:10])
 
 	mu.Lock()
 	out := buf.String()
@@ -300,6 +300,20 @@ func TestOutageLogging(t *testing.T) {
 	if strings.Contains(out, "@example.com") {
 		t.Errorf("the log names a recipient:\n%s", out)
 	}
+}
+
+// sendAll renders and sends items as the pump's senders do, side by side.
+func sendAll(t *testing.T, s *Sender, items []store.SendItem) []store.Outcome {
+	outcomes := make([]store.Outcome, len(items))
+	var wg sync.WaitGroup
+	for i, it := range items {
+		wg.Go(func() {
+			msg, err := s.render(it)
+			outcomes[i], _ = s.deliver(t.Context(), it, msg, err)
+		})
+	}
+	wg.Wait()
+	return outcomes
 }
 
 type writerFunc func([]byte) (int, error)
@@ -334,8 +348,8 @@ func TestRecipientTroubleLogging(t *testing.T) {
 		}}
 	}
 	for i := range 50 {
-		s.Send(t.Context(), item(int64(2*i+1), "full@example.com"))
-		s.Send(t.Context(), item(int64(2*i+2), fmt.Sprintf("ok%d@example.com", i)))
+		sendAll(t, s, item(int64(2*i+1), "full@example.com"))
+		sendAll(t, s, item(int64(2*i+2), fmt.Sprintf("ok%d@example.com", i)))
 	}
 	if lines := strings.Split(strings.TrimSpace(buf.String()), "\n"); len(lines) > 2 || strings.Contains(buf.String(), "full@") {
 		t.Errorf("50 retries of one recipient logged %d lines:\n%s", len(lines), buf.String())

@@ -1,8 +1,9 @@
-// Package jobs runs onair's durable work on River: the dispatch of each
-// notification at its time, the sending of deliveries in batches, and a
-// periodic sweep that picks up anything stranded. The store's rows are the
-// truth about what was sent; jobs carry ids and do the work, so running a
-// job twice, or a sweep beside it, sends nothing twice.
+// Package jobs runs onair's durable work: River jobs for the dispatch of
+// each notification at its time and for the periodic housekeeping, and the
+// pump (pump.go), which streams the pending deliveries of the store's send
+// queue to the providers on every node. The store's rows are the truth
+// about what was sent; a job or a pump only claims and records them, so
+// running a job twice, or a sweep beside the pump, sends nothing twice.
 package jobs
 
 import (
@@ -40,8 +41,9 @@ const (
 	// sweepEvery is how often the leader looks for stranded work.
 	sweepEvery = 30 * time.Second
 
-	pageSize  = 1000 // registrants per dispatch step
-	batchSize = 50   // deliveries per send job: the most a crash can re-send per job
+	// pageSize is how many registrants one dispatch step gives a
+	// delivery, in one statement.
+	pageSize = 20_000
 	// maxDeliveryAttempts: a delivery that failed transiently this often
 	// (with backoff between tries) fails for good.
 	maxDeliveryAttempts = 15
@@ -72,6 +74,14 @@ type Engine struct {
 	client  *river.Client[*sql.Tx]
 	// outboxDays is Config.OutboxDays.
 	outboxDays int
+	// owner names this process's claims of deliveries.
+	owner string
+	// wake tells the pump that deliveries were created in this process.
+	wake chan struct{}
+	// stopPump ends the pump's claiming, stopSends its sending; pumpDone
+	// is closed when the pump and its heartbeat have ended.
+	stopPump, stopSends context.CancelFunc
+	pumpDone            chan struct{}
 }
 
 func driver(st *store.Store) riverdriver.Driver[*sql.Tx] {
@@ -96,7 +106,7 @@ func Migrate(ctx context.Context, st *store.Store) error {
 // New builds the engine and makes it the store's enqueuer.
 func New(cfg Config) (*Engine, error) {
 	e := &Engine{store: cfg.Store, sender: cfg.Sender, log: cfg.Logger, now: cfg.Now, workers: cfg.Workers,
-		outboxDays: cfg.OutboxDays}
+		outboxDays: cfg.OutboxDays, owner: workerOwnerPrefix + onair.RandomString(12), wake: make(chan struct{}, 1)}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -115,15 +125,15 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Workers {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &dispatchWorker{e: e})
-		river.AddWorker(workers, &sendWorker{e: e})
 		river.AddWorker(workers, &sweepWorker{e: e})
 		river.AddWorker(workers, &retentionWorker{e: e})
 		river.AddWorker(workers, &outboxPruneWorker{e: e})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{
-			river.QueueDefault: {MaxWorkers: 1}, // the periodic sweep
+			// The periodic jobs, every 30 s at most often: looking for them
+			// every second is plenty.
+			river.QueueDefault: {MaxWorkers: 1, FetchPollInterval: time.Second},
 			queueDispatch:      {MaxWorkers: 4},
-			queueSend:          {MaxWorkers: 8},
 		}
 		rc.PeriodicJobs = []*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(sweepEvery),
@@ -170,13 +180,90 @@ func (e *Engine) Start(ctx context.Context) error {
 		if err := e.store.RequeueOrphanedJobs(ctx); err != nil {
 			return fmt.Errorf("requeueing interrupted jobs: %w", err)
 		}
+		// What the worker process before this one had claimed and not
+		// recorded: it died with them.
+		if n, err := e.store.ReleaseClaimsOf(ctx, workerOwnerPrefix); err != nil {
+			return fmt.Errorf("releasing interrupted deliveries: %w", err)
+		} else if n > 0 {
+			e.log.Warn("deliveries in flight when onair last stopped are sent again; a few may arrive twice", "count", n)
+		}
 	}
 	// Whatever fell due while no node ran goes out now, not when River's
 	// scheduler first looks (seconds later, after a leader is elected).
 	if err := e.dispatchDue(ctx); err != nil {
 		return err
 	}
-	return e.client.Start(ctx)
+	if e.workers {
+		// Earlier versions queued a send job per batch of deliveries; the
+		// pump sends every pending delivery, and such jobs have nothing
+		// left to do.
+		if _, err := e.store.DB().ExecContext(ctx, `DELETE FROM river_job WHERE kind = 'onair_send'`); err != nil {
+			return fmt.Errorf("clearing the send jobs of an earlier version: %w", err)
+		}
+	}
+	if err := e.client.Start(ctx); err != nil {
+		return err
+	}
+	if e.workers {
+		pumpCtx, stopPump := context.WithCancel(ctx)
+		sendCtx, stopSends := context.WithCancel(context.WithoutCancel(ctx))
+		e.stopPump, e.stopSends, e.pumpDone = stopPump, stopSends, make(chan struct{})
+		go func() {
+			defer close(e.pumpDone)
+			alive := e.heartbeat(pumpCtx, e.owner, true)
+			if _, err := e.runPump(pumpCtx, sendCtx, e.owner, false, e.wake); err != nil {
+				e.log.Error("the delivery pump stopped", "err", err)
+			}
+			<-alive
+		}()
+	}
+	return nil
+}
+
+// heartbeat says, until ctx ends, that owner is alive; with release, it
+// also hands back what dead nodes had claimed. The returned channel is
+// closed when it has ended.
+func (e *Engine) heartbeat(ctx context.Context, owner string, release bool) <-chan struct{} {
+	done := make(chan struct{})
+	beat := func() {
+		if err := e.store.NodeAlive(ctx, owner, e.now()); err != nil && ctx.Err() == nil {
+			e.log.Warn("the node's heartbeat failed", "err", err)
+		}
+	}
+	beat()
+	go func() {
+		defer close(done)
+		t := time.NewTicker(nodeHeartbeat)
+		defer t.Stop()
+		for i := 1; ; i++ {
+			select {
+			case <-ctx.Done():
+				leave, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+				defer cancel()
+				e.store.LeaveNode(leave, owner)
+				return
+			case <-t.C:
+			}
+			beat()
+			if release && i%3 == 0 {
+				n, err := e.store.ReleaseDeadNodes(ctx, e.now().Add(-nodeDeadAfter))
+				if err != nil && ctx.Err() == nil {
+					e.log.Warn("releasing the deliveries of dead nodes failed", "err", err)
+				} else if n > 0 {
+					e.log.Warn("a node stopped with deliveries in flight; they are sent again, and a few may arrive twice", "count", n)
+				}
+			}
+		}
+	}()
+	return done
+}
+
+// DeliveriesReady wakes the pump: deliveries were created.
+func (e *Engine) DeliveriesReady() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
 }
 
 // Stop stops taking work and waits for running jobs, up to ctx's deadline,
@@ -185,6 +272,21 @@ func (e *Engine) Start(ctx context.Context) error {
 func (e *Engine) Stop(ctx context.Context) error {
 	if e.lock != nil {
 		defer e.lock.Close() // releases the lock
+	}
+	if e.pumpDone != nil {
+		// Stop claiming; the messages being sent finish and are recorded,
+		// the rest is handed back. Past ctx's deadline, sending is cut.
+		e.stopPump()
+		select {
+		case <-e.pumpDone:
+		case <-ctx.Done():
+			e.stopSends()
+			select {
+			case <-e.pumpDone:
+			case <-time.After(5 * time.Second):
+			}
+		}
+		e.stopSends()
 	}
 	err := e.client.Stop(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
@@ -198,7 +300,6 @@ func (e *Engine) Stop(ctx context.Context) error {
 // Queue names.
 const (
 	queueDispatch = "dispatch"
-	queueSend     = "send"
 )
 
 // schedulerLookahead is how far ahead River's scheduler (every 5 s, on the
@@ -238,17 +339,6 @@ func (e *Engine) ForgetDispatch(ctx context.Context, tx *sql.Tx, notificationIDs
 		if _, err := tx.ExecContext(ctx, `DELETE FROM river_job WHERE kind = $1
 			AND state IN ('available', 'pending', 'retryable', 'scheduled')
 			AND `+notification+` IN (`+strings.Join(marks, ", ")+`)`, args...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// EnqueueSend queues one send job for a batch of deliveries.
-func (e *Engine) EnqueueSend(ctx context.Context, tx *sql.Tx, ids []int64) error {
-	for start := 0; start < len(ids); start += batchSize {
-		batch := ids[start:min(start+batchSize, len(ids))]
-		if _, err := e.client.InsertTx(ctx, tx, sendArgs{DeliveryIDs: batch}, &river.InsertOpts{Queue: queueSend}); err != nil {
 			return err
 		}
 	}

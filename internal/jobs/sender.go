@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -75,29 +74,12 @@ func NewSender(cfg SenderConfig) *Sender {
 	return s
 }
 
-// RateDelay is how long sending items would wait for their channels' rate
-// limits, were they sent now.
-func (s *Sender) RateDelay(items []store.SendItem) time.Duration {
-	per := map[onair.Channel]int{}
-	for _, it := range items {
-		per[it.Delivery.Channel]++
+// rate is the channel's limit in messages per second; 0 is none.
+func (s *Sender) rate(ch onair.Channel) float64 {
+	if l := s.limits[ch]; l != nil {
+		return float64(l.Limit())
 	}
-	var longest time.Duration
-	now := time.Now()
-	for ch, n := range per {
-		l := s.limits[ch]
-		if l == nil {
-			continue
-		}
-		r := l.ReserveN(now, n)
-		if !r.OK() {
-			longest = max(longest, time.Duration(float64(n)/float64(l.Limit())*float64(time.Second)))
-			continue
-		}
-		longest = max(longest, r.DelayFrom(now))
-		r.CancelAt(now)
-	}
-	return longest
+	return 0
 }
 
 // Links are the viewer's own URLs that every message carries: the watch
@@ -120,84 +102,61 @@ func TrackingLinks(appURL, secret, notificationID string, deliveryID int64) (tra
 	return track, base + "/open?d=" + onair.OpenTrackingData(secret, notificationID, deliveryID)
 }
 
-// Send sends every item and says what became of each. Items whose sending
-// failed transiently come back pending, and the longest wait any provider
-// asked for is returned (at least a second when there are any).
-func (s *Sender) Send(ctx context.Context, items []store.SendItem) ([]store.Outcome, time.Duration) {
-	outcomes := make([]store.Outcome, len(items))
-	waits := make([]time.Duration, len(items))
-	transientErrs := make([]error, len(items))
-	sem := make(chan struct{}, s.concurrency)
-	var wg sync.WaitGroup
-	for i, it := range items {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			outcomes[i], waits[i], transientErrs[i] = s.sendOne(ctx, it)
-			o := outcomes[i]
-			status := string(o.Status)
-			if o.Status == onair.DeliveryPending {
-				status = "retry"
-			}
-			// Confirmations are due the moment they are queued; their lag
-			// would only say how long ago the first registration came.
-			hasLag := it.Notification.Kind != onair.KindConfirmation
-			s.metrics.Delivered(string(it.Delivery.Channel), o.Provider, status, time.Since(it.Notification.ScheduledTime), hasLag)
-		}()
+// deliver hands msg, the rendered message of it (or the error rendering
+// it gave), to its provider within the channel's rate limit, and says what
+// became of it. A transient failure comes back pending, with the provider's
+// error.
+func (s *Sender) deliver(ctx context.Context, it store.SendItem, msg notify.Message, renderErr error) (store.Outcome, error) {
+	out, transient := s.attempt(ctx, it, msg, renderErr)
+	status := string(out.Status)
+	if out.Status == onair.DeliveryPending {
+		status = "retry"
 	}
-	wg.Wait()
-	s.noteOutages(items, outcomes, transientErrs)
-	var retryIn time.Duration
-	for i, o := range outcomes {
-		if o.Status == onair.DeliveryPending {
-			retryIn = max(retryIn, waits[i], time.Second)
-		}
-	}
-	return outcomes, retryIn
+	// Confirmations are due the moment they are queued; their lag
+	// would only say how long ago the first registration came.
+	hasLag := it.Notification.Kind != onair.KindConfirmation
+	s.metrics.Delivered(string(it.Delivery.Channel), out.Provider, status, time.Since(it.Notification.ScheduledTime), hasLag)
+	s.noteOutages([]store.SendItem{it}, []store.Outcome{out}, []error{transient})
+	return out, transient
 }
 
-// sendOne sends one item. A transient failure comes back pending, with
-// the wait before its retry and the provider's error.
-func (s *Sender) sendOne(ctx context.Context, it store.SendItem) (store.Outcome, time.Duration, error) {
+func (s *Sender) attempt(ctx context.Context, it store.SendItem, msg notify.Message, renderErr error) (store.Outcome, error) {
 	out := store.Outcome{DeliveryID: it.Delivery.ID}
 	p := s.providers[it.Delivery.Channel]
 	if p == nil {
 		out.Status, out.Error = onair.DeliveryFailed, "no provider for "+string(it.Delivery.Channel)
-		return out, 0, nil
+		return out, nil
 	}
 	out.Provider = p.Name()
-	msg, err := s.render(it)
-	if err != nil {
-		out.Status, out.Error = onair.DeliveryFailed, "rendering: "+err.Error()
-		return out, 0, nil
+	if renderErr != nil {
+		out.Status, out.Error = onair.DeliveryFailed, "rendering: "+renderErr.Error()
+		return out, nil
 	}
 	if l := s.limits[it.Delivery.Channel]; l != nil {
 		if err := l.Wait(ctx); err != nil {
 			out.Status, out.Error = onair.DeliveryPending, "not sent: "+err.Error()
-			return out, 0, nil
+			return out, nil
 		}
 	}
 	id, err := p.Send(ctx, msg)
 	switch {
 	case err == nil:
 		out.Status, out.ProviderID = onair.DeliverySent, id
-		return out, 0, nil
+		return out, nil
 	case notify.IsPermanent(err):
 		out.Status, out.Error = onair.DeliveryFailed, err.Error()
 		var se *notify.SendError
 		if errors.As(err, &se) {
 			out.Suppress = se.Suppress
 		}
-		return out, 0, nil
+		return out, nil
 	case it.Delivery.Attempts >= maxDeliveryAttempts:
 		out.Status, out.Error = onair.DeliveryFailed, fmt.Sprintf("gave up after %d attempts: %v", it.Delivery.Attempts, err)
-		return out, 0, nil
+		return out, nil
 	}
 	wait := max(notify.RetryAfter(err), backoff(it.Delivery.Attempts))
 	out.Status, out.Error, out.RetryAt = onair.DeliveryPending, err.Error(), time.Now().Add(wait)
-	return out, wait, err
+	return out, err
 }
 
 // backoff is the wait after a delivery's n-th transient failure: 1 s, 2 s,

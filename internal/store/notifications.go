@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -16,8 +15,9 @@ import (
 type Enqueuer interface {
 	// EnqueueDispatch schedules n's dispatch at its time.
 	EnqueueDispatch(ctx context.Context, tx *sql.Tx, n onair.Notification) error
-	// EnqueueSend queues the sending of these deliveries, now.
-	EnqueueSend(ctx context.Context, tx *sql.Tx, deliveryIDs []int64) error
+	// DeliveriesReady says that deliveries became due: a transaction that
+	// created them committed. The sending nodes also look by themselves.
+	DeliveriesReady()
 	// ForgetDispatch removes the queued dispatch jobs of these
 	// notifications, which are being deleted. A job already running finds
 	// no notification and ends.
@@ -152,18 +152,20 @@ func (s *Store) DueNotifications(ctx context.Context, now time.Time, limit int) 
 
 // DispatchStep takes one step of a notification's dispatch at now: it
 // checks that the notification is still due for the given event version and
-// not stale (marking it skipped with the reason when it is), then creates
-// the deliveries for the next page of eligible registrants and queues their
-// sending in batches. It returns the ids of the new deliveries, grouped in
-// batches, whether more steps are needed, and, for a notification not yet
-// due, how long until it is. Any number of callers may
-// step the same notification at once: each page is taken under the
-// notification's lock, and a delivery cannot be created twice.
-func (s *Store) DispatchStep(ctx context.Context, id string, version int, now time.Time, pageSize, batchSize int) (batches [][]int64, more bool, wait time.Duration, err error) {
+// not stale (marking it skipped with the reason when it is), then creates,
+// in one statement, the pending deliveries of the next page of up to
+// pageSize eligible registrants, due at the notification's time, for the
+// sending nodes to pick up. It returns how many deliveries it created,
+// whether more steps are needed, and, for a notification not yet due, how
+// long until it is. Any number of callers may step the same notification at
+// once: each page is taken under the notification's lock, and a delivery
+// cannot be created twice.
+func (s *Store) DispatchStep(ctx context.Context, id string, version int, now time.Time, pageSize int) (created int, more bool, wait time.Duration, err error) {
 	if !onair.ValidID(id) {
-		return nil, false, 0, fmt.Errorf("%w: no such notification", onair.ErrNotFound)
+		return 0, false, 0, fmt.Errorf("%w: no such notification", onair.ErrNotFound)
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		created, more = 0, false
 		var fanoutDone bool
 		var cursor string
 		n, err := scanNotification(tx.QueryRowContext(ctx, `SELECT `+notificationColumns+`, n.fanout_done, n.fanout_cursor
@@ -191,51 +193,37 @@ func (s *Store) DispatchStep(ctx context.Context, id string, version int, now ti
 				return s.normalize(err)
 			}
 		}
+		// The page ends at the pageSize-th eligible registrant: the
+		// cursor of the next step.
 		phoneOnly := ""
 		if n.Channel == onair.ChannelSMS {
 			phoneOnly = " AND r.phone <> ''"
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT r.id FROM registrations r
-			WHERE r.event_id = $1 AND r.status = 'registered' AND r.id > $2`+phoneOnly+`
-			ORDER BY r.id LIMIT $3`, n.EventID, cursor, pageSize)
-		if err != nil {
+		eligible := `FROM registrations r WHERE r.event_id = $1 AND r.status = 'registered' AND r.id > $2` + phoneOnly
+		var last sql.NullString
+		var page int
+		if err := tx.QueryRowContext(ctx, `SELECT MAX(id), COUNT(*) FROM (SELECT r.id `+eligible+`
+			ORDER BY r.id LIMIT $3) AS page`, n.EventID, cursor, pageSize).Scan(&last, &page); err != nil {
 			return s.normalize(err)
 		}
-		var regIDs []string
-		for rows.Next() {
-			var rid string
-			if err := rows.Scan(&rid); err != nil {
-				rows.Close()
-				return err
-			}
-			regIDs = append(regIDs, rid)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return s.normalize(err)
-		}
-		var ids []int64
-		for _, rid := range regIDs {
-			var did int64
-			err := tx.QueryRowContext(ctx, `INSERT INTO deliveries (notification_id, registration_id, channel,
-				status, created_at, updated_at) VALUES ($1, $2, $3, 'pending', $4, $4)
-				ON CONFLICT (notification_id, registration_id, channel, seq) DO NOTHING RETURNING id`,
-				n.ID, rid, n.Channel, dbTime(now)).Scan(&did)
-			if errors.Is(err, sql.ErrNoRows) {
-				continue // created by an earlier, interrupted step
-			}
+		if page > 0 {
+			res, err := tx.ExecContext(ctx, `INSERT INTO deliveries (notification_id, registration_id, channel,
+				status, lane, due_at, created_at, updated_at)
+				SELECT CAST($4 AS TEXT), r.id, CAST($5 AS TEXT), 'pending', `+itoa(laneBulk)+`, CAST($6 AS BIGINT),
+					CAST($7 AS BIGINT), CAST($7 AS BIGINT) `+eligible+` AND r.id <= $3
+				ON CONFLICT (notification_id, registration_id, channel, seq) DO NOTHING`,
+				n.EventID, cursor, last.String, n.ID, n.Channel, dbTime(n.ScheduledTime), dbTime(now))
 			if err != nil {
 				return s.normalize(err)
 			}
-			ids = append(ids, did)
+			k, _ := res.RowsAffected() // fewer than the page: created by an earlier, interrupted step
+			created = int(k)
+			cursor = last.String
 		}
-		more = len(regIDs) == pageSize
-		if len(regIDs) > 0 {
-			cursor = regIDs[len(regIDs)-1]
-		}
+		more = page == pageSize
 		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET status = 'sending', recipients = recipients + $1,
 			fanout_cursor = $2, fanout_done = $3, updated_at = $4 WHERE id = $5`,
-			len(ids), cursor, !more, dbTime(now), n.ID); err != nil {
+			created, cursor, !more, dbTime(now), n.ID); err != nil {
 			return s.normalize(err)
 		}
 		if !more {
@@ -243,18 +231,12 @@ func (s *Store) DispatchStep(ctx context.Context, id string, version int, now ti
 				return err
 			}
 		}
-		for start := 0; start < len(ids); start += batchSize {
-			batch := ids[start:min(start+batchSize, len(ids))]
-			batches = append(batches, batch)
-			if s.enq != nil {
-				if err := s.enq.EnqueueSend(ctx, tx, batch); err != nil {
-					return fmt.Errorf("queueing deliveries: %w", err)
-				}
-			}
+		if created > 0 {
+			s.readyAfterCommit(tx)
 		}
 		return nil
 	})
-	return batches, more, wait, err
+	return created, more, wait, err
 }
 
 // refreshStatus derives a notification's status from its counters once its

@@ -162,7 +162,8 @@ func (s *Store) addConfirmations(ctx context.Context, tx *sql.Tx, ev onair.Event
 			return nil, s.normalize(err)
 		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO deliveries (notification_id, registration_id, channel, seq,
-			status, created_at, updated_at) VALUES ($1, $2, $3, $4, 'pending', $5, $5) RETURNING id`,
+			status, lane, due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 'pending', `+itoa(laneTransactional)+`, $5, $5, $5)
+			RETURNING id`,
 			nid, regID, byID[nid], seq, dbTime(now)).Scan(&id)
 		if err != nil {
 			return nil, s.normalize(err)
@@ -194,11 +195,14 @@ func (s *Store) resendConfirmation(ctx context.Context, tx *sql.Tx, ev onair.Eve
 	return s.enqueueSend(ctx, tx, ids)
 }
 
-func (s *Store) enqueueSend(ctx context.Context, tx *sql.Tx, ids []int64) error {
-	if s.enq == nil || len(ids) == 0 {
-		return nil
+// enqueueSend has the deliveries ids sent once tx commits: the sending
+// nodes pick pending deliveries up by themselves; this wakes this
+// process's at once.
+func (s *Store) enqueueSend(_ context.Context, tx *sql.Tx, ids []int64) error {
+	if len(ids) > 0 {
+		s.readyAfterCommit(tx)
 	}
-	return s.enq.EnqueueSend(ctx, tx, ids)
+	return nil
 }
 
 // upsertViewer creates the viewer's profile with host, or refreshes it with

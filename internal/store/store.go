@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -83,6 +84,9 @@ type Store struct {
 	newID string
 	// enq queues work in the same transaction as the rows that need it.
 	enq Enqueuer
+	// ready holds the transactions that created deliveries, to tell enq
+	// once they commit.
+	ready sync.Map
 	// path is the SQLite file.
 	path string
 }
@@ -254,10 +258,19 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
+		s.ready.Delete(tx)
 		return err
 	}
-	return s.normalize(tx.Commit())
+	err = s.normalize(tx.Commit())
+	if _, ready := s.ready.LoadAndDelete(tx); ready && err == nil && s.enq != nil {
+		s.enq.DeliveriesReady()
+	}
+	return err
 }
+
+// readyAfterCommit has the enqueuer told, once tx commits, that deliveries
+// are ready to be sent.
+func (s *Store) readyAfterCommit(tx *sql.Tx) { s.ready.Store(tx, struct{}{}) }
 
 // snapshot begins a read-only transaction that sees one snapshot of the
 // database for all its queries: repeatable read on PostgreSQL, whose default

@@ -1,0 +1,304 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/onair-live/onair/internal/notify"
+	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/store"
+)
+
+// The pump streams due deliveries from the store to the providers, in
+// four stages that run side by side: a claimer takes pages of due
+// deliveries (store.ClaimDue), renderers turn them into messages, a sender
+// per connection of the channel's provider hands them over, and a recorder
+// writes their outcomes in batched commits (store.RecordOutcomes). A page
+// is claimed while the one before is still being sent, so that every
+// connection stays busy; and only about two pages are held at a time, so
+// memory stays flat however large the notification. A crash can send again
+// only what had been handed over and not yet recorded: the messages in
+// flight, and those waiting at most recordEvery for their commit.
+const (
+	// pumpPage is how many deliveries of a channel one claim takes.
+	pumpPage = 500
+	// pumpPoll is how often an idle pump looks for due deliveries that
+	// another process created (a registration on another node, a dispatch
+	// there). Deliveries created in this process wake it at once.
+	pumpPoll = 100 * time.Millisecond
+	// recordEvery is the most an outcome waits for its commit; recordBatch
+	// outcomes are committed at once.
+	recordEvery = 100 * time.Millisecond
+	recordBatch = 2000
+	// A node says it is alive every nodeHeartbeat; one silent for
+	// nodeDeadAfter is dead, and what it had claimed goes back to pending.
+	nodeHeartbeat = time.Second
+	nodeDeadAfter = 10 * time.Second
+	// rateAhead: of a rate-limited channel, a claim takes what the limit
+	// lets out in this long.
+	rateAhead = 2 * time.Second
+)
+
+// workerOwnerPrefix begins the claim owner of a process that runs the
+// workers; a sweep's owner begins with "sweep:".
+const workerOwnerPrefix = "worker:"
+
+// pumpJob is one claimed delivery on its way through the pump.
+type pumpJob struct {
+	item      store.SendItem
+	msg       notify.Message
+	renderErr error
+}
+
+// pumpResult is what became of a job: its outcome, or its release (the
+// pump stopped before sending it).
+type pumpResult struct {
+	outcome store.Outcome
+	channel onair.Channel
+	release bool
+}
+
+// pump is one run of the pipeline.
+type pump struct {
+	e     *Engine
+	owner string
+	// drain: stop once nothing due at the start is left (a sweep), rather
+	// than wait for more.
+	drain   bool
+	dueBy   time.Time // drain: only what was due at the start
+	wake    <-chan struct{}
+	lanes   map[onair.Channel]*pumpLane
+	results chan pumpResult
+	// room is signalled when recorded outcomes free room in the lanes.
+	room chan struct{}
+	// stopping is set when the run's context ends: what is not yet sent is
+	// released instead.
+	stopping atomic.Bool
+	handled  atomic.Int64
+}
+
+// pumpLane is one channel's part of the pipeline.
+type pumpLane struct {
+	channel  onair.Channel
+	claimed  chan store.SendItem
+	rendered chan pumpJob
+	// inFlight counts what was claimed and not yet recorded.
+	inFlight atomic.Int64
+	limit    int
+}
+
+// runPump runs the pipeline as owner until ctx ends (or, with drain, until
+// nothing due is left), and returns how many messages it sent or failed for
+// good. sendCtx bounds the sending itself: after ctx ends, the messages in
+// hand are finished under sendCtx, and the rest is released.
+func (e *Engine) runPump(ctx, sendCtx context.Context, owner string, drain bool, wake <-chan struct{}) (int, error) {
+	p := &pump{e: e, owner: owner, drain: drain, dueBy: e.now(), wake: wake,
+		lanes: map[onair.Channel]*pumpLane{}, results: make(chan pumpResult, 4*pumpPage), room: make(chan struct{}, 1)}
+	for _, ch := range []onair.Channel{onair.ChannelEmail, onair.ChannelSMS} {
+		limit := pumpPage
+		if r := e.sender.rate(ch); r > 0 {
+			limit = max(1, min(pumpPage, int(r*rateAhead.Seconds())))
+		}
+		p.lanes[ch] = &pumpLane{channel: ch, limit: limit,
+			claimed: make(chan store.SendItem, 2*limit), rendered: make(chan pumpJob, 2*e.sender.concurrency)}
+	}
+	var stages sync.WaitGroup
+	for _, l := range p.lanes {
+		var renderers sync.WaitGroup
+		for range max(1, runtime.GOMAXPROCS(0)) {
+			renderers.Go(func() { p.render(l) })
+		}
+		var senders sync.WaitGroup
+		for range e.sender.concurrency {
+			senders.Go(func() { p.send(sendCtx, l) })
+		}
+		stages.Go(func() {
+			renderers.Wait()
+			close(l.rendered)
+			senders.Wait()
+		})
+	}
+	claimErr := make(chan error, 1)
+	go func() {
+		err := p.claim(ctx)
+		for _, l := range p.lanes {
+			close(l.claimed)
+		}
+		claimErr <- err
+	}()
+	go func() {
+		stages.Wait()
+		close(p.results)
+	}()
+	recErr := p.record()
+	return int(p.handled.Load()), errors.Join(<-claimErr, recErr)
+}
+
+// claim takes pages of due deliveries while the lanes have room, until ctx
+// ends or, draining, nothing is left.
+func (p *pump) claim(ctx context.Context) error {
+	defer p.stopping.Store(true)
+	poll := time.NewTicker(pumpPoll)
+	defer poll.Stop()
+	for ctx.Err() == nil {
+		took, full := 0, false
+		for _, l := range p.lanes {
+			room := l.limit - int(l.inFlight.Load())
+			if room < l.limit/2 {
+				full = true // the page before is still mostly there
+				continue
+			}
+			now := p.e.now()
+			dueBy := now
+			if p.drain {
+				dueBy = p.dueBy
+			}
+			items, err := p.e.store.ClaimDue(ctx, p.owner, l.channel, now, dueBy, room)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				p.e.log.Warn("claiming deliveries failed; trying again", "err", err)
+				full = true // try again after a pause
+				continue
+			}
+			l.inFlight.Add(int64(len(items)))
+			for _, it := range items {
+				l.claimed <- it
+			}
+			took += len(items)
+			full = full || len(items) == room
+		}
+		if took > 0 && !full {
+			continue // more may be due at once
+		}
+		if took == 0 && !full && p.drain && p.idle() {
+			return nil
+		}
+		// Wait for room, a wake-up or the next poll; an idle poll reads
+		// before it claims, so that an idle node writes nothing.
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-p.wake:
+			case <-p.room:
+				if !full {
+					continue // a claim found nothing due: room alone changes nothing
+				}
+			case <-poll.C:
+				if !full && !p.drain {
+					due, err := p.e.store.HasDue(ctx, p.e.now())
+					if err == nil && !due {
+						continue
+					}
+				}
+			}
+			break
+		}
+	}
+	return nil
+}
+
+// idle tells whether nothing claimed is still on its way.
+func (p *pump) idle() bool {
+	for _, l := range p.lanes {
+		if l.inFlight.Load() > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// render turns claimed deliveries into messages.
+func (p *pump) render(l *pumpLane) {
+	for it := range l.claimed {
+		if p.stopping.Load() {
+			p.results <- pumpResult{outcome: store.Outcome{DeliveryID: it.Delivery.ID}, channel: l.channel, release: true}
+			continue
+		}
+		msg, err := p.e.sender.render(it)
+		l.rendered <- pumpJob{item: it, msg: msg, renderErr: err}
+	}
+}
+
+// send hands rendered messages to the provider, one at a time on each of
+// the lane's senders.
+func (p *pump) send(ctx context.Context, l *pumpLane) {
+	for job := range l.rendered {
+		if p.stopping.Load() {
+			p.results <- pumpResult{outcome: store.Outcome{DeliveryID: job.item.Delivery.ID}, channel: l.channel, release: true}
+			continue
+		}
+		out, _ := p.e.sender.deliver(ctx, job.item, job.msg, job.renderErr)
+		p.results <- pumpResult{outcome: out, channel: l.channel}
+	}
+}
+
+// record commits outcomes in batches: when recordBatch have come, or
+// recordEvery after the first of a batch. A delivery's room in its lane is
+// freed once its outcome is committed. Released deliveries go back to
+// pending at the end.
+func (p *pump) record() error {
+	var batch []store.Outcome
+	var channels []onair.Channel
+	var released []int64
+	var errs []error
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		if err := p.e.record(context.Background(), p.owner, batch); err != nil {
+			errs = append(errs, err)
+		}
+		for i, o := range batch {
+			if o.Status != onair.DeliveryPending {
+				p.handled.Add(1)
+			}
+			p.lanes[channels[i]].inFlight.Add(-1)
+		}
+		batch, channels = batch[:0], channels[:0]
+		select {
+		case p.room <- struct{}{}:
+		default:
+		}
+	}
+	for {
+		select {
+		case r, ok := <-p.results:
+			if !ok {
+				flush()
+				if len(released) > 0 {
+					ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					if err := p.e.store.ReleaseClaims(ctx, p.owner, released); err != nil {
+						errs = append(errs, fmt.Errorf("releasing %d unsent deliveries: %w", len(released), err))
+					}
+					cancel()
+				}
+				return errors.Join(errs...)
+			}
+			if r.release {
+				released = append(released, r.outcome.DeliveryID)
+				p.lanes[r.channel].inFlight.Add(-1)
+				continue
+			}
+			if len(batch) == 0 {
+				timer.Reset(recordEvery)
+			}
+			batch, channels = append(batch, r.outcome), append(channels, r.channel)
+			if len(batch) >= recordBatch {
+				timer.Stop()
+				flush()
+			}
+		case <-timer.C:
+			flush()
+		}
+	}
+}

@@ -1,0 +1,153 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/onair-live/onair/internal/notify"
+	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/store"
+	"github.com/onair-live/onair/internal/store/storetest"
+)
+
+// counting is a provider that keeps how often each delivery was handed
+// to it.
+type counting struct {
+	mu   sync.Mutex
+	sent map[int64]int
+	by   map[string]int // sends per pump, by the owner in the context
+}
+
+func (c *counting) Name() string { return "smtp" }
+
+func (c *counting) Send(ctx context.Context, m notify.Message) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sent[m.DeliveryID]++
+	if owner, ok := ctx.Value(ownerKey{}).(string); ok {
+		c.by[owner]++
+	}
+	return "id-" + strconv.FormatInt(m.DeliveryID, 10), nil
+}
+
+type ownerKey struct{}
+
+// waitUntil polls cond until it holds, failing with its last word after
+// timeout.
+func waitUntil(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ok, why := cond()
+		if ok {
+			return
+		}
+		select {
+		case <-deadline.C:
+			t.Fatalf("not in %v: %s", timeout, why)
+		case <-tick.C:
+		}
+	}
+}
+
+// Two pumps on one database, as two nodes run them: every delivery leaves
+// once, and both take part.
+func TestPumpsShareTheWork(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			clock := time.Now().UTC()
+			e, st := testEngine(t, backend, &clock, 0, nil)
+			p := &counting{sent: map[int64]int{}, by: map[string]int{}}
+			e.sender = NewSender(SenderConfig{Email: p, SMS: p, AppURL: "https://onair.test", Concurrency: 4})
+			_, ev, _ := testFixture(t, st, clock)
+			const viewers = 700
+			for i := range viewers - 1 {
+				r, err := onair.NewRegistration(ev, onair.RegistrationInput{Email: fmt.Sprintf("v%04d@example.com", i)},
+					func(s string) (string, error) { return s, nil }, clock)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := st.Register(t.Context(), r, clock); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			var wg sync.WaitGroup
+			for _, owner := range []string{"worker:a", "worker:b"} {
+				wg.Go(func() {
+					octx := context.WithValue(ctx, ownerKey{}, owner)
+					if _, err := e.runPump(octx, octx, owner, false, nil); err != nil {
+						t.Errorf("%s: %v", owner, err)
+					}
+				})
+			}
+			waitUntil(t, time.Minute, func() (bool, string) {
+				p.mu.Lock()
+				defer p.mu.Unlock()
+				return len(p.sent) == viewers, fmt.Sprintf("%d of %d confirmations sent", len(p.sent), viewers)
+			})
+			cancel()
+			wg.Wait()
+			for id, k := range p.sent {
+				if k != 1 {
+					t.Errorf("delivery %d sent %d times", id, k)
+				}
+			}
+			var sent int
+			if err := st.DB().QueryRow(`SELECT COUNT(*) FROM deliveries WHERE status = 'sent'`).Scan(&sent); err != nil || sent != viewers {
+				t.Errorf("%d deliveries recorded sent (%v); want %d", sent, err, viewers)
+			}
+			t.Logf("%s: sends by pump %v", backend, p.by)
+		})
+	}
+}
+
+// A node whose heartbeat stopped gives its claims back; a live one keeps
+// them.
+func TestDeadNodesReleaseTheirClaims(t *testing.T) {
+	for _, backend := range storetest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := t.Context()
+			clock := time.Now().UTC()
+			_, st := testEngine(t, backend, &clock, 0, nil)
+			_, ev, _ := testFixture(t, st, clock)
+			r, err := onair.NewRegistration(ev, onair.RegistrationInput{Email: "bob@example.com"},
+				func(s string) (string, error) { return s, nil }, clock)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.Register(ctx, r, clock); err != nil {
+				t.Fatal(err)
+			}
+			claim := func(owner string) []store.SendItem {
+				t.Helper()
+				if err := st.NodeAlive(ctx, owner, clock); err != nil {
+					t.Fatal(err)
+				}
+				items, err := st.ClaimDue(ctx, owner, onair.ChannelEmail, clock, clock, 1)
+				if err != nil || len(items) != 1 {
+					t.Fatalf("%s claimed %d, %v; want 1", owner, len(items), err)
+				}
+				return items
+			}
+			claim("worker:dead")
+			clock = clock.Add(nodeDeadAfter)
+			live := claim("worker:live")
+			if n, err := st.ReleaseDeadNodes(ctx, clock.Add(-nodeDeadAfter/2)); err != nil || n != 1 {
+				t.Fatalf("ReleaseDeadNodes = %d, %v; want the dead node's one claim", n, err)
+			}
+			again, err := st.ClaimDue(ctx, "worker:live", onair.ChannelEmail, clock, clock, 10)
+			if err != nil || len(again) != 1 || again[0].Delivery.ID == live[0].Delivery.ID {
+				t.Fatalf("after the release the live node claims %+v, %v; want the dead node's delivery only", again, err)
+			}
+		})
+	}
+}
