@@ -17,9 +17,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 
@@ -71,7 +73,18 @@ type Engine struct {
 	sender  *Sender
 	log     *slog.Logger
 	now     func() time.Time
-	client  *river.Client[*sql.Tx]
+	// client inserts jobs, in the store's transactions (database/sql).
+	client *river.Client[*sql.Tx]
+	// runner fetches and works the jobs: client itself on SQLite; on
+	// PostgreSQL a client on River's native pgx driver, which hears of new
+	// jobs through LISTEN/NOTIFY (client's inserts notify in their
+	// transaction) instead of polling for them, on a pool of its own.
+	runner interface {
+		Start(context.Context) error
+		Stop(context.Context) error
+		StopAndCancel(context.Context) error
+	}
+	pool *pgxpool.Pool
 	// outboxDays is Config.OutboxDays.
 	outboxDays int
 	// owner names this process's claims of deliveries.
@@ -122,6 +135,7 @@ func New(cfg Config) (*Engine, error) {
 		MaxAttempts:          20,
 		PollOnly:             true, // LISTEN/NOTIFY is not there on SQLite or through database/sql
 	}
+	native := cfg.Workers && cfg.Store.Dialect() == store.Postgres
 	if cfg.Workers {
 		workers := river.NewWorkers()
 		river.AddWorker(workers, &dispatchWorker{e: e})
@@ -149,11 +163,33 @@ func New(cfg Config) (*Engine, error) {
 	} else {
 		rc.SkipUnknownJobCheck = true
 	}
+	if native {
+		pool, err := pgxpool.New(context.Background(), cfg.Store.PostgresURL())
+		if err != nil {
+			return nil, fmt.Errorf("the job queue's connections: %w", err)
+		}
+		wc := *rc
+		wc.PollOnly = false
+		runner, err := river.NewClient(riverpgxv5.New(pool), &wc)
+		if err != nil {
+			pool.Close()
+			return nil, err
+		}
+		e.pool, e.runner = pool, runner
+		// The inserting client works nothing.
+		rc = &river.Config{Logger: rc.Logger, SkipUnknownJobCheck: true, MaxAttempts: rc.MaxAttempts}
+	}
 	client, err := river.NewClient(driver(cfg.Store), rc)
 	if err != nil {
+		if e.pool != nil {
+			e.pool.Close()
+		}
 		return nil, err
 	}
 	e.client = client
+	if e.runner == nil {
+		e.runner = client
+	}
 	cfg.Store.SetEnqueuer(e)
 	return e, nil
 }
@@ -201,7 +237,7 @@ func (e *Engine) Start(ctx context.Context) error {
 			return fmt.Errorf("clearing the send jobs of an earlier version: %w", err)
 		}
 	}
-	if err := e.client.Start(ctx); err != nil {
+	if err := e.runner.Start(ctx); err != nil {
 		return err
 	}
 	if e.workers {
@@ -288,11 +324,14 @@ func (e *Engine) Stop(ctx context.Context) error {
 		}
 		e.stopSends()
 	}
-	err := e.client.Stop(ctx)
+	if e.pool != nil {
+		defer e.pool.Close()
+	}
+	err := e.runner.Stop(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		hard, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		return e.client.StopAndCancel(hard)
+		return e.runner.StopAndCancel(hard)
 	}
 	return err
 }

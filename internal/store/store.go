@@ -89,6 +89,8 @@ type Store struct {
 	ready sync.Map
 	// path is the SQLite file.
 	path string
+	// url is the PostgreSQL connection URL.
+	url string
 }
 
 // ParseURL splits a DATABASE_URL into its engine and the driver's data
@@ -173,6 +175,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		s.write.SetMaxIdleConns(32)
 		s.write.SetConnMaxIdleTime(5 * time.Minute)
 		s.read = s.write
+		s.url = dsn
 		s.forUpdate = " FOR NO KEY UPDATE"
 		s.newID = "gen_random_uuid()::text"
 	}
@@ -187,6 +190,10 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 
 // SQLitePath is the database file on SQLite, "" on PostgreSQL.
 func (s *Store) SQLitePath() string { return s.path }
+
+// PostgresURL is the connection URL on PostgreSQL, "" on SQLite: the job
+// queue's native driver opens connections of its own with it.
+func (s *Store) PostgresURL() string { return s.url }
 
 // Dialect tells which engine the store runs on.
 func (s *Store) Dialect() Dialect { return s.dialect }
