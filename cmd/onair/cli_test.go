@@ -75,6 +75,7 @@ func TestConfigErrors(t *testing.T) {
 		{"postgres that does not answer", map[string]string{"DATABASE_URL": "postgres://postgres:secret@127.0.0.1:1/onair?connect_timeout=2"}, nil, []string{"cannot reach the database"}},
 		{"bad listen address", map[string]string{"ONAIR_ADDR": "eighty"}, nil, []string{"ONAIR_ADDR"}},
 		{"bad port", map[string]string{"ONAIR_ADDR": ":99999"}, nil, []string{"ONAIR_ADDR"}},
+		{"bad profiles address", map[string]string{"ONAIR_PPROF_ADDR": "6060"}, nil, []string{"ONAIR_PPROF_ADDR"}},
 		{"relative app URL", map[string]string{"APP_URL": "events.example.com"}, nil, []string{"APP_URL"}},
 		{"short secret", map[string]string{"ONAIR_SECRET_KEY": "short"}, nil, []string{"ONAIR_SECRET_KEY"}},
 		{"bad sender", map[string]string{"EMAIL_FROM": "nobody"}, nil, []string{"EMAIL_FROM"}},

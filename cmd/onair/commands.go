@@ -93,6 +93,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 // once the workers run and before the server listens (onair demo).
 func serve(ctx context.Context, cfg config, stderr io.Writer, seed func(context.Context, *store.Store) error) error {
 	log := newLogger(stderr)
+	if cfg.PprofAddr != "" {
+		stopPprof, err := startPprof(cfg.PprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
 
 	st, err := openStore(ctx, cfg.DatabaseURL)
 	if err != nil {
@@ -174,6 +181,13 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	log := newLogger(stderr)
+	if c.cfg.PprofAddr != "" {
+		stopPprof, err := startPprof(c.cfg.PprofAddr, log)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
 	st, err := openStore(ctx, c.cfg.DatabaseURL)
 	if err != nil {
 		return err

@@ -50,6 +50,10 @@ type config struct {
 	MetricsToken string
 	// OutboxDays: outbox entries older than this are pruned; 0 keeps them.
 	OutboxDays int
+	// PprofAddr, when set, is where the runtime profiles are served, on a
+	// listener of their own (ONAIR_PPROF_ADDR): an operations aid, never
+	// part of the public server.
+	PprofAddr string
 }
 
 // loadConfig reads the environment through getenv, with the API's defaults.
@@ -79,6 +83,7 @@ func loadConfig(getenv func(string) string) (config, map[string]string) {
 		TwilioAPIBase:     get("TWILIO_API_BASE", "https://api.twilio.com"),
 		Signup:            strings.ToLower(get("ONAIR_SIGNUP", "open")),
 		MetricsToken:      get("ONAIR_METRICS_TOKEN", ""),
+		PprofAddr:         get("ONAIR_PPROF_ADDR", ""),
 	}
 	numbers := map[string]string{
 		"ONAIR_EMAIL_RATE":  get("ONAIR_EMAIL_RATE", "0"),
@@ -103,6 +108,13 @@ func (c *config) validate(numbers map[string]string) error {
 		bad("ONAIR_ADDR %q is not a listen address like :8080 or 127.0.0.1:8080", c.Addr)
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		bad("ONAIR_ADDR %q: the port must be a number from 0 to 65535", c.Addr)
+	}
+	if c.PprofAddr != "" {
+		if _, port, err := net.SplitHostPort(c.PprofAddr); err != nil {
+			bad("ONAIR_PPROF_ADDR %q is not a listen address like 127.0.0.1:6060", c.PprofAddr)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			bad("ONAIR_PPROF_ADDR %q: the port must be a number from 0 to 65535", c.PprofAddr)
+		}
 	}
 	if _, _, err := store.ParseURL(c.DatabaseURL); err != nil {
 		errs = append(errs, err)

@@ -49,6 +49,7 @@ Commands:
   viewer export print everything stored about one viewer in one host's events
   viewer erase  erase one viewer's personal data from one host's events
   version       print version and build information
+  bench         measure this machine end to end: registrations, reminders, SMTP
 
 Run 'onair <command> --help' for a command's flags. Configuration comes from
 the environment (DATABASE_URL, APP_URL, ONAIR_ADDR, …; see README.md); a flag
@@ -91,6 +92,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runHostCreate(ctx, rest[1:], getenv, stdout, stderr)
 	case "viewer":
 		return runViewer(ctx, rest, getenv, stdout, stderr)
+	case "bench":
+		return runBench(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version":
 		return runVersion(rest, stdout)
 	}
