@@ -209,7 +209,7 @@ func FuzzRenderSMS(f *testing.F) {
 			t.Fatalf("RenderSMS: %v", err)
 		}
 		if c.Kind == onair.KindReminder && c.Interval.Offset <= 0 {
-			c.Kind = onair.KindStartingNow // as checkContent resolves it
+			c.Kind = onair.KindStartingNow // as checkNotice resolves it
 		}
 		checkSMS(t, c, m) // GSM-7, at most two segments, the links and STOP
 		if strings.ContainsAny(m.Text, "\r\f") {

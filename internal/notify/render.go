@@ -96,91 +96,20 @@ type kindCopy struct {
 // RenderEmail renders c as an email to the registrant: an HTML part and a
 // text part saying the same, the one-click unsubscribe headers of RFC 8058,
 // and for confirmations, reschedules and cancellations the calendar file.
+// It executes the templates for this one message; a notification to many
+// registrants is cheaper through PrepareEmail, whose Fill gives the same
+// message byte for byte.
 func RenderEmail(c Content) (Message, error) {
-	c, err := checkContent(c)
+	n, p := c.Split()
+	t, err := PrepareEmail(n)
 	if err != nil {
 		return Message{}, err
 	}
-	to := strings.TrimSpace(c.Registration.Email)
-	if to == "" {
-		return Message{}, errors.New("notify: the registration has no email address")
-	}
-	if err := headerValue("To", to); err != nil {
+	pv, err := t.personalize(p)
+	if err != nil {
 		return Message{}, err
 	}
-
-	replyTo := strings.TrimSpace(c.From.ReplyTo)
-	if err := headerValue("Reply-To", replyTo); err != nil {
-		return Message{}, err
-	}
-	if err := checkURL("logo URL", c.From.LogoURL, false); err != nil {
-		return Message{}, err
-	}
-
-	title := oneLine(c.Event.Title)
-	zone := c.viewerZone()
-	kc := copyFor(c, title, zone)
-	v := emailView{
-		Subject:        oneLine(kc.kicker + ": " + title),
-		Kicker:         kc.kicker,
-		Title:          title,
-		Greeting:       greeting(c.Registration.FirstName),
-		Lead:           kc.lead,
-		WhenLabel:      kc.whenLabel,
-		When:           FormatTime(c.Event.ScheduledStart, zone),
-		After:          kc.after,
-		Help:           kc.help,
-		UnsubscribeURL: c.UnsubscribeURL,
-		HostName:       oneLine(c.From.Name),
-		ReplyTo:        replyTo != "",
-		LogoURL:        c.From.LogoURL,
-		LogoAlt:        c.From.DisplayName(),
-		Colors:         paletteFor(c.From.BrandColor),
-	}
-	if c.Kind == onair.KindCancelled {
-		// No image at all in a cancellation, the logo neither (the name
-		// stands in for it): a short message with an image is what spam
-		// filters score, and this is the one message that must land.
-		v.LogoURL = ""
-	} else {
-		v.Duration = durationWords(eventEnd(c.Event).Sub(c.Event.ScheduledStart))
-	}
-	// Visible, unlike the hidden preheaders of bulk mail: text in the
-	// background's colour is what spam filters score as hidden.
-	v.Preheader = v.WhenLabel + ": " + v.When
-	if c.Kind == onair.KindRescheduled {
-		v.Previous = FormatTime(c.PreviousStart, zone)
-	}
-	// A cancellation carries no link to join and no entry to add, and the
-	// host's note and the description were written for an event that was
-	// going to happen.
-	if c.Kind != onair.KindCancelled {
-		v.WatchLabel, v.WatchURL = kc.watchLabel, c.WatchURL
-		// Adding to a calendar an event that is starting is no help.
-		if c.Kind != onair.KindStartingNow {
-			v.CalendarURL = c.CalendarURL
-			v.GoogleURL = GoogleCalendarURL(c.Event, c.WatchURL)
-		}
-		v.CustomText = normalizeNewlines(c.Event.Notifications.CustomMessage)
-		v.Custom = paragraphs(v.CustomText)
-		v.DescriptionText = normalizeNewlines(c.Event.Description)
-		v.Description = paragraphs(v.DescriptionText)
-	}
-
-	// The HTML part's links go through the click tracker; the text part's
-	// stay plain.
-	hv := v
-	if c.Track != nil {
-		for _, link := range []*string{&hv.WatchURL, &hv.CalendarURL, &hv.GoogleURL} {
-			if *link != "" {
-				*link = c.Track(*link)
-			}
-		}
-	}
-	if c.Kind != onair.KindCancelled {
-		hv.OpenPixelURL = c.OpenPixelURL
-	}
-
+	v, hv := t.views(&pv)
 	var html, text bytes.Buffer
 	html.Grow(8 << 10)
 	text.Grow(2 << 10)
@@ -190,38 +119,98 @@ func RenderEmail(c Content) (Message, error) {
 	if err := emailText.Execute(&text, v); err != nil {
 		return Message{}, fmt.Errorf("notify: render email text: %w", err)
 	}
+	return t.message(&pv, p, v.Subject, text.String(), html.String())
+}
 
+// views are what the text part (v) and the HTML part (hv) of the email to
+// the recipient of pv show. The HTML part's links are the tracked ones.
+func (t *EmailTemplate) views(pv *personalView) (v, hv emailView) {
+	n := t.n
+	zone := pv.zone
+	kc := copyFor(n, t.title, zone)
+	v = emailView{
+		Subject:        oneLine(kc.kicker + ": " + t.title),
+		Kicker:         kc.kicker,
+		Title:          t.title,
+		Greeting:       pv.text[slotGreeting],
+		Lead:           kc.lead,
+		WhenLabel:      kc.whenLabel,
+		When:           FormatTime(n.Event.ScheduledStart, zone),
+		After:          kc.after,
+		Help:           kc.help,
+		UnsubscribeURL: pv.text[slotUnsubscribe],
+		HostName:       t.fromName,
+		ReplyTo:        t.replyTo != "",
+		LogoURL:        n.From.LogoURL,
+		LogoAlt:        n.From.DisplayName(),
+		Colors:         paletteFor(n.From.BrandColor),
+	}
+	if n.Kind == onair.KindCancelled {
+		// No image at all in a cancellation, the logo neither (the name
+		// stands in for it): a short message with an image is what spam
+		// filters score, and this is the one message that must land.
+		v.LogoURL = ""
+	} else {
+		v.Duration = durationWords(eventEnd(n.Event).Sub(n.Event.ScheduledStart))
+	}
+	// Visible, unlike the hidden preheaders of bulk mail: text in the
+	// background's colour is what spam filters score as hidden.
+	v.Preheader = v.WhenLabel + ": " + v.When
+	if n.Kind == onair.KindRescheduled {
+		v.Previous = FormatTime(n.PreviousStart, zone)
+	}
+	// A cancellation carries no link to join and no entry to add, and the
+	// host's note and the description were written for an event that was
+	// going to happen (personalize leaves its links out).
+	if n.Kind != onair.KindCancelled {
+		v.WatchLabel = kc.watchLabel
+		v.CustomText = normalizeNewlines(n.Event.Notifications.CustomMessage)
+		v.Custom = paragraphs(v.CustomText)
+		v.DescriptionText = normalizeNewlines(n.Event.Description)
+		v.Description = paragraphs(v.DescriptionText)
+	}
+	v.WatchURL, v.CalendarURL, v.GoogleURL = pv.text[slotWatch], pv.text[slotCalendar], pv.text[slotGoogle]
+
+	// The HTML part's links go through the click tracker; the text part's
+	// stay plain.
+	hv = v
+	hv.Greeting, hv.UnsubscribeURL = pv.html[slotGreeting], pv.html[slotUnsubscribe]
+	hv.WatchURL, hv.CalendarURL, hv.GoogleURL = pv.html[slotWatch], pv.html[slotCalendar], pv.html[slotGoogle]
+	hv.OpenPixelURL = pv.html[slotPixel]
+	return v, hv
+}
+
+// message is the email to the recipient of pv with the given subject and
+// parts: its headers, and the calendar file for the kinds that carry one.
+func (t *EmailTemplate) message(pv *personalView, p Personal, subject, text, html string) (Message, error) {
 	m := Message{
 		Channel: onair.ChannelEmail,
-		To:      to,
+		To:      pv.to,
 		// Only a name the host gave: without one, the provider sends as
 		// EMAIL_FROM reads, byte for byte.
-		FromName: oneLine(c.From.Name),
-		Subject:  v.Subject,
-		Text:     text.String(),
-		HTML:     html.String(),
+		FromName: t.fromName,
+		Subject:  subject,
+		Text:     text,
+		HTML:     html,
 		Headers: []Header{
-			{Name: "List-Unsubscribe", Value: "<" + c.UnsubscribeURL + ">"},
+			{Name: "List-Unsubscribe", Value: "<" + p.UnsubscribeURL + ">"},
 			{Name: "List-Unsubscribe-Post", Value: "List-Unsubscribe=One-Click"},
 		},
+		DeliveryID: p.DeliveryID,
 	}
-	if replyTo != "" {
-		m.Headers = append(m.Headers, Header{Name: "Reply-To", Value: replyTo})
+	if t.replyTo != "" {
+		m.Headers = append(m.Headers, Header{Name: "Reply-To", Value: t.replyTo})
 	}
-	switch c.Kind {
-	case onair.KindConfirmation, onair.KindRescheduled, onair.KindCancelled:
+	if t.attach {
 		m.Attachments = []Attachment{{
 			Filename:    calendarFilename,
-			ContentType: calendarContentType(c.Event),
-			Data:        CalendarFile(c.Event, c.From, WatchLink(c.WatchURL)),
+			ContentType: calendarContentType(t.n.Event),
+			Data:        CalendarFile(t.n.Event, t.n.From, WatchLink(p.WatchURL)),
 		}}
 	}
 	// Belt and braces: nothing above should let a line break through, and a
 	// header with one is a header injection.
 	if err := headerValue("Subject", m.Subject); err != nil {
-		return Message{}, err
-	}
-	if err := headerValue("From", m.FromName); err != nil {
 		return Message{}, err
 	}
 	for _, h := range m.Headers {
@@ -232,59 +221,73 @@ func RenderEmail(c Content) (Message, error) {
 	return m, nil
 }
 
-// checkContent refuses what no message can be rendered from and resolves
+// carriesCalendar reports whether an email of kind carries the calendar
+// file: the ones that add, move or remove the entry.
+func carriesCalendar(kind onair.NotificationKind) bool {
+	switch kind {
+	case onair.KindConfirmation, onair.KindRescheduled, onair.KindCancelled:
+		return true
+	}
+	return false
+}
+
+// checkNotice refuses what no message can be rendered from and resolves
 // the kind: a reminder at offset zero (the "now" interval) is the
 // starting-now message, and a cancellation always describes a cancelled
 // event, so its calendar file is a CANCEL even if the caller passed the
 // event as it was before.
-func checkContent(c Content) (Content, error) {
-	switch c.Kind {
+func checkNotice(n Notice) (Notice, error) {
+	switch n.Kind {
 	case onair.KindConfirmation, onair.KindStartingNow, onair.KindCancelled:
 	case onair.KindReminder:
-		if c.Interval.Offset <= 0 {
-			c.Kind = onair.KindStartingNow
+		if n.Interval.Offset <= 0 {
+			n.Kind = onair.KindStartingNow
 		}
 	case onair.KindRescheduled:
-		if c.PreviousStart.IsZero() {
-			return c, errors.New("notify: a rescheduled notice needs the previous start")
+		if n.PreviousStart.IsZero() {
+			return n, errors.New("notify: a rescheduled notice needs the previous start")
 		}
 	default:
-		return c, fmt.Errorf("notify: unknown notification kind %q", c.Kind)
+		return n, fmt.Errorf("notify: unknown notification kind %q", n.Kind)
 	}
-	if c.Kind == onair.KindCancelled {
-		c.Event.Status = onair.StatusCancelled
+	if n.Kind == onair.KindCancelled {
+		n.Event.Status = onair.StatusCancelled
 	}
+	return n, nil
+}
+
+// checkLinks refuses a recipient's links that no message of kind may
+// carry.
+func checkLinks(kind onair.NotificationKind, p *Personal) error {
 	// Rule 10: every message carries its unsubscribe path.
-	if err := checkURL("unsubscribe URL", c.UnsubscribeURL, true); err != nil {
-		return c, err
+	if err := checkURL("unsubscribe URL", p.UnsubscribeURL, true); err != nil {
+		return err
 	}
-	if err := checkURL("watch URL", c.WatchURL, c.Kind != onair.KindCancelled); err != nil {
-		return c, err
+	if err := checkURL("watch URL", p.WatchURL, kind != onair.KindCancelled); err != nil {
+		return err
 	}
-	if err := checkURL("calendar URL", c.CalendarURL, false); err != nil {
-		return c, err
+	if err := checkURL("calendar URL", p.CalendarURL, false); err != nil {
+		return err
 	}
-	if err := checkURL("open pixel URL", c.OpenPixelURL, false); err != nil {
-		return c, err
-	}
-	return c, nil
+	return checkURL("open pixel URL", p.OpenPixelURL, false)
 }
 
-// viewerZone is the zone the registrant sees times in (rule 9).
-func (c Content) viewerZone() string {
-	if c.Registration.Timezone != "" {
-		return c.Registration.Timezone
+// ViewerZone is the zone a registrant of ev sees times in (rule 9): their
+// own, or the event's.
+func ViewerZone(ev onair.Event, r onair.Registration) string {
+	if r.Timezone != "" {
+		return r.Timezone
 	}
-	return c.Event.Timezone
+	return ev.Timezone
 }
 
-// copyFor words c's kind for the title.
-func copyFor(c Content, title, zone string) kindCopy {
-	switch c.Kind {
+// copyFor words n's kind for the title.
+func copyFor(n Notice, title, zone string) kindCopy {
+	switch n.Kind {
 	case onair.KindConfirmation:
 		return kindCopy{kicker: "You're registered", lead: "You're registered for " + title + ". Save the date, and use the button below to join when it starts.", whenLabel: "When", watchLabel: "Join the event"}
 	case onair.KindReminder:
-		until := untilWords(c.Interval.Offset, c.Event.ScheduledStart, zone)
+		until := untilWords(n.Interval.Offset, n.Event.ScheduledStart, zone)
 		return kindCopy{kicker: "Starting " + until, lead: title + " starts " + until + ".", whenLabel: "When", watchLabel: "Join the event"}
 	case onair.KindStartingNow:
 		return kindCopy{kicker: "Live now", lead: title + " is starting now. Come on in!", whenLabel: "When", watchLabel: "Watch now",

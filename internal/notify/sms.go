@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 	"unicode"
 
 	"github.com/onair-live/onair/internal/onair"
@@ -24,77 +26,178 @@ const (
 
 // RenderSMS renders c as a text message to the registrant's phone: the
 // event's title (shortened if needed), the start in the viewer's zone, the
-// watch link and the way out, within two GSM-7 segments.
+// watch link and the way out, within two GSM-7 segments. A notification to
+// many registrants is cheaper through PrepareSMS, whose Fill gives the
+// same message.
 func RenderSMS(c Content) (Message, error) {
-	c, err := checkContent(c)
+	n, p := c.Split()
+	t, err := PrepareSMS(n)
 	if err != nil {
 		return Message{}, err
 	}
-	to := strings.TrimSpace(c.Registration.Phone)
-	if to == "" {
-		return Message{}, errors.New("notify: the registration has no phone number")
+	to, err := t.check(&p)
+	if err != nil {
+		return Message{}, err
 	}
-	if !onair.IsE164(to) {
-		return Message{}, fmt.Errorf("notify: %q is not an E.164 phone number", to)
+	for _, l := range smsLayouts(t.n, ViewerZone(t.n.Event, p.Registration)) {
+		fixed, ok := septets(l.body("", p.WatchURL, p.UnsubscribeURL))
+		if !ok {
+			return Message{}, errSMSNotGSM
+		}
+		if title, ok := fitTitle(t.title, maxSMSSeptets-fixed); ok {
+			return Message{Channel: onair.ChannelSMS, To: to, Text: l.body(title, p.WatchURL, p.UnsubscribeURL)}, nil
+		}
 	}
-	title := gsmText(oneLine(c.Event.Title))
+	return Message{}, errSMSTooLong
+}
+
+var (
+	errSMSNotGSM  = errors.New("notify: an SMS link or time is not GSM-7 text")
+	errSMSTooLong = errors.New("notify: the SMS does not fit in two segments even with a short title (links too long?)")
+)
+
+// SMSTemplate is a notification's text message, worded once for each zone
+// its recipients see times in, and filled in for each recipient. It is
+// safe for concurrent use.
+type SMSTemplate struct {
+	n     Notice // as checkNotice resolved it
+	title string // the title in GSM-7, before any cut
+
+	mu      sync.Mutex
+	layouts map[*time.Location][]smsLayout
+}
+
+// PrepareSMS checks n and prepares its text message for every recipient.
+func PrepareSMS(n Notice) (*SMSTemplate, error) {
+	n, err := checkNotice(n)
+	if err != nil {
+		return nil, err
+	}
+	title := gsmText(oneLine(n.Event.Title))
 	if title == "" {
 		// A title entirely outside GSM-7 (say, in Japanese) leaves nothing.
 		title = "Your event"
 	}
-	for _, layout := range smsLayouts(c) {
-		fixed, ok := septets(layout(""))
-		if !ok {
-			return Message{}, errors.New("notify: an SMS link or time is not GSM-7 text")
-		}
-		t, ok := fitTitle(title, maxSMSSeptets-fixed)
-		if !ok {
-			continue
-		}
-		return Message{Channel: onair.ChannelSMS, To: to, Text: layout(t)}, nil
-	}
-	return Message{}, fmt.Errorf("notify: the SMS does not fit in two segments even with a short title (links too long?)")
+	return &SMSTemplate{n: n, title: title, layouts: make(map[*time.Location][]smsLayout)}, nil
 }
 
-// smsLayouts returns the bodies of c's SMS as functions of the title,
-// richest first; the first that fits with a readable title wins.
-func smsLayouts(c Content) []func(title string) string {
-	zone := c.viewerZone()
-	when := FormatTime(c.Event.ScheduledStart, zone)
-	watch := "\nWatch: " + c.WatchURL
-	// Rule 10: the link, and STOP, which carriers require us to honour.
-	optOut := "\nUnsubscribe: " + c.UnsubscribeURL + "\nReply STOP to opt out."
-	switch c.Kind {
+// check refuses what p's message cannot be sent with, and returns the
+// number to send it to.
+func (t *SMSTemplate) check(p *Personal) (string, error) {
+	if err := checkLinks(t.n.Kind, p); err != nil {
+		return "", err
+	}
+	to := strings.TrimSpace(p.Registration.Phone)
+	if to == "" {
+		return "", errors.New("notify: the registration has no phone number")
+	}
+	if !onair.IsE164(to) {
+		return "", fmt.Errorf("notify: %q is not an E.164 phone number", to)
+	}
+	return to, nil
+}
+
+// Fill is the text message of t to p: what RenderSMS renders for the
+// Content that Split would give back as t's Notice and p, with
+// p.DeliveryID as its DeliveryID. It counts the septets of the links once
+// and of the wording once per zone, where rendering counts them whole for
+// every message.
+func (t *SMSTemplate) Fill(p Personal) (Message, error) {
+	to, err := t.check(&p)
+	if err != nil {
+		return Message{}, err
+	}
+	unsub, unsubOK := septets(p.UnsubscribeURL)
+	watch, watchOK := septets(p.WatchURL)
+	for _, l := range t.layoutsFor(ViewerZone(t.n.Event, p.Registration)) {
+		fixed, ok := l.fixed+unsub, l.gsm && unsubOK
+		if l.watch {
+			fixed, ok = fixed+watch, ok && watchOK
+		}
+		if !ok {
+			return Message{}, errSMSNotGSM
+		}
+		if title, ok := fitTitle(t.title, maxSMSSeptets-fixed); ok {
+			return Message{Channel: onair.ChannelSMS, To: to, Text: l.body(title, p.WatchURL, p.UnsubscribeURL), DeliveryID: p.DeliveryID}, nil
+		}
+	}
+	return Message{}, errSMSTooLong
+}
+
+// layoutsFor is the wording for zone, made on first use.
+func (t *SMSTemplate) layoutsFor(zone string) []smsLayout {
+	loc := location(zone)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	ls, ok := t.layouts[loc]
+	if !ok {
+		ls = smsLayouts(t.n, zone)
+		t.layouts[loc] = ls
+	}
+	return ls
+}
+
+// smsLayout is one wording of an SMS: head, the title, tail, then the
+// watch link (when it has one) and the way out.
+type smsLayout struct {
+	head, tail string
+	watch      bool
+	// fixed is the septets of everything but the title and the links;
+	// gsm says whether all of it is GSM-7.
+	fixed int
+	gsm   bool
+}
+
+// The lines around an SMS's links. Rule 10: the unsubscribe link, and
+// STOP, which carriers require us to honour.
+const (
+	smsWatch       = "\nWatch: "
+	smsUnsubscribe = "\nUnsubscribe: "
+	smsStop        = "\nReply STOP to opt out."
+)
+
+func newSMSLayout(head, tail string, watch bool) smsLayout {
+	l := smsLayout{head: head, tail: tail, watch: watch}
+	l.fixed, l.gsm = septets(l.body("", "", ""))
+	return l
+}
+
+// body is the message with title and the links.
+func (l smsLayout) body(title, watch, unsubscribe string) string {
+	s := l.head + title + l.tail
+	if l.watch {
+		s += smsWatch + watch
+	}
+	return s + smsUnsubscribe + unsubscribe + smsStop
+}
+
+// smsLayouts returns the wordings of n's SMS in zone, richest first; the
+// first that fits with a readable title wins.
+func smsLayouts(n Notice, zone string) []smsLayout {
+	when := FormatTime(n.Event.ScheduledStart, zone)
+	switch n.Kind {
 	case onair.KindConfirmation:
-		return []func(string) string{
-			func(t string) string { return "You're registered for " + t + " on " + when + "." + watch + optOut },
-		}
+		return []smsLayout{newSMSLayout("You're registered for ", " on "+when+".", true)}
 	case onair.KindReminder:
-		until := untilWords(c.Interval.Offset, c.Event.ScheduledStart, zone)
-		return []func(string) string{
-			func(t string) string { return t + " starts " + until + " (" + when + ")." + watch + optOut },
-		}
+		until := untilWords(n.Interval.Offset, n.Event.ScheduledStart, zone)
+		return []smsLayout{newSMSLayout("", " starts "+until+" ("+when+").", true)}
 	case onair.KindStartingNow:
-		return []func(string) string{
-			func(t string) string { return t + " is live now!" + watch + optOut },
-		}
+		return []smsLayout{newSMSLayout("", " is live now!", true)}
 	case onair.KindRescheduled:
 		// Both times are in the viewer's zone; the old one repeats the
 		// zone's name only when it differs (across a DST change).
-		was := FormatTime(c.PreviousStart, zone)
-		if z := " " + zoneName(c.Event.ScheduledStart.In(location(zone))); strings.HasSuffix(when, z) && strings.HasSuffix(was, z) {
+		was := FormatTime(n.PreviousStart, zone)
+		if z := " " + zoneName(n.Event.ScheduledStart.In(location(zone))); strings.HasSuffix(when, z) && strings.HasSuffix(was, z) {
 			was = strings.TrimSuffix(was, z)
 		}
-		return []func(string) string{
-			func(t string) string { return t + " has moved to " + when + " (was " + was + ")." + watch + optOut },
+		return []smsLayout{
+			newSMSLayout("", " has moved to "+when+" (was "+was+").", true),
 			// With long links and a long zone name the old time may not
 			// fit; the new one is what the viewer must know.
-			func(t string) string { return t + " has moved to " + when + "." + watch + optOut },
+			newSMSLayout("", " has moved to "+when+".", true),
 		}
 	default: // onair.KindCancelled: nothing to watch
-		return []func(string) string{
-			func(t string) string { return t + " has been cancelled. Sorry for the change of plans." + optOut },
-		}
+		return []smsLayout{newSMSLayout("", " has been cancelled. Sorry for the change of plans.", false)}
 	}
 }
 

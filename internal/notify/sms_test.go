@@ -30,7 +30,7 @@ func checkSMS(t *testing.T, c Content, m Message) {
 		t.Errorf("body lacks the watch link:\n%s", m.Text)
 	}
 	if c.Kind == onair.KindConfirmation || c.Kind == onair.KindReminder || c.Kind == onair.KindRescheduled {
-		if when := FormatTime(c.Event.ScheduledStart, c.viewerZone()); !strings.Contains(m.Text, when) {
+		if when := FormatTime(c.Event.ScheduledStart, ViewerZone(c.Event, c.Registration)); !strings.Contains(m.Text, when) {
 			t.Errorf("body lacks the start %q:\n%s", when, m.Text)
 		}
 	}

@@ -48,6 +48,8 @@ type Config struct {
 	Timeout time.Duration
 	// HTTPClient is the client to use; nil means a client of our own.
 	HTTPClient *http.Client
+	// Now is the clock that times a 429's hold; nil is time.Now.
+	Now func() time.Time
 }
 
 // ConfigFromEnv reads MAILGUN_API_KEY, MAILGUN_DOMAIN, MAILGUN_API_BASE and
@@ -77,9 +79,11 @@ type Provider struct {
 	// fromAddress is EMAIL_FROM's address, which a message's FromName
 	// goes with.
 	fromAddress string
+	// hold keeps the domain quiet after Mailgun answered 429.
+	hold notify.Hold
 }
 
-var _ notify.Provider = (*Provider)(nil)
+var _ notify.BatchProvider = (*Provider)(nil)
 
 // New checks cfg and returns a Provider.
 func New(cfg Config) (*Provider, error) {
@@ -97,6 +101,9 @@ func New(cfg Config) (*Provider, error) {
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	if strings.ContainsAny(cfg.From, "\r\n") {
 		return nil, errors.New("mailgun: EMAIL_FROM must be on one line")
@@ -129,11 +136,23 @@ func (p *Provider) Send(ctx context.Context, m notify.Message) (string, error) {
 	if err != nil {
 		return "", notify.Permanent(fmt.Errorf("mailgun: %w", err))
 	}
+	id, _, err := p.post(ctx, body, contentType)
+	return id, err
+}
+
+// post sends one request to the messages endpoint and returns the id
+// Mailgun gave it, and the status of a failed answer (0 when none came).
+// While a 429 holds the domain back, it sends nothing and fails
+// transiently with the time left.
+func (p *Provider) post(ctx context.Context, body io.Reader, contentType string) (string, int, error) {
+	if wait := p.hold.Remaining(p.cfg.Now()); wait > 0 {
+		return "", 0, notify.Transient(fmt.Errorf("mailgun: not sent: Mailgun asked to wait %v more after a 429", wait.Round(time.Millisecond)), wait)
+	}
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.endpoint, body)
 	if err != nil {
-		return "", notify.Permanent(fmt.Errorf("mailgun: %w", err))
+		return "", 0, notify.Permanent(fmt.Errorf("mailgun: %w", err))
 	}
 	req.SetBasicAuth("api", p.cfg.APIKey)
 	req.Header.Set("Content-Type", contentType)
@@ -144,26 +163,28 @@ func (p *Provider) Send(ctx context.Context, m notify.Message) (string, error) {
 		if errors.As(err, &urlErr) {
 			err = urlErr.Err // the URL is restated below without userinfo
 		}
-		return "", notify.Transient(fmt.Errorf("mailgun: POST %s: %w", p.shown, err), 0)
+		return "", 0, notify.Transient(fmt.Errorf("mailgun: POST %s: %w", p.shown, err), 0)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 
 	if resp.StatusCode == http.StatusOK {
+		p.hold.Passed()
 		var ok struct {
 			ID string `json:"id"`
 		}
 		// Mailgun has queued the message: even an unreadable answer must
 		// not turn into a retry, which would send it twice.
 		_ = json.Unmarshal(data, &ok)
-		return ok.ID, nil
+		return ok.ID, 0, nil
 	}
-	return "", p.failure(resp, data)
+	return "", resp.StatusCode, p.failure(resp, data)
 }
 
 // failure classifies a non-200 answer. 429, 408 and 5xx are worth a retry,
 // after Retry-After when given; any other 4xx means the request itself is
-// wrong (401: the key; 404: the domain or the region) and will stay so.
+// wrong (401: the key; 404: the domain or the region) and will stay so. A
+// 429 also holds every request of this provider back until then.
 func (p *Provider) failure(resp *http.Response, data []byte) error {
 	var body struct {
 		Message string `json:"message"`
@@ -182,8 +203,15 @@ func (p *Provider) failure(resp *http.Response, data []byte) error {
 	case http.StatusNotFound:
 		err = fmt.Errorf("%w (check MAILGUN_DOMAIN, and MAILGUN_API_BASE for an EU domain)", err)
 	}
+	now := p.cfg.Now()
+	wait := retryAfter(resp.Header.Get("Retry-After"), now)
+	if resp.StatusCode == http.StatusTooManyRequests {
+		wait = p.hold.Throttled(now, wait)
+	} else {
+		p.hold.Passed()
+	}
 	if transientStatus(resp.StatusCode) {
-		return notify.Transient(err, retryAfter(resp.Header.Get("Retry-After"), time.Now()))
+		return notify.Transient(err, wait)
 	}
 	return notify.Permanent(err)
 }
@@ -220,55 +248,22 @@ var reserved = map[string]bool{
 // v:onair-delivery variable (Mailgun returns it in every webhook event of
 // the message, which is how an event finds its delivery) and the files.
 func (p *Provider) form(m notify.Message) (io.Reader, string, error) {
-	if m.Channel != "" && m.Channel != onair.ChannelEmail {
-		return nil, "", fmt.Errorf("cannot send %s messages", m.Channel)
-	}
-	for _, f := range [][2]string{{"To", m.To}, {"Subject", m.Subject}, {"From name", m.FromName}} {
-		if strings.ContainsAny(f[1], "\r\n\x00") {
-			return nil, "", fmt.Errorf("%s contains a line break", f[0])
-		}
+	if strings.ContainsAny(m.To, "\r\n\x00") {
+		return nil, "", errors.New("To contains a line break")
 	}
 	if _, err := mail.ParseAddress(m.To); err != nil {
 		return nil, "", fmt.Errorf("recipient %q is not an email address", m.To)
 	}
-	if m.Text == "" && m.HTML == "" {
-		return nil, "", errors.New("message has neither text nor HTML")
+	fields, err := p.fields(m, strconv.FormatInt(m.DeliveryID, 10))
+	if err != nil {
+		return nil, "", err
 	}
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
-	delivery := strconv.FormatInt(m.DeliveryID, 10)
-	from := p.cfg.From
-	if m.FromName != "" {
-		// The host's name at EMAIL_FROM's address, which is the one the
-		// domain's SPF and DKIM cover. String encodes the name (RFC 2047)
-		// and quotes it as needed.
-		from = (&mail.Address{Name: m.FromName, Address: p.fromAddress}).String()
-	}
-	fields := [][2]string{
-		{"from", from}, {"to", m.To}, {"subject", m.Subject},
-		{"text", m.Text}, {"html", m.HTML},
-		{"h:X-Onair-Delivery", delivery}, {"v:onair-delivery", delivery},
-	}
-	seen := map[string]bool{}
-	for _, h := range m.Headers {
-		key := strings.ToLower(h.Name)
-		switch {
-		case !validFieldName(h.Name):
-			return nil, "", fmt.Errorf("header name %q is not a valid field name", h.Name)
-		case reserved[key]:
-			return nil, "", fmt.Errorf("header %s is written by the provider", h.Name)
-		case seen[key]:
-			return nil, "", fmt.Errorf("header %s given twice", h.Name)
-		case strings.ContainsAny(h.Value, "\r\n\x00"):
-			return nil, "", fmt.Errorf("%s contains a line break", h.Name)
-		}
-		seen[key] = true
-		fields = append(fields, [2]string{"h:" + h.Name, h.Value})
+	if err := w.WriteField("to", m.To); err != nil {
+		return nil, "", err
 	}
 	for _, f := range fields {
-		if f[1] == "" && (f[0] == "text" || f[0] == "html") {
-			continue
-		}
 		if err := w.WriteField(f[0], f[1]); err != nil {
 			return nil, "", err
 		}
@@ -282,6 +277,54 @@ func (p *Provider) form(m notify.Message) (io.Reader, string, error) {
 		return nil, "", err
 	}
 	return &buf, w.FormDataContentType(), nil
+}
+
+// fields are m's form fields but its recipients and files: the sender,
+// the subject, the parts, the headers, and the delivery id, written as
+// delivery (a number, or a batch's variable).
+func (p *Provider) fields(m notify.Message, delivery string) ([][2]string, error) {
+	if m.Channel != "" && m.Channel != onair.ChannelEmail {
+		return nil, fmt.Errorf("cannot send %s messages", m.Channel)
+	}
+	for _, f := range [][2]string{{"Subject", m.Subject}, {"From name", m.FromName}} {
+		if strings.ContainsAny(f[1], "\r\n\x00") {
+			return nil, fmt.Errorf("%s contains a line break", f[0])
+		}
+	}
+	if m.Text == "" && m.HTML == "" {
+		return nil, errors.New("message has neither text nor HTML")
+	}
+	from := p.cfg.From
+	if m.FromName != "" {
+		// The host's name at EMAIL_FROM's address, which is the one the
+		// domain's SPF and DKIM cover. String encodes the name (RFC 2047)
+		// and quotes it as needed.
+		from = (&mail.Address{Name: m.FromName, Address: p.fromAddress}).String()
+	}
+	fields := [][2]string{{"from", from}, {"subject", m.Subject}}
+	for _, part := range [][2]string{{"text", m.Text}, {"html", m.HTML}} {
+		if part[1] != "" {
+			fields = append(fields, part)
+		}
+	}
+	fields = append(fields, [2]string{"h:X-Onair-Delivery", delivery}, [2]string{"v:onair-delivery", delivery})
+	seen := map[string]bool{}
+	for _, h := range m.Headers {
+		key := strings.ToLower(h.Name)
+		switch {
+		case !validFieldName(h.Name):
+			return nil, fmt.Errorf("header name %q is not a valid field name", h.Name)
+		case reserved[key]:
+			return nil, fmt.Errorf("header %s is written by the provider", h.Name)
+		case seen[key]:
+			return nil, fmt.Errorf("header %s given twice", h.Name)
+		case strings.ContainsAny(h.Value, "\r\n\x00"):
+			return nil, fmt.Errorf("%s contains a line break", h.Name)
+		}
+		seen[key] = true
+		fields = append(fields, [2]string{"h:" + h.Name, h.Value})
+	}
+	return fields, nil
 }
 
 // quoteEscaper escapes a filename for a Content-Disposition parameter, as

@@ -199,17 +199,31 @@ func TestSendFailures(t *testing.T) {
 	}
 }
 
-func TestSendTransientThenSuccess(t *testing.T) {
+func TestSendHonoursRetryAfter(t *testing.T) {
 	mg := notifytest.NewMailgun(t, apiKey, domain)
-	p := newProvider(t, mg.URL(), nil)
+	clock := notifytest.NewClock(time.Date(2026, 12, 15, 9, 0, 0, 0, time.UTC))
+	mg.SetClock(clock.Now)
+	p := newProvider(t, mg.URL(), func(c *mailgun.Config) { c.Now = clock.Now })
 	mg.ThrottleNext(1, 2*time.Second)
 	_, err := p.Send(context.Background(), message())
 	if err == nil || notify.IsPermanent(err) || notify.RetryAfter(err) != 2*time.Second {
 		t.Fatalf("first send: %v", err)
 	}
+	clock.Advance(1500 * time.Millisecond)
+	if _, err := p.Send(context.Background(), message()); err == nil || notify.IsPermanent(err) || notify.RetryAfter(err) != 500*time.Millisecond {
+		t.Fatalf("send inside the wait: %v, want a transient error with 500ms left", err)
+	}
+	if n := len(mg.Requests()); n != 1 {
+		t.Fatalf("%d requests reached Mailgun, want only the first", n)
+	}
+	clock.Advance(500 * time.Millisecond)
 	id, err := p.Send(context.Background(), message())
 	if err != nil || id == "" {
-		t.Fatalf("second send: %q, %v", id, err)
+		t.Fatalf("send after the wait: %q, %v", id, err)
+	}
+	reqs := mg.Requests()
+	if gap := reqs[1].Time.Sub(reqs[0].Time); len(reqs) != 2 || gap < 2*time.Second {
+		t.Errorf("second request %v after the 429, want at least 2s", gap)
 	}
 }
 

@@ -2,6 +2,7 @@ package notifytest
 
 import (
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -9,7 +10,7 @@ import (
 // injected is one failure an HTTP double answers with.
 type injected struct {
 	status     int
-	retryAfter time.Duration
+	retryAfter time.Duration // for a 429; negative: no Retry-After header
 }
 
 // faultScript is the queue of failures the Mailgun and Twilio doubles
@@ -18,6 +19,33 @@ type injected struct {
 type faultScript struct {
 	mu    sync.Mutex
 	queue []injected
+	clock func() time.Time
+}
+
+// SetClock makes the double time the requests it records with now
+// (time.Now until then).
+func (f *faultScript) SetClock(now func() time.Time) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.clock = now
+}
+
+// now is the double's time.
+func (f *faultScript) now() time.Time {
+	f.mu.Lock()
+	clock := f.clock
+	f.mu.Unlock()
+	if clock == nil {
+		return time.Now()
+	}
+	return clock()
+}
+
+// setRetryAfter writes inj's Retry-After, if it has one.
+func setRetryAfter(w http.ResponseWriter, inj *injected) {
+	if inj.retryAfter >= 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(inj.retryAfter.Seconds())))
+	}
 }
 
 // FailNext makes the next n authenticated requests answer status (500,
@@ -28,6 +56,12 @@ func (f *faultScript) FailNext(n, status int) { f.add(n, injected{status: status
 // Retry-After of retryAfter (whole seconds).
 func (f *faultScript) ThrottleNext(n int, retryAfter time.Duration) {
 	f.add(n, injected{status: http.StatusTooManyRequests, retryAfter: retryAfter})
+}
+
+// ThrottleNextWithoutRetryAfter makes the next n authenticated requests
+// answer 429 with no Retry-After header.
+func (f *faultScript) ThrottleNextWithoutRetryAfter(n int) {
+	f.add(n, injected{status: http.StatusTooManyRequests, retryAfter: -1})
 }
 
 func (f *faultScript) add(n int, inj injected) {

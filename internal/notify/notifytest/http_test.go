@@ -211,3 +211,104 @@ func TestTwilioDouble(t *testing.T) {
 		}
 	})
 }
+
+func TestMailgunDoubleBatch(t *testing.T) {
+	mg := notifytest.NewMailgun(t, "key-1", "mg.example.com")
+	endpoint := mg.URL() + "/v3/mg.example.com/messages"
+	batch := func(to []string, vars string) url.Values {
+		f := url.Values{"from": {"Host <host@mg.example.com>"}, "to": to,
+			"subject": {"Hi %recipient.name%"}, "text": {"Hello %recipient.name%, see %recipient.link%"},
+			"html":               {"<p>Hello %recipient.name_html%</p>"},
+			"h:List-Unsubscribe": {"<%recipient.link%>"}, "v:onair-delivery": {"%recipient.delivery%"}}
+		if vars != "" {
+			f.Set("recipient-variables", vars)
+		}
+		return f
+	}
+
+	t.Run("each recipient gets their own message", func(t *testing.T) {
+		vars := `{"a@example.com": {"name": "Ann & Co", "name_html": "Ann &amp; Co", "link": "https://x/u/1", "delivery": 7},
+			"b@example.com": {"name": "Bob", "name_html": "Bob", "link": "https://x/u/2", "delivery": "8"}}`
+		resp, data := postForm(t, endpoint, "api", "key-1", batch([]string{"a@example.com", "Bob <b@example.com>"}, vars))
+		if resp.StatusCode != 200 {
+			t.Fatalf("got %d %s", resp.StatusCode, data)
+		}
+		got := mg.Messages()
+		if len(got) != 2 {
+			t.Fatalf("%d messages delivered, want 2", len(got))
+		}
+		a, b := got[0], got[1]
+		if a.Subject != "Hi Ann & Co" || a.Text != "Hello Ann & Co, see https://x/u/1" || a.HTML != "<p>Hello Ann &amp; Co</p>" ||
+			a.Headers["List-Unsubscribe"] != "<https://x/u/1>" || a.Variables["onair-delivery"] != "7" {
+			t.Errorf("a@ received %+v", a)
+		}
+		if b.To != "Bob <b@example.com>" || b.Subject != "Hi Bob" || b.Variables["onair-delivery"] != "8" || b.ID != a.ID || a.ID == "" {
+			t.Errorf("b@ received %+v", b)
+		}
+	})
+
+	for name, tt := range map[string]struct {
+		to   []string
+		vars string
+		want string
+	}{
+		"not JSON":             {[]string{"a@example.com"}, `{"a@example.com": `, "not a valid JSON"},
+		"not an object":        {[]string{"a@example.com"}, `["a@example.com"]`, "not a valid JSON"},
+		"an address left out":  {[]string{"a@example.com", "c@example.com"}, `{"a@example.com": {"name": "A", "name_html": "A", "link": "l", "delivery": 1}}`, "no entry for c@example.com"},
+		"a variable left out":  {[]string{"a@example.com"}, `{"a@example.com": {"name": "A", "link": "l", "delivery": 1}}`, "name_html"},
+		"over 1,000 addresses": {manyAddresses(1001), `{}`, "at most 1000"},
+	} {
+		t.Run(name+" is 400", func(t *testing.T) {
+			before := len(mg.Messages())
+			resp, data := postForm(t, endpoint, "api", "key-1", batch(tt.to, tt.vars))
+			if resp.StatusCode != 400 || !strings.Contains(string(data), tt.want) {
+				t.Errorf("got %d %s, want 400 saying %q", resp.StatusCode, data, tt.want)
+			}
+			if len(mg.Messages()) != before {
+				t.Error("a refused call delivered messages")
+			}
+		})
+	}
+	t.Run("1,000 addresses are taken", func(t *testing.T) {
+		to := manyAddresses(1000)
+		vars := map[string]map[string]string{}
+		for _, a := range to {
+			vars[a] = map[string]string{"name": a, "name_html": a, "link": "https://x/u/" + a, "delivery": "1"}
+		}
+		js, _ := json.Marshal(vars)
+		if resp, data := postForm(t, endpoint, "api", "key-1", batch(to, string(js))); resp.StatusCode != 200 {
+			t.Errorf("got %d %s", resp.StatusCode, data)
+		}
+	})
+	t.Run("no Retry-After when told", func(t *testing.T) {
+		mg.ThrottleNextWithoutRetryAfter(1)
+		resp, _ := postForm(t, endpoint, "api", "key-1", batch([]string{"a@example.com"}, `{"a@example.com": {"name": "A", "name_html": "A", "link": "l", "delivery": 1}}`))
+		if resp.StatusCode != 429 || resp.Header.Get("Retry-After") != "" {
+			t.Errorf("got %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+	})
+}
+
+func manyAddresses(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = "viewer" + strconv.Itoa(i) + "@example.com"
+	}
+	return out
+}
+
+func TestDoublesRecordRequestTimes(t *testing.T) {
+	const sid = "AC0123456789abcdef0123456789abcdef"
+	tw := notifytest.NewTwilio(t, sid, "token-1")
+	clock := notifytest.NewClock(time.Date(2026, 12, 15, 9, 0, 0, 0, time.UTC))
+	tw.SetClock(clock.Now)
+	endpoint := tw.URL() + "/2010-04-01/Accounts/" + sid + "/Messages.json"
+	form := url.Values{"To": {"+14155550100"}, "From": {"+14155550199"}, "Body": {"See you at 9"}}
+	postForm(t, endpoint, sid, "token-1", form)
+	clock.Advance(90 * time.Second)
+	postForm(t, endpoint, sid, "token-1", form)
+	reqs := tw.Requests()
+	if len(reqs) != 2 || reqs[1].Time.Sub(reqs[0].Time) != 90*time.Second {
+		t.Errorf("recorded %+v", reqs)
+	}
+}

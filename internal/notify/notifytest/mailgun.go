@@ -10,7 +10,7 @@ import (
 	"net/http/httptest"
 	"net/mail"
 	"net/url"
-	"strconv"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +21,8 @@ import (
 type MailgunRequest struct {
 	// Status is the HTTP status the double answered.
 	Status int
+	// Time is when the request arrived, by the double's clock.
+	Time time.Time
 	// ID is the message id answered on success.
 	ID string
 	// Domain is the {domain} of the path.
@@ -43,6 +45,31 @@ type MailgunRequest struct {
 	Form url.Values
 }
 
+// MailgunMessage is one email the double would deliver: one recipient's
+// message, with that recipient's variables substituted (a batch call
+// delivers one per address in "to").
+type MailgunMessage struct {
+	// ID is the id the double answered for the request that carried it.
+	ID      string
+	To      string
+	From    string
+	Subject string
+	Text    string
+	HTML    string
+	// Headers are the h: fields, by header name.
+	Headers map[string]string
+	// Variables are the v: fields, by name: what Mailgun's webhooks
+	// report as the event's user-variables.
+	Variables   map[string]string
+	Attachments []MailgunFile
+}
+
+// MaxMailgunRecipients is the most addresses Mailgun takes in one call.
+const MaxMailgunRecipients = 1000
+
+// recipientRef is a reference to a recipient variable.
+var recipientRef = regexp.MustCompile(`%recipient\.([A-Za-z0-9_.:-]+)%`)
+
 // MailgunFile is a file sent as an attachment.
 type MailgunFile struct {
 	Filename    string
@@ -56,11 +83,12 @@ type Mailgun struct {
 	srv            *httptest.Server
 	apiKey, domain string
 
-	mu       sync.Mutex
-	seq      int
-	requests []MailgunRequest
-	rejected map[string]bool
-	delay    time.Duration
+	mu        sync.Mutex
+	seq       int
+	requests  []MailgunRequest
+	delivered []MailgunMessage
+	rejected  map[string]bool
+	delay     time.Duration
 }
 
 // NewMailgun starts a Mailgun double for one domain and API key, closed
@@ -88,6 +116,14 @@ func (m *Mailgun) Requests() []MailgunRequest {
 	return append([]MailgunRequest(nil), m.requests...)
 }
 
+// Messages returns every message delivered so far, one per recipient, in
+// the order of their requests and of their addresses in "to".
+func (m *Mailgun) Messages() []MailgunMessage {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]MailgunMessage(nil), m.delivered...)
+}
+
 // RejectRecipient makes every request to addr answer 400, as Mailgun does
 // for an address it will not take.
 func (m *Mailgun) RejectRecipient(addr string) {
@@ -110,7 +146,7 @@ func (m *Mailgun) messages(w http.ResponseWriter, r *http.Request) {
 	m.mu.Unlock()
 	wait(r, delay)
 
-	req := MailgunRequest{Domain: r.PathValue("domain")}
+	req := MailgunRequest{Domain: r.PathValue("domain"), Time: m.now()}
 	answer := func(status int, body any) {
 		req.Status = status
 		m.mu.Lock()
@@ -146,7 +182,7 @@ func (m *Mailgun) messages(w http.ResponseWriter, r *http.Request) {
 	m.mu.Unlock()
 	if fail != nil {
 		if fail.status == http.StatusTooManyRequests {
-			w.Header().Set("Retry-After", strconv.Itoa(int(fail.retryAfter.Seconds())))
+			setRetryAfter(w, fail)
 			answer(fail.status, msg("Too many requests"))
 			return
 		}
@@ -155,6 +191,11 @@ func (m *Mailgun) messages(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if problem := validateMailgun(&req); problem != "" {
+		answer(http.StatusBadRequest, msg(problem))
+		return
+	}
+	delivered, problem := deliveries(&req)
+	if problem != "" {
 		answer(http.StatusBadRequest, msg(problem))
 		return
 	}
@@ -173,6 +214,12 @@ func (m *Mailgun) messages(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.ID = fmt.Sprintf("<%s.%d.%06d@%s>", time.Now().UTC().Format("20060102150405"), seq, seq*7919%1000000, m.domain)
+	m.mu.Lock()
+	for _, d := range delivered {
+		d.ID = req.ID
+		m.delivered = append(m.delivered, d)
+	}
+	m.mu.Unlock()
 	answer(http.StatusOK, map[string]string{"id": req.ID, "message": "Queued. Thank you."})
 }
 
@@ -268,6 +315,70 @@ func validateMailgun(req *MailgunRequest) string {
 		return "Send options (parameters starting with o:, h:, v:, or t:) are limited to 16 kB total"
 	}
 	return ""
+}
+
+// deliveries are the messages req delivers, one per address in "to". With
+// recipient-variables (a batch call), each address must have its entry,
+// and every %recipient.NAME% in the subject, the parts, the h: headers and
+// the v: variables a NAME in it; each message has its own values filled
+// in, as they are.
+func deliveries(req *MailgunRequest) ([]MailgunMessage, string) {
+	if len(req.To) > MaxMailgunRecipients {
+		return nil, fmt.Sprintf("Too many recipients: 'to' holds %d addresses, at most %d are allowed", len(req.To), MaxMailgunRecipients)
+	}
+	raw, batch := req.Form["recipient-variables"]
+	var vars map[string]map[string]any
+	if batch {
+		if err := json.Unmarshal([]byte(raw[0]), &vars); err != nil || vars == nil {
+			return nil, "recipient-variables parameter is not a valid JSON"
+		}
+	}
+	var out []MailgunMessage
+	for _, to := range req.To {
+		addr, _ := mail.ParseAddress(to) // validateMailgun has parsed it
+		own := map[string]string{}
+		if batch {
+			entry, ok := vars[addr.Address]
+			if !ok {
+				return nil, fmt.Sprintf("recipient-variables has no entry for %s", addr.Address)
+			}
+			for k, v := range entry {
+				if s, ok := v.(string); ok {
+					own[k] = s
+				} else {
+					b, _ := json.Marshal(v)
+					own[k] = string(b)
+				}
+			}
+		}
+		missing := ""
+		fill := func(s string) string {
+			if !batch {
+				return s
+			}
+			return recipientRef.ReplaceAllStringFunc(s, func(ref string) string {
+				name := recipientRef.FindStringSubmatch(ref)[1]
+				v, ok := own[name]
+				if !ok && missing == "" {
+					missing = name
+				}
+				return v
+			})
+		}
+		msg := MailgunMessage{To: to, From: fill(req.From), Subject: fill(req.Subject), Text: fill(req.Text), HTML: fill(req.HTML),
+			Headers: map[string]string{}, Variables: map[string]string{}, Attachments: req.Attachments}
+		for k, v := range req.Headers {
+			msg.Headers[k] = fill(v)
+		}
+		for k, v := range req.Variables {
+			msg.Variables[k] = fill(v)
+		}
+		if missing != "" {
+			return nil, fmt.Sprintf("recipient-variables for %s has no %q, which the message refers to", addr.Address, missing)
+		}
+		out = append(out, msg)
+	}
+	return out, ""
 }
 
 func writeJSON(w http.ResponseWriter, status int, body any) {

@@ -19,6 +19,8 @@ import (
 type TwilioRequest struct {
 	// Status is the HTTP status the double answered.
 	Status int
+	// Time is when the request arrived, by the double's clock.
+	Time time.Time
 	// SID is the message sid answered on success ("SM" + 32 hex digits).
 	SID string
 	// AccountSID is the {AccountSid} of the path.
@@ -122,7 +124,7 @@ func (tw *Twilio) messages(w http.ResponseWriter, r *http.Request) {
 	tw.mu.Unlock()
 	wait(r, delay)
 
-	req := TwilioRequest{AccountSID: r.PathValue("AccountSid")}
+	req := TwilioRequest{AccountSID: r.PathValue("AccountSid"), Time: tw.now()}
 	answer := func(status int, body any) {
 		req.Status = status
 		tw.mu.Lock()
@@ -159,7 +161,7 @@ func (tw *Twilio) messages(w http.ResponseWriter, r *http.Request) {
 	tw.mu.Unlock()
 	if inj != nil {
 		if inj.status == http.StatusTooManyRequests {
-			w.Header().Set("Retry-After", strconv.Itoa(int(inj.retryAfter.Seconds())))
+			setRetryAfter(w, inj)
 			fail(20429, "Too Many Requests", inj.status)
 			return
 		}

@@ -50,6 +50,8 @@ type Config struct {
 	Timeout time.Duration
 	// HTTPClient is the client to use; nil means a client of our own.
 	HTTPClient *http.Client
+	// Now is the clock that times a 429's hold; nil is time.Now.
+	Now func() time.Time
 }
 
 // ConfigFromEnv reads TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN,
@@ -98,12 +100,17 @@ func (e *APIError) Error() string {
 	return s
 }
 
-// Provider sends SMS through Twilio. It is safe for concurrent use.
+// Provider sends SMS through Twilio from one sender (a number or a
+// Messaging Service). It is safe for concurrent use.
 type Provider struct {
 	cfg      Config
 	endpoint string
 	shown    string // endpoint as errors show it, without any userinfo
 	client   *http.Client
+	// hold keeps the sender quiet after Twilio answered 429: Twilio
+	// counts requests per sender, and more of them before the time it
+	// asked for only prolong the throttling.
+	hold notify.Hold
 }
 
 var _ notify.Provider = (*Provider)(nil)
@@ -122,6 +129,9 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	base, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/"))
 	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
 		return nil, errors.New("twilio: TWILIO_API_BASE must be an http(s) URL")
@@ -139,13 +149,19 @@ func New(cfg Config) (*Provider, error) {
 // Name is "twilio".
 func (p *Provider) Name() string { return "twilio" }
 
-// Send posts m.Text to m.To and returns the message's sid.
+// Send posts m.Text to m.To and returns the message's sid. After a 429,
+// until the time Twilio asked for (Retry-After, or a second doubling with
+// each 429 that gave none), it sends nothing and fails transiently with
+// the time left.
 func (p *Provider) Send(ctx context.Context, m notify.Message) (string, error) {
 	if m.Channel != "" && m.Channel != onair.ChannelSMS {
 		return "", notify.Permanent(fmt.Errorf("twilio: cannot send %s messages", m.Channel))
 	}
 	if strings.TrimSpace(m.To) == "" || m.Text == "" {
 		return "", notify.Permanent(errors.New("twilio: an SMS needs a number and a text"))
+	}
+	if wait := p.hold.Remaining(p.cfg.Now()); wait > 0 {
+		return "", notify.Transient(fmt.Errorf("twilio: not sent: Twilio asked %s to wait %v more after a 429", p.cfg.From, wait.Round(time.Millisecond)), wait)
 	}
 	form := url.Values{"To": {strings.TrimSpace(m.To)}, "Body": {m.Text}}
 	if isMessagingService(p.cfg.From) {
@@ -174,6 +190,10 @@ func (p *Provider) Send(ctx context.Context, m notify.Message) (string, error) {
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return "", p.throttled(resp, data)
+	}
+	p.hold.Passed()
 	if resp.StatusCode == http.StatusCreated || resp.StatusCode == http.StatusOK {
 		var created struct {
 			SID string `json:"sid"`
@@ -183,13 +203,30 @@ func (p *Provider) Send(ctx context.Context, m notify.Message) (string, error) {
 		_ = json.Unmarshal(data, &created)
 		return created.SID, nil
 	}
-	return "", failure(resp, data)
+	return "", p.failure(resp, data)
+}
+
+// throttled records a 429 and fails transiently with the sender's hold.
+func (p *Provider) throttled(resp *http.Response, data []byte) error {
+	now := p.cfg.Now()
+	wait := p.hold.Throttled(now, retryAfter(resp.Header.Get("Retry-After"), now))
+	return notify.Transient(apiError(resp, data), wait)
 }
 
 // failure classifies an error answer. 429, 408 and 5xx are worth a retry,
 // after Retry-After when given; other 4xx are not. 21610 (the number
 // replied STOP) also says never to text that number again.
-func failure(resp *http.Response, data []byte) error {
+func (p *Provider) failure(resp *http.Response, data []byte) error {
+	apiErr := apiError(resp, data)
+	code := resp.StatusCode
+	if code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500 || code < 400 {
+		return notify.Transient(apiErr, retryAfter(resp.Header.Get("Retry-After"), p.cfg.Now()))
+	}
+	return &notify.SendError{Err: apiErr, Permanent: true, Suppress: apiErr.Code == CodeUnsubscribed}
+}
+
+// apiError reads Twilio's error answer.
+func apiError(resp *http.Response, data []byte) *APIError {
 	apiErr := &APIError{}
 	if json.Unmarshal(data, apiErr) != nil || (apiErr.Code == 0 && apiErr.Message == "") {
 		text := strings.TrimSpace(string(data))
@@ -199,11 +236,7 @@ func failure(resp *http.Response, data []byte) error {
 		apiErr = &APIError{Message: text}
 	}
 	apiErr.Status = resp.StatusCode // the HTTP status is the one that counts
-	code := resp.StatusCode
-	if code == http.StatusRequestTimeout || code == http.StatusTooManyRequests || code >= 500 || code < 400 {
-		return notify.Transient(apiErr, retryAfter(resp.Header.Get("Retry-After"), time.Now()))
-	}
-	return &notify.SendError{Err: apiErr, Permanent: true, Suppress: apiErr.Code == CodeUnsubscribed}
+	return apiErr
 }
 
 // isMessagingService reports whether from is a Messaging Service SID
