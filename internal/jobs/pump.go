@@ -25,8 +25,11 @@ import (
 // only what had been handed over and not yet recorded: the messages in
 // flight, and those waiting at most recordEvery for their commit.
 const (
-	// pumpPage is how many deliveries of a channel one claim takes.
-	pumpPage = 500
+	// pumpPage is how many deliveries of a channel one claim takes;
+	// batchPage, of email to a provider that takes many recipients per
+	// call (Mailgun: mailgun.MaxBatch).
+	pumpPage  = 500
+	batchPage = 1000
 	// pumpPoll is how often an idle pump looks for due deliveries that
 	// another process created (a registration on another node, a dispatch
 	// there). Deliveries created in this process wake it at once.
@@ -87,6 +90,9 @@ type pumpLane struct {
 	channel  onair.Channel
 	claimed  chan store.SendItem
 	rendered chan pumpJob
+	// pages, instead of claimed, takes whole claims to a provider that
+	// sends many recipients per call.
+	pages chan []store.SendItem
 	// inFlight counts what was claimed and not yet recorded.
 	inFlight atomic.Int64
 	limit    int
@@ -99,16 +105,29 @@ type pumpLane struct {
 func (e *Engine) runPump(ctx, sendCtx context.Context, owner string, drain bool, wake <-chan struct{}) (int, error) {
 	p := &pump{e: e, owner: owner, drain: drain, dueBy: e.now(), wake: wake,
 		lanes: map[onair.Channel]*pumpLane{}, results: make(chan pumpResult, 4*pumpPage), room: make(chan struct{}, 1)}
+	batcher := e.sender.batcher()
 	for _, ch := range []onair.Channel{onair.ChannelEmail, onair.ChannelSMS} {
 		limit := pumpPage
 		if r := e.sender.rate(ch); r > 0 {
 			limit = max(1, min(pumpPage, int(r*rateAhead.Seconds())))
 		}
-		p.lanes[ch] = &pumpLane{channel: ch, limit: limit,
+		l := &pumpLane{channel: ch, limit: limit,
 			claimed: make(chan store.SendItem, 2*limit), rendered: make(chan pumpJob, 2*e.sender.concurrency)}
+		if ch == onair.ChannelEmail && batcher != nil {
+			l.limit, l.pages = batchPage, make(chan []store.SendItem, 2)
+		}
+		p.lanes[ch] = l
 	}
 	var stages sync.WaitGroup
 	for _, l := range p.lanes {
+		if l.pages != nil {
+			var senders sync.WaitGroup
+			for range e.sender.concurrency {
+				senders.Go(func() { p.sendBatches(sendCtx, l, batcher) })
+			}
+			stages.Go(senders.Wait)
+			continue
+		}
 		var renderers sync.WaitGroup
 		for range max(1, runtime.GOMAXPROCS(0)) {
 			renderers.Go(func() { p.render(l) })
@@ -128,6 +147,9 @@ func (e *Engine) runPump(ctx, sendCtx context.Context, owner string, drain bool,
 		err := p.claim(ctx)
 		for _, l := range p.lanes {
 			close(l.claimed)
+			if l.pages != nil {
+				close(l.pages)
+			}
 		}
 		claimErr <- err
 	}()
@@ -168,8 +190,12 @@ func (p *pump) claim(ctx context.Context) error {
 				continue
 			}
 			l.inFlight.Add(int64(len(items)))
-			for _, it := range items {
-				l.claimed <- it
+			if l.pages != nil && len(items) > 0 {
+				l.pages <- items
+			} else {
+				for _, it := range items {
+					l.claimed <- it
+				}
 			}
 			took += len(items)
 			full = full || len(items) == room
@@ -237,6 +263,35 @@ func (p *pump) send(ctx context.Context, l *pumpLane) {
 		}
 		out, _ := p.e.sender.deliver(ctx, job.item, job.msg, job.renderErr)
 		p.results <- pumpResult{outcome: out, channel: l.channel}
+	}
+}
+
+// sendBatches hands claimed deliveries to a provider that takes many
+// recipients per call: each claim, split by notification, in as few calls
+// as it allows.
+func (p *pump) sendBatches(ctx context.Context, l *pumpLane, b notify.BatchProvider) {
+	for items := range l.pages {
+		byNotification := map[string][]store.SendItem{}
+		var order []string
+		for _, it := range items {
+			id := it.Notification.ID
+			if byNotification[id] == nil {
+				order = append(order, id)
+			}
+			byNotification[id] = append(byNotification[id], it)
+		}
+		for _, id := range order {
+			group := byNotification[id]
+			if p.stopping.Load() {
+				for _, it := range group {
+					p.results <- pumpResult{outcome: store.Outcome{DeliveryID: it.Delivery.ID}, channel: l.channel, release: true}
+				}
+				continue
+			}
+			for _, out := range p.e.sender.deliverBatch(ctx, b, group) {
+				p.results <- pumpResult{outcome: out, channel: l.channel}
+			}
+		}
 	}
 }
 

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/onair-live/onair/internal/notify"
+	"github.com/onair-live/onair/internal/notify/mailgun"
+	"github.com/onair-live/onair/internal/notify/notifytest"
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/store"
 	"github.com/onair-live/onair/internal/store/storetest"
@@ -149,5 +152,60 @@ func TestDeadNodesReleaseTheirClaims(t *testing.T) {
 				t.Fatalf("after the release the live node claims %+v, %v; want the dead node's delivery only", again, err)
 			}
 		})
+	}
+}
+
+// A reminder through Mailgun goes out in calls of up to 1,000 recipients,
+// each recipient's message their own; confirmations, which carry the
+// viewer's calendar file, go one by one.
+func TestPumpBatchesMailgun(t *testing.T) {
+	clock := time.Now().UTC().Truncate(time.Second)
+	e, st := testEngine(t, storetest.Backends[0], &clock, 0, nil)
+	mg := notifytest.NewMailgun(t, "key-test", "mg.example.com")
+	p, err := mailgun.New(mailgun.Config{APIKey: "key-test", Domain: "mg.example.com", BaseURL: mg.URL(), From: "onair <no-reply@mg.example.com>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sender = NewSender(SenderConfig{Email: p, SMS: p, AppURL: "https://onair.test", Concurrency: 4})
+	_, ev, _ := testFixture(t, st, clock)
+	const viewers = 1200
+	for i := range viewers - 1 {
+		r, err := onair.NewRegistration(ev, onair.RegistrationInput{Email: fmt.Sprintf("v%04d@example.com", i)},
+			func(s string) (string, error) { return s, nil }, clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Register(t.Context(), r, clock); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := e.Sweep(t.Context()); err != nil || n != viewers {
+		t.Fatalf("the confirmations: Sweep = %d, %v; want %d", n, err, viewers)
+	}
+	confirmations := len(mg.Requests())
+	clock = ev.ScheduledStart.Add(-time.Hour) // the 1-hour reminder is due
+	if n, err := e.Sweep(t.Context()); err != nil || n != viewers {
+		t.Fatalf("the reminder: Sweep = %d, %v; want %d", n, err, viewers)
+	}
+	calls := mg.Requests()[confirmations:]
+	if confirmations != viewers || len(calls) < 2 || len(calls) > 4 {
+		t.Errorf("%d calls for %d confirmations, %d for the reminder; want one each, and two to four", confirmations, viewers, len(calls))
+	}
+	got := map[string]int{}
+	for _, m := range mg.Messages() {
+		if strings.Contains(m.Subject, "in 1 hour") || strings.Contains(m.Subject, "Starting") {
+			got[m.Variables["onair-delivery"]]++
+			if !strings.Contains(m.Text, "/u/") || strings.Contains(m.Text, "%recipient") {
+				t.Fatalf("%s's reminder is not theirs:\n%s", m.To, m.Text)
+			}
+		}
+	}
+	if len(got) != viewers {
+		t.Errorf("%d recipients got the reminder; want %d", len(got), viewers)
+	}
+	for id, k := range got {
+		if k != 1 {
+			t.Errorf("delivery %s: %d reminders", id, k)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -28,6 +29,9 @@ type Sender struct {
 	concurrency int
 	log         *slog.Logger
 	outages     outages
+	// templates are the prepared messages of the notifications being sent.
+	templatesMu sync.Mutex
+	templates   map[templateKey]prepared
 }
 
 // SenderConfig configures a Sender.
@@ -62,6 +66,7 @@ func NewSender(cfg SenderConfig) *Sender {
 		concurrency: max(cfg.Concurrency, 1),
 		log:         cfg.Logger,
 		outages:     outages{byProvider: map[string]*outage{}},
+		templates:   map[templateKey]prepared{},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -72,6 +77,42 @@ func NewSender(cfg SenderConfig) *Sender {
 		}
 	}
 	return s
+}
+
+// batcher is the email provider when it takes many recipients of one
+// message per call and no rate limit asks for them one at a time.
+func (s *Sender) batcher() notify.BatchProvider {
+	b, ok := s.providers[onair.ChannelEmail].(notify.BatchProvider)
+	if !ok || s.limits[onair.ChannelEmail] != nil {
+		return nil
+	}
+	return b
+}
+
+// deliverBatch sends items, all of one notification on email, through b:
+// in calls of many recipients where the prepared message allows, one by
+// one otherwise.
+func (s *Sender) deliverBatch(ctx context.Context, b notify.BatchProvider, items []store.SendItem) []store.Outcome {
+	outcomes := make([]store.Outcome, len(items))
+	t, err := s.prepare(items[0])
+	if err != nil || !b.CanBatch(t.email) {
+		for i, it := range items {
+			msg, renderErr := s.render(it)
+			outcomes[i], _ = s.deliver(ctx, it, msg, renderErr)
+		}
+		return outcomes
+	}
+	ps := make([]notify.Personal, len(items))
+	for i, it := range items {
+		ps[i] = s.personal(it)
+	}
+	results := b.SendBatch(ctx, t.email, ps)
+	for i, it := range items {
+		out, transient := outcomeOf(it, store.Outcome{DeliveryID: it.Delivery.ID, Provider: b.Name()}, results[i].ProviderID, results[i].Err)
+		s.count(it, out, transient)
+		outcomes[i] = out
+	}
+	return outcomes
 }
 
 // rate is the channel's limit in messages per second; 0 is none.
@@ -108,6 +149,12 @@ func TrackingLinks(appURL, secret, notificationID string, deliveryID int64) (tra
 // error.
 func (s *Sender) deliver(ctx context.Context, it store.SendItem, msg notify.Message, renderErr error) (store.Outcome, error) {
 	out, transient := s.attempt(ctx, it, msg, renderErr)
+	s.count(it, out, transient)
+	return out, transient
+}
+
+// count tells the metrics and the outage log what became of it.
+func (s *Sender) count(it store.SendItem, out store.Outcome, transient error) {
 	status := string(out.Status)
 	if out.Status == onair.DeliveryPending {
 		status = "retry"
@@ -117,7 +164,6 @@ func (s *Sender) deliver(ctx context.Context, it store.SendItem, msg notify.Mess
 	hasLag := it.Notification.Kind != onair.KindConfirmation
 	s.metrics.Delivered(string(it.Delivery.Channel), out.Provider, status, time.Since(it.Notification.ScheduledTime), hasLag)
 	s.noteOutages([]store.SendItem{it}, []store.Outcome{out}, []error{transient})
-	return out, transient
 }
 
 func (s *Sender) attempt(ctx context.Context, it store.SendItem, msg notify.Message, renderErr error) (store.Outcome, error) {
@@ -139,6 +185,12 @@ func (s *Sender) attempt(ctx context.Context, it store.SendItem, msg notify.Mess
 		}
 	}
 	id, err := p.Send(ctx, msg)
+	return outcomeOf(it, out, id, err)
+}
+
+// outcomeOf is what the provider's answer (id, err) to it's message makes
+// of out: sent, failed for good, or pending again with the transient error.
+func outcomeOf(it store.SendItem, out store.Outcome, id string, err error) (store.Outcome, error) {
 	switch {
 	case err == nil:
 		out.Status, out.ProviderID = onair.DeliverySent, id
@@ -167,30 +219,91 @@ func backoff(n int) time.Duration {
 	return min(time.Second<<min(max(n-1, 0), 11), 30*time.Minute)
 }
 
-// render builds the message of one delivery.
-func (s *Sender) render(it store.SendItem) (notify.Message, error) {
-	c := notify.Content{
+// prepared is a notification's message made once for all its
+// recipients, on one channel.
+type prepared struct {
+	email *notify.EmailTemplate
+	sms   *notify.SMSTemplate
+}
+
+// templateKey names what a prepared message was made from: a change to the
+// event or to the host's settings makes another one.
+type templateKey struct {
+	notification string
+	channel      onair.Channel
+	eventVersion int
+	eventUpdated int64
+	host         onair.HostSettings
+}
+
+// maxTemplates bounds the cache of prepared messages; it is emptied when
+// full (a busy node sends a few notifications at a time).
+const maxTemplates = 256
+
+// prepare gives the prepared message of it's notification, from the cache
+// or made now.
+func (s *Sender) prepare(it store.SendItem) (prepared, error) {
+	key := templateKey{notification: it.Notification.ID, channel: it.Delivery.Channel,
+		eventVersion: it.Event.Version, eventUpdated: it.Event.UpdatedAt.UnixNano(), host: it.Host.HostSettings}
+	s.templatesMu.Lock()
+	t, ok := s.templates[key]
+	s.templatesMu.Unlock()
+	if ok {
+		return t, nil
+	}
+	n := notify.Notice{
 		Kind:          it.Notification.Kind,
 		Event:         it.Event,
-		Registration:  it.Registration,
 		PreviousStart: derefTime(it.Notification.PreviousStart),
 		From:          notify.NewSender(it.Host.HostSettings, s.emailFrom),
 	}
 	if it.Notification.IsReminder() {
 		iv, err := onair.ParseInterval(it.Notification.Interval)
 		if err != nil {
-			return notify.Message{}, err
+			return prepared{}, err
 		}
-		c.Interval = iv
+		n.Interval = iv
 	}
-	c.WatchURL, c.CalendarURL, c.UnsubscribeURL = Links(s.appURL, s.secret, it.Registration)
-	var m notify.Message
 	var err error
 	if it.Delivery.Channel == onair.ChannelSMS {
-		m, err = notify.RenderSMS(c)
+		t.sms, err = notify.PrepareSMS(n)
 	} else {
-		c.Track, c.OpenPixelURL = TrackingLinks(s.appURL, s.secret, it.Notification.ID, it.Delivery.ID)
-		m, err = notify.RenderEmail(c)
+		t.email, err = notify.PrepareEmail(n)
+	}
+	if err != nil {
+		return prepared{}, err
+	}
+	s.templatesMu.Lock()
+	if len(s.templates) >= maxTemplates {
+		clear(s.templates)
+	}
+	s.templates[key] = t
+	s.templatesMu.Unlock()
+	return t, nil
+}
+
+// personal is what it's message says to its registrant alone.
+func (s *Sender) personal(it store.SendItem) notify.Personal {
+	p := notify.Personal{Registration: it.Registration, DeliveryID: it.Delivery.ID}
+	p.WatchURL, p.CalendarURL, p.UnsubscribeURL = Links(s.appURL, s.secret, it.Registration)
+	if it.Delivery.Channel == onair.ChannelEmail {
+		p.Track, p.OpenPixelURL = TrackingLinks(s.appURL, s.secret, it.Notification.ID, it.Delivery.ID)
+	}
+	return p
+}
+
+// render builds the message of one delivery: its notification's prepared
+// message, filled in for its registrant.
+func (s *Sender) render(it store.SendItem) (notify.Message, error) {
+	t, err := s.prepare(it)
+	if err != nil {
+		return notify.Message{}, err
+	}
+	var m notify.Message
+	if t.sms != nil {
+		m, err = t.sms.Fill(s.personal(it))
+	} else {
+		m, err = t.email.Fill(s.personal(it))
 	}
 	m.DeliveryID = it.Delivery.ID
 	return m, err
