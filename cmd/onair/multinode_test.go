@@ -10,11 +10,12 @@ import (
 )
 
 // Several nodes on one PostgreSQL database (DESIGN.md, Scale): `onair
-// serve` and two `onair worker` share a reminder of 5,000. Each registrant
-// gets it exactly once, and every process sends part of it. Each process
-// has an SMTP server of its own, which is how the test sees who sent what:
-// the deliveries table does not say (its claimed_by is cleared once an
-// outcome is recorded, and provider is "smtp" for all).
+// serve` and two `onair worker` share a reminder of 5,000 (1,000 under the
+// race detector). Each registrant gets it exactly once, and every process
+// sends part of it. Each process has an SMTP server of its own, which is
+// how the test sees who sent what: the deliveries table does not say (its
+// claimed_by is cleared once an outcome is recorded, and provider is
+// "smtp" for all).
 func TestMultinodeThreeProcessesShareASend(t *testing.T) {
 	t.Parallel()
 	dbURL := storetest.URL(t, "postgres") // skips without ONAIR_TEST_DATABASE_URL
