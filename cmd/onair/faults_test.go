@@ -841,8 +841,8 @@ func faultSleepUntil(at time.Time) {
 	}
 }
 
-// faultChild is `onair serve` running as a process of its own: the test
-// binary re-executed with faultChildEnv set.
+// faultChild is `onair serve` or `onair worker` running as a process of
+// its own: the test binary re-executed with faultChildEnv set.
 type faultChild struct {
 	cmd  *exec.Cmd
 	log  *faultLog
@@ -854,10 +854,26 @@ type faultChild struct {
 // returns a client of it; the process is killed when the test ends.
 func faultStartChild(t *testing.T, dbURL, smtpURL string) (*app, *faultChild) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "serve")
+	return faultStartNode(t, "serve", dbURL, map[string]string{"SMTP_URL": smtpURL})
+}
+
+// faultStartNode starts `onair serve` (on a free port) or `onair worker`
+// in a new process on dbURL, env on top of the test's settings, and waits
+// until it runs; a serve comes with a client of it, a worker with none.
+// The process is killed when the test ends.
+func faultStartNode(t *testing.T, command, dbURL string, env map[string]string) (*app, *faultChild) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], command)
 	cmd.Env = append(os.Environ(), faultChildEnv+"=1", "ONAIR_ADDR=127.0.0.1:0", "DATABASE_URL="+dbURL,
-		"SMTP_URL="+smtpURL, "APP_URL="+testAppURL, "CRON_SECRET=", "ONAIR_REGISTER_LIMIT=0")
-	c := &faultChild{cmd: cmd, log: &faultLog{addr: make(chan string, 1)}, done: make(chan struct{})}
+		"APP_URL="+testAppURL, "CRON_SECRET=", "ONAIR_REGISTER_LIMIT=0")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	ready := faultListenRE
+	if command != "serve" {
+		ready = faultWorkerRE
+	}
+	c := &faultChild{cmd: cmd, log: &faultLog{addr: make(chan string, 1), ready: ready}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = c.log, c.log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -869,16 +885,19 @@ func faultStartChild(t *testing.T, dbURL, smtpURL string) (*app, *faultChild) {
 	t.Cleanup(func() {
 		c.kill()
 		if t.Failed() {
-			t.Logf("onair serve (pid %d) log:\n%s", cmd.Process.Pid, c.log)
+			t.Logf("onair %s (pid %d) log:\n%s", command, cmd.Process.Pid, c.log)
 		}
 	})
 	var addr string
 	select {
 	case addr = <-c.log.addr:
 	case <-c.done:
-		t.Fatalf("onair serve stopped at start: %v\n%s", c.err, c.log)
+		t.Fatalf("onair %s stopped at start: %v\n%s", command, c.err, c.log)
 	case <-time.After(60 * time.Second):
-		t.Fatalf("onair serve did not start in 60s\n%s", c.log)
+		t.Fatalf("onair %s did not start in 60s\n%s", command, c.log)
+	}
+	if command != "serve" {
+		return nil, c
 	}
 	return &app{t: t, URL: "http://" + addr, DBURL: dbURL, stop: c.kill}, c
 }
@@ -903,30 +922,40 @@ func (c *faultChild) stop(t *testing.T) {
 	select {
 	case <-c.done:
 		if c.err != nil {
-			t.Errorf("onair serve exited with %v after SIGTERM\n%s", c.err, c.log)
+			t.Errorf("onair %s exited with %v after SIGTERM\n%s", c.cmd.Args[1], c.err, c.log)
 		}
 	case <-time.After(30 * time.Second):
 		c.kill()
-		t.Errorf("onair serve did not stop in 30s after SIGTERM")
+		t.Errorf("onair %s did not stop in 30s after SIGTERM", c.cmd.Args[1])
 	}
 }
 
-// faultLog keeps a child's output and finds its listening address.
+// faultLog keeps a child's output and finds in it the line that says the
+// child runs: the listening address of a serve, the start of a worker.
 type faultLog struct {
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	addr chan string
-	once sync.Once
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	addr  chan string // the first submatch of ready, once
+	found bool
+	ready *regexp.Regexp
 }
 
-var faultListenRE = regexp.MustCompile(`msg="onair listening" addr=(\S+)`)
+var (
+	faultListenRE = regexp.MustCompile(`msg="onair listening" addr=(\S+)`)
+	faultWorkerRE = regexp.MustCompile(`msg="onair worker running"()`)
+)
 
 func (l *faultLog) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.buf.Write(p)
-	if m := faultListenRE.FindSubmatch(l.buf.Bytes()); m != nil {
-		l.once.Do(func() { l.addr <- string(m[1]) })
+	// Searched until found only: a child sending thousands of messages
+	// writes a long log.
+	if !l.found {
+		if m := l.ready.FindSubmatch(l.buf.Bytes()); m != nil {
+			l.found = true
+			l.addr <- string(m[1])
+		}
 	}
 	return len(p), nil
 }

@@ -64,7 +64,8 @@ type SMTPServer struct {
 	count     int
 	failRcpt  map[string]int
 	failAll   int
-	failNext  int
+	faults    map[SMTPFault]*smtpFaultScript
+	refused   []ReceivedMessage
 	dataDelay time.Duration
 	accepted  int
 	open      map[*trackedConn]struct{}
@@ -117,6 +118,7 @@ func NewSMTPServer(t testing.TB, opts ...SMTPOption) *SMTPServer {
 		t:        t,
 		changed:  make(chan struct{}),
 		failRcpt: make(map[string]int),
+		faults:   make(map[SMTPFault]*smtpFaultScript),
 		open:     make(map[*trackedConn]struct{}),
 	}
 	s.srv = smtp.NewServer(smtp.BackendFunc(s.newSession))
@@ -153,6 +155,7 @@ func NewSMTPServer(t testing.TB, opts ...SMTPOption) *SMTPServer {
 		_ = ln.Close()
 		_ = s.srv.Close()
 		<-done
+		s.DropConnections() // those a greeting fault holds
 	})
 	return s
 }
@@ -237,20 +240,19 @@ func (s *SMTPServer) FailAllRecipients(code int) {
 }
 
 // FailNext makes the next n transactions answer MAIL FROM with 421
-// (service not available). The connection stays open: a client should
-// drop it anyway, as RFC 5321 says a 421 closes the channel.
-func (s *SMTPServer) FailNext(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failNext = n
-}
+// (service not available): InjectNext(Mail421, n).
+func (s *SMTPServer) FailNext(n int) { s.InjectNext(Mail421, n) }
 
-// ClearFailures undoes FailRecipient, FailAllRecipients and FailNext.
+// ClearFailures undoes FailRecipient, FailAllRecipients, FailNext and
+// every fault injected; what happened stays counted.
 func (s *SMTPServer) ClearFailures() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.failRcpt = make(map[string]int)
-	s.failAll, s.failNext = 0, 0
+	s.failAll = 0
+	for _, f := range s.faults {
+		f.next, f.until = 0, time.Time{}
+	}
 }
 
 // DelayData makes the server wait d after receiving a message before
@@ -294,11 +296,11 @@ func (s *SMTPServer) DropConnections() {
 // again after STARTTLS.
 func (s *SMTPServer) newSession(c *smtp.Conn) (smtp.Session, error) {
 	_, isTLS := c.TLSConnectionState()
-	id := 0
+	se := &session{s: s, tls: isTLS}
 	if tc := findTracked(c.Conn()); tc != nil {
-		id = tc.id
+		se.conn, se.raw = tc.id, tc
 	}
-	return &session{s: s, tls: isTLS, conn: id}, nil
+	return se, nil
 }
 
 func (s *SMTPServer) record(m ReceivedMessage) {

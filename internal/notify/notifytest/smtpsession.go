@@ -21,6 +21,7 @@ type session struct {
 	s        *SMTPServer
 	tls      bool
 	conn     int
+	raw      *trackedConn // the connection under any TLS, for the faults that drop it
 	username string
 	from     string
 	to       []string
@@ -60,13 +61,7 @@ func (se *session) Mail(from string, _ *smtp.MailOptions) error {
 	if se.s.username != "" && se.username == "" {
 		return smtp.ErrAuthRequired
 	}
-	se.s.mu.Lock()
-	fail := se.s.failNext > 0
-	if fail {
-		se.s.failNext--
-	}
-	se.s.mu.Unlock()
-	if fail {
+	if se.s.take(Mail421) {
 		return &smtp.SMTPError{Code: 421, EnhancedCode: smtp.EnhancedCode{4, 3, 2},
 			Message: "Service not available, closing transmission channel"}
 	}
@@ -84,11 +79,17 @@ func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if ok {
 		return recipientError(code, to)
 	}
+	if se.s.take(Rcpt451) {
+		return recipientError(451, to)
+	}
 	se.to = append(se.to, to)
 	return nil
 }
 
 func (se *session) Data(r io.Reader) error {
+	if faulty, err := se.dataFault(r); faulty {
+		return err
+	}
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return err
@@ -97,6 +98,12 @@ func (se *session) Data(r io.Reader) error {
 	delay := se.s.dataDelay
 	se.s.mu.Unlock()
 	time.Sleep(delay)
+	se.s.record(se.message(data))
+	return nil
+}
+
+// message is the transaction's message with data as its content.
+func (se *session) message(data []byte) ReceivedMessage {
 	m := ReceivedMessage{
 		From: se.from, To: append([]string(nil), se.to...), Data: data,
 		Username: se.username, TLS: se.tls, Conn: se.conn,
@@ -104,8 +111,7 @@ func (se *session) Data(r io.Reader) error {
 	if parsed, err := mail.ReadMessage(bytes.NewReader(data)); err == nil {
 		m.Header = parsed.Header
 	}
-	se.s.record(m)
-	return nil
+	return m
 }
 
 func (se *session) Reset() { se.from, se.to = "", nil }
@@ -186,16 +192,20 @@ type countingListener struct {
 }
 
 func (l *countingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		l.s.mu.Lock()
+		l.s.accepted++
+		tc := &trackedConn{Conn: c, s: l.s, id: l.s.accepted}
+		l.s.open[tc] = struct{}{}
+		l.s.mu.Unlock()
+		if !l.s.greetingFault(tc) {
+			return tc, nil
+		}
 	}
-	l.s.mu.Lock()
-	l.s.accepted++
-	tc := &trackedConn{Conn: c, s: l.s, id: l.s.accepted}
-	l.s.open[tc] = struct{}{}
-	l.s.mu.Unlock()
-	return tc, nil
 }
 
 type trackedConn struct {

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/onair-live/onair/internal/notify/notifytest"
+	"github.com/onair-live/onair/internal/store/storetest"
+)
+
+// Several nodes on one PostgreSQL database (DESIGN.md, Scale): `onair
+// serve` and two `onair worker` share a reminder of 5,000 (1,000 under the
+// race detector). Each registrant gets it exactly once, and every process
+// sends part of it. Each process has an SMTP server of its own, which is
+// how the test sees who sent what: the deliveries table does not say (its
+// claimed_by is cleared once an outcome is recorded, and provider is
+// "smtp" for all).
+func TestMultinodeThreeProcessesShareASend(t *testing.T) {
+	t.Parallel()
+	dbURL := storetest.URL(t, "postgres") // skips without ONAIR_TEST_DATABASE_URL
+	viewers := faultScaled(5000, 1000)
+	began := time.Now()
+	token, eventID, start := faultSendSetup(t, dbURL)
+	emails := faultSeed(t, dbURL, eventID, "node", viewers)
+	st := faultOpen(t, dbURL)
+
+	names := []string{"serve", "worker", "worker"}
+	servers := make([]*notifytest.SMTPServer, len(names))
+	nodes := make([]*faultChild, len(names))
+	var a *app
+	for i, command := range names {
+		servers[i] = notifytest.NewSMTPServer(t)
+		api, node := faultStartNode(t, command, dbURL, map[string]string{"SMTP_URL": servers[i].URL()})
+		if api != nil {
+			a = api
+		}
+		nodes[i] = node
+	}
+	nid, due := faultRemindAt(t, a, token, eventID, start, 3*time.Second)
+	got := newFaultReceipts(servers...)
+
+	var final faultNotification
+	var counts map[string]int
+	lastRead := time.Time{}
+	waitFor(t, 120*time.Second, "every reminder to be received and recorded as sent", func() (bool, string) {
+		got.update(t)
+		if time.Since(lastRead) < 250*time.Millisecond {
+			return false, fmt.Sprintf("%d distinct received; %v", got.distinct(), counts)
+		}
+		lastRead = time.Now()
+		counts = faultStatusCounts(t, st, nid)
+		final = faultByID(faultNotifications(a, token, eventID))[nid]
+		return got.distinct() == viewers && counts["sent"] == viewers && final.SentCount == viewers && final.Status == "sent",
+			fmt.Sprintf("%d distinct received; deliveries %v; %+v", got.distinct(), counts, final)
+	})
+	sent := time.Since(due)
+	got.update(t)
+	for _, n := range nodes {
+		n.stop(t)
+	}
+	t.Logf("%d recipients, seeded and started in %v; every reminder recorded %v after its time; %d messages; "+
+		"sent by serve, worker, worker: %v; %v in all",
+		viewers, due.Sub(began).Round(time.Millisecond), sent.Round(time.Millisecond), got.total, got.byServer,
+		time.Since(began).Round(time.Millisecond))
+
+	faultCheckEveryone(t, got, st, nid, emails)
+	for did, n := range got.per {
+		if n != 1 {
+			t.Errorf("delivery %d arrived %d times, want once", did, n)
+		}
+	}
+	for i, n := range got.byServer {
+		if n == 0 {
+			t.Errorf("onair %s #%d sent none of the %d reminders (per process: %v)", names[i], i+1, viewers, got.byServer)
+		}
+	}
+	faultCheckCounters(t, final, viewers)
+	faultCheckNoRace(t, nodes)
+}
