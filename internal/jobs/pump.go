@@ -42,6 +42,10 @@ const (
 	// nodeDeadAfter is dead, and what it had claimed goes back to pending.
 	nodeHeartbeat = time.Second
 	nodeDeadAfter = 10 * time.Second
+	// unrecorded bounds, in lane pages, what may have been handed over and
+	// not yet recorded: what a crash could send twice, were the database
+	// to fall behind.
+	unrecorded = 2
 	// rateAhead: of a rate-limited channel, a claim takes what the limit
 	// lets out in this long.
 	rateAhead = 2 * time.Second
@@ -77,7 +81,8 @@ type pump struct {
 	wake    <-chan struct{}
 	lanes   map[onair.Channel]*pumpLane
 	results chan pumpResult
-	// room is signalled when recorded outcomes free room in the lanes.
+	// room is signalled when deliveries handed over or recorded free room
+	// in the lanes.
 	room chan struct{}
 	// stopping is set when the run's context ends: what is not yet sent is
 	// released instead.
@@ -93,9 +98,10 @@ type pumpLane struct {
 	// pages, instead of claimed, takes whole claims to a provider that
 	// sends many recipients per call.
 	pages chan []store.SendItem
-	// inFlight counts what was claimed and not yet recorded.
-	inFlight atomic.Int64
-	limit    int
+	// inFlight counts what was claimed and not yet recorded; queued, what
+	// was claimed and not yet handed over (or released).
+	inFlight, queued atomic.Int64
+	limit            int
 }
 
 // runPump runs the pipeline as owner until ctx ends (or, with drain, until
@@ -170,7 +176,10 @@ func (p *pump) claim(ctx context.Context) error {
 	for ctx.Err() == nil {
 		took, full := 0, false
 		for _, l := range p.lanes {
-			room := l.limit - int(l.inFlight.Load())
+			// Room for what is not yet being sent, so that the next page
+			// is there before the senders run dry; and a bound on what
+			// waits for its record, should the database fall behind.
+			room := min(l.limit-int(l.queued.Load()), unrecorded*l.limit-int(l.inFlight.Load()))
 			if room < l.limit/2 {
 				full = true // the page before is still mostly there
 				continue
@@ -190,6 +199,7 @@ func (p *pump) claim(ctx context.Context) error {
 				continue
 			}
 			l.inFlight.Add(int64(len(items)))
+			l.queued.Add(int64(len(items)))
 			if l.pages != nil && len(items) > 0 {
 				l.pages <- items
 			} else {
@@ -231,6 +241,23 @@ func (p *pump) claim(ctx context.Context) error {
 	return nil
 }
 
+// done passes r on to the recorder: its delivery is no longer queued.
+func (p *pump) done(l *pumpLane, r pumpResult) {
+	if l.queued.Add(-1) <= int64(l.limit/2) {
+		p.signalRoom()
+	}
+	r.channel = l.channel
+	p.results <- r
+}
+
+// signalRoom tells the claimer that a lane may have room.
+func (p *pump) signalRoom() {
+	select {
+	case p.room <- struct{}{}:
+	default:
+	}
+}
+
 // idle tells whether nothing claimed is still on its way.
 func (p *pump) idle() bool {
 	for _, l := range p.lanes {
@@ -245,7 +272,7 @@ func (p *pump) idle() bool {
 func (p *pump) render(l *pumpLane) {
 	for it := range l.claimed {
 		if p.stopping.Load() {
-			p.results <- pumpResult{outcome: store.Outcome{DeliveryID: it.Delivery.ID}, channel: l.channel, release: true}
+			p.done(l, pumpResult{outcome: store.Outcome{DeliveryID: it.Delivery.ID}, release: true})
 			continue
 		}
 		msg, err := p.e.sender.render(it)
@@ -258,11 +285,11 @@ func (p *pump) render(l *pumpLane) {
 func (p *pump) send(ctx context.Context, l *pumpLane) {
 	for job := range l.rendered {
 		if p.stopping.Load() {
-			p.results <- pumpResult{outcome: store.Outcome{DeliveryID: job.item.Delivery.ID}, channel: l.channel, release: true}
+			p.done(l, pumpResult{outcome: store.Outcome{DeliveryID: job.item.Delivery.ID}, release: true})
 			continue
 		}
 		out, _ := p.e.sender.deliver(ctx, job.item, job.msg, job.renderErr)
-		p.results <- pumpResult{outcome: out, channel: l.channel}
+		p.done(l, pumpResult{outcome: out})
 	}
 }
 
@@ -284,12 +311,12 @@ func (p *pump) sendBatches(ctx context.Context, l *pumpLane, b notify.BatchProvi
 			group := byNotification[id]
 			if p.stopping.Load() {
 				for _, it := range group {
-					p.results <- pumpResult{outcome: store.Outcome{DeliveryID: it.Delivery.ID}, channel: l.channel, release: true}
+					p.done(l, pumpResult{outcome: store.Outcome{DeliveryID: it.Delivery.ID}, release: true})
 				}
 				continue
 			}
 			for _, out := range p.e.sender.deliverBatch(ctx, b, group) {
-				p.results <- pumpResult{outcome: out, channel: l.channel}
+				p.done(l, pumpResult{outcome: out})
 			}
 		}
 	}
@@ -320,10 +347,7 @@ func (p *pump) record() error {
 			p.lanes[channels[i]].inFlight.Add(-1)
 		}
 		batch, channels = batch[:0], channels[:0]
-		select {
-		case p.room <- struct{}{}:
-		default:
-		}
+		p.signalRoom()
 	}
 	for {
 		select {
