@@ -70,10 +70,19 @@ func TestMultinodeThreeProcessesShareASend(t *testing.T) {
 			t.Errorf("delivery %d arrived %d times, want once", did, n)
 		}
 	}
-	for i, n := range got.byServer {
-		if n == 0 {
-			t.Errorf("onair %s #%d sent none of the %d reminders (per process: %v)", names[i], i+1, viewers, got.byServer)
+	// A node claims up to a page (500) at a time: a send of a few pages
+	// may leave one node out.
+	want, took := len(got.byServer), 0
+	if viewers < 3000 {
+		want = 2
+	}
+	for _, n := range got.byServer {
+		if n > 0 {
+			took++
 		}
+	}
+	if took < want {
+		t.Errorf("%d of the %d processes sent reminders (per process: %v); want at least %d", took, len(got.byServer), got.byServer, want)
 	}
 	faultCheckCounters(t, final, viewers)
 	faultCheckNoRace(t, nodes)

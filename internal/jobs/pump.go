@@ -42,6 +42,8 @@ const (
 	// nodeDeadAfter is dead, and what it had claimed goes back to pending.
 	nodeHeartbeat = time.Second
 	nodeDeadAfter = 10 * time.Second
+	// claimAhead is how long the deliveries a lane holds last its senders.
+	claimAhead = time.Second
 	// unrecorded bounds, in lane pages, what may have been handed over and
 	// not yet recorded: what a crash could send twice, were the database
 	// to fall behind.
@@ -101,7 +103,17 @@ type pumpLane struct {
 	// inFlight counts what was claimed and not yet recorded; queued, what
 	// was claimed and not yet handed over (or released).
 	inFlight, queued atomic.Int64
-	limit            int
+	// wanted is how much the lane holds claimed and unsent: what its
+	// senders hand over in about claimAhead, between a floor and limit, so
+	// that a slow node does not sit on deliveries a faster one could send.
+	// It doubles when the senders ran dry since the last claim (ranDry),
+	// and follows the rate they hand over at otherwise.
+	wanted   atomic.Int64
+	ranDry   atomic.Bool
+	handed   atomic.Int64
+	rateAt   time.Time
+	handedAt int64
+	limit    int
 }
 
 // runPump runs the pipeline as owner until ctx ends (or, with drain, until
@@ -179,8 +191,9 @@ func (p *pump) claim(ctx context.Context) error {
 			// Room for what is not yet being sent, so that the next page
 			// is there before the senders run dry; and a bound on what
 			// waits for its record, should the database fall behind.
-			room := min(l.limit-int(l.queued.Load()), unrecorded*l.limit-int(l.inFlight.Load()))
-			if room < l.limit/2 {
+			want := l.want(p.e.sender.concurrency)
+			room := min(want-int(l.queued.Load()), unrecorded*l.limit-int(l.inFlight.Load()))
+			if room < want/2 {
 				full = true // the page before is still mostly there
 				continue
 			}
@@ -241,9 +254,35 @@ func (p *pump) claim(ctx context.Context) error {
 	return nil
 }
 
+// want is how many deliveries the lane should hold, claimed and unsent.
+func (l *pumpLane) want(senders int) int {
+	floor := min(l.limit, 4*senders)
+	w := int(l.wanted.Load())
+	now := time.Now()
+	switch {
+	case w == 0:
+		w = floor
+	case l.ranDry.Swap(false):
+		w *= 2
+	case now.Sub(l.rateAt) >= claimAhead:
+		n := l.handed.Load()
+		rate := float64(n-l.handedAt) / now.Sub(l.rateAt).Seconds()
+		l.rateAt, l.handedAt = now, n
+		w = max(int(rate*claimAhead.Seconds()), w/2)
+	}
+	w = max(floor, min(w, l.limit))
+	l.wanted.Store(int64(w))
+	return w
+}
+
 // done passes r on to the recorder: its delivery is no longer queued.
 func (p *pump) done(l *pumpLane, r pumpResult) {
-	if l.queued.Add(-1) <= int64(l.limit/2) {
+	l.handed.Add(1)
+	left := l.queued.Add(-1)
+	if left == 0 {
+		l.ranDry.Store(true)
+	}
+	if left <= l.wanted.Load()/2 {
 		p.signalRoom()
 	}
 	r.channel = l.channel
