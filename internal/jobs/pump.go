@@ -256,6 +256,11 @@ func (p *pump) claim(ctx context.Context) error {
 
 // want is how many deliveries the lane should hold, claimed and unsent.
 func (l *pumpLane) want(senders int) int {
+	if l.pages != nil {
+		// A claim is one call to the provider: the larger, the fewer.
+		l.wanted.Store(int64(l.limit))
+		return l.limit
+	}
 	floor := min(l.limit, 4*senders)
 	w := int(l.wanted.Load())
 	now := time.Now()
