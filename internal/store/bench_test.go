@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onair-live/onair/internal/jobs"
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/store/storetest"
 )
@@ -13,13 +14,20 @@ import (
 // BenchmarkRegister measures registrations into one event with email and
 // SMS confirmations, from 8 goroutines per core at once: each is the
 // registration transaction (capacity and duplicate checks, the
-// registration, its confirmation deliveries and their send job's row).
+// registration, its confirmation deliveries and their send job's row, by
+// the job queue of a process that only enqueues).
 //
 //	go test -run '^$' -bench Register ./internal/store
 func BenchmarkRegister(b *testing.B) {
 	for _, backend := range storetest.Backends {
 		b.Run(backend, func(b *testing.B) {
 			s := storetest.Open(b, storetest.URL(b, backend))
+			if err := jobs.Migrate(b.Context(), s); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := jobs.New(jobs.Config{Store: s}); err != nil {
+				b.Fatal(err)
+			}
 			h := onair.Host{ID: onair.NewID(), Email: "bench@example.com", PasswordHash: "x", CreatedAt: now}
 			if err := s.CreateHost(b.Context(), h); err != nil {
 				b.Fatal(err)
