@@ -85,6 +85,12 @@ type Store struct {
 	enq Enqueuer
 	// path is the SQLite file.
 	path string
+	// committer takes registrations to the goroutine that commits them in
+	// batches (groupcommit.go).
+	committer *groupCommitter
+	// sqliteStmts are the batch statements prepared on SQLite's write
+	// connection; only the committing goroutine uses them.
+	sqliteStmts [sqCount]*sql.Stmt
 }
 
 // ParseURL splits a DATABASE_URL into its engine and the driver's data
@@ -178,6 +184,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("cannot reach the database: %v", hidePassword(err))
 	}
+	s.startCommitter()
 	return s, nil
 }
 
@@ -191,8 +198,12 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 // and the row that needs it commit together.
 func (s *Store) DB() *sql.DB { return s.write }
 
-// Close closes every connection.
+// Close commits the registrations already submitted, refuses any further
+// one, and closes every connection.
 func (s *Store) Close() error {
+	if s.committer != nil {
+		s.committer.stop()
+	}
 	err := s.write.Close()
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
