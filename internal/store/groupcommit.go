@@ -28,8 +28,8 @@ const maxBatch = 500
 // context that can end costs the driver a goroutine for every statement.
 const batchTimeout = 30 * time.Second
 
-// errClosed answers a registration that reaches a closed store.
-var errClosed = fmt.Errorf("%w: the database is closed", onair.ErrInternal)
+// ErrClosed answers a registration that reaches a closed store.
+var ErrClosed = fmt.Errorf("%w: the database is closed", onair.ErrInternal)
 
 // The states of a request: waiting, taken into a batch, or ended without
 // running (answered with its context's error, or given up by its caller).
@@ -78,7 +78,7 @@ func (c *groupCommitter) submit(req *registerRequest) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
-		return errClosed
+		return ErrClosed
 	}
 	c.waiting = append(c.waiting, req)
 	c.cond.Signal()
