@@ -162,6 +162,9 @@ func (s *Store) commitRegistrations(reqs []*registerRequest) {
 	cancel()
 	switch {
 	case err == nil:
+		if s.checkpoints != nil {
+			s.checkpoints.nudge()
+		}
 		for i, req := range reqs {
 			req.answer <- results[i]
 		}

@@ -88,6 +88,9 @@ type Store struct {
 	// committer takes registrations to the goroutine that commits them in
 	// batches (groupcommit.go).
 	committer *groupCommitter
+	// checkpoints copies SQLite's WAL into the database file, beside the
+	// writer (checkpoint.go); nil on PostgreSQL.
+	checkpoints *checkpointer
 	// sqliteStmts are the batch statements prepared on SQLite's write
 	// connection; only the committing goroutine uses them.
 	sqliteStmts [sqCount]*sql.Stmt
@@ -153,7 +156,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 				return nil, fmt.Errorf("DATABASE_URL: the folder %q of the SQLite file does not exist", dir)
 			}
 		}
-		s.write, err = sql.Open("sqlite", "file:"+dsn+"?"+sqlitePragmas+"&_txlock=immediate")
+		s.write, err = sql.Open("sqlite", "file:"+dsn+"?"+sqlitePragmas+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)")
 		if err != nil {
 			return nil, err
 		}
@@ -166,6 +169,11 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		}
 		s.read.SetMaxOpenConns(8)
 		s.read.SetMaxIdleConns(8) // reopening a connection re-runs every pragma
+		if err := s.startCheckpointer(dsn); err != nil {
+			s.write.Close()
+			s.read.Close()
+			return nil, err
+		}
 	case Postgres:
 		s.write, err = sql.Open("pgx", dsn)
 		if err != nil {
@@ -207,6 +215,9 @@ func (s *Store) Close() error {
 	err := s.write.Close()
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
+	}
+	if s.checkpoints != nil {
+		err = errors.Join(err, s.checkpoints.close())
 	}
 	return err
 }
