@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"io/fs"
+	"time"
 
 	"github.com/pressly/goose/v3"
+
+	"github.com/onair-live/onair/internal/onair"
 )
 
 // MigrateTo applies the embedded migrations up to version only, so that a
@@ -24,4 +27,44 @@ func (s *Store) MigrateTo(ctx context.Context, version int64) error {
 	}
 	_, err = p.UpTo(ctx, version)
 	return err
+}
+
+// RegisterCall is one registration for RegisterTogether.
+type RegisterCall struct {
+	Reg    onair.Registration
+	Now    time.Time
+	Limits []Limit
+}
+
+// RegisterResult is the answer to one RegisterCall.
+type RegisterResult struct {
+	Event onair.Event
+	Err   error
+}
+
+// RegisterTogether queues every call at once, so that the committer takes
+// them into one batch, and returns each answer.
+func (s *Store) RegisterTogether(ctx context.Context, calls []RegisterCall) []RegisterResult {
+	reqs := make([]*registerRequest, len(calls))
+	c := s.committer
+	c.mu.Lock()
+	for i, call := range calls {
+		reqs[i] = &registerRequest{ctx: ctx, reg: call.Reg, now: call.Now, limits: call.Limits,
+			answer: make(chan registerResult, 1)}
+	}
+	c.waiting = append(c.waiting, reqs...)
+	c.cond.Signal()
+	c.mu.Unlock()
+	out := make([]RegisterResult, len(reqs))
+	for i, req := range reqs {
+		out[i].Event, out[i].Err = req.wait()
+	}
+	return out
+}
+
+// QueuedRegistrations is how many registrations wait for a batch.
+func (s *Store) QueuedRegistrations() int {
+	s.committer.mu.Lock()
+	defer s.committer.mu.Unlock()
+	return len(s.committer.waiting)
 }

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"strconv"
 	"strings"
@@ -40,29 +39,18 @@ func emailLimit(email string) Limit {
 		Refused: errEmailLimit}
 }
 
-// takeHit counts one hit of l at now inside tx, or refuses it with
-// l.Refused and when to try again. The key's row is locked to the end of tx
-// (on SQLite the one writer does that), so that concurrent hits of one key
-// are counted one after the other, on every node alike.
-func (s *Store) takeHit(ctx context.Context, tx *sql.Tx, l Limit, now time.Time) error {
-	if l.Rate.Off() {
-		return nil
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO rate_limits (key, hits, expires_at) VALUES ($1, '', 0)
-		ON CONFLICT (key) DO NOTHING`, l.Key); err != nil {
-		return s.normalize(err)
-	}
-	var raw string
-	if err := tx.QueryRowContext(ctx, `SELECT hits FROM rate_limits WHERE key = $1`+s.forUpdate, l.Key).Scan(&raw); err != nil {
-		return s.normalize(err)
-	}
+// takeHit counts one hit of l at now on the hits stored as raw, and returns
+// them as they are to be stored with when the row may be pruned, or refuses
+// the hit with l.Refused and when to try again. The caller holds the key's
+// row (locked on PostgreSQL; on SQLite the one writer does that), so that
+// concurrent hits of one key are counted one after the other, on every node
+// alike.
+func takeHit(raw string, l Limit, now time.Time) (hits string, expires int64, err error) {
 	kept, ok, retry := onair.TakeHit(parseHits(raw), l.Rate, now)
 	if !ok {
-		return onair.RetryAfter(l.Refused, retry)
+		return raw, 0, onair.RetryAfter(l.Refused, retry)
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE rate_limits SET hits = $1, expires_at = $2 WHERE key = $3`,
-		formatHits(kept), dbTime(kept[len(kept)-1].Add(l.Rate.Window)), l.Key)
-	return s.normalize(err)
+	return formatHits(kept), dbTime(kept[len(kept)-1].Add(l.Rate.Window)), nil
 }
 
 func parseHits(raw string) []time.Time {

@@ -6,8 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 
@@ -39,191 +37,45 @@ var ErrAlreadyRegistered = onair.Errorf(onair.ErrConflict, "already_registered",
 // the confirmation again to the same address for the same event.
 const MaxResendsPerHour = 3
 
-// Register adds r to its event, inside one transaction that locks the event:
-// the event must still take registrations at now (not cancelled, past, live,
-// closed or full), and the email must not be registered yet. It returns the
-// event as it is after the registration. The viewer's profile with the host
-// is created or refreshed in the same transaction.
+// Register adds r to its event: the event must still take registrations at
+// now (not cancelled, past, live, closed or full), and the email must not be
+// registered yet. It returns the event as it is after the registration. The
+// viewer's profile with the host is created or refreshed, and the
+// confirmation deliveries are created and queued, with the registration.
 //
 // Each of limits (the client address's, say) counts the attempt, new or
 // repeated, and a new registration also counts against its email address:
 // at most onair.MaxNewRegistrationsPerEmail within onair.EmailLimitWindow
 // across all events. A hit beyond a limit refuses the registration with an
 // onair.RetryError and counts nothing.
+//
+// The registration commits in one transaction with the others that arrived
+// while the previous one committed (groupcommit.go), decided one after the
+// other as if each ran alone; Register returns once that transaction is on
+// disk. If ctx ends before the registration's transaction begins, it is not
+// made and ctx's error is returned; once begun, it completes.
 func (s *Store) Register(ctx context.Context, r onair.Registration, now time.Time, limits ...Limit) (onair.Event, error) {
 	if !onair.ValidID(r.EventID) {
 		return onair.Event{}, errNoSuchEvent
 	}
-	var ev onair.Event
-	var duplicate bool
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var err error
-		ev, err = scanEvent(tx.QueryRowContext(ctx,
-			`SELECT `+eventColumns+` FROM events WHERE id = $1`+s.forUpdate, r.EventID))
-		if err != nil {
-			return s.normalize(err)
-		}
-		reason, closed := ev.RegistrationClosed(now)
-		if closed != nil && reason != onair.ClosedFull {
-			return closed
-		}
-		for _, l := range limits {
-			if err := s.takeHit(ctx, tx, l, now); err != nil {
-				return err
-			}
-		}
-		var firstID string
-		var firstStatus onair.RegistrationStatus
-		err = tx.QueryRowContext(ctx, `SELECT id, status FROM registrations WHERE event_id = $1 AND email_norm = $2`,
-			r.EventID, onair.NormalizeEmail(r.Email)).Scan(&firstID, &firstStatus)
-		switch {
-		case err == nil:
-			// The answer is a conflict, but the transaction commits: the
-			// confirmation goes again to the address that was registered.
-			duplicate = true
-			if firstStatus != onair.RegRegistered || !ev.Notifications.EmailEnabled {
-				return nil
-			}
-			return s.resendConfirmation(ctx, tx, ev, firstID, now)
-		case !errors.Is(err, sql.ErrNoRows):
-			return s.normalize(err)
-		case closed != nil:
-			return closed
-		}
-		if err := s.takeHit(ctx, tx, emailLimit(r.Email), now); err != nil {
-			return err
-		}
-		if err := s.upsertViewer(ctx, tx, ev.HostID, &r, now); err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO registrations (id, event_id, host_id, viewer_id,
-			first_name, last_name, email, email_norm, phone, company, source, timezone, status,
-			search_text, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-			r.ID, r.EventID, ev.HostID, r.ViewerID, r.FirstName, r.LastName, r.Email,
-			onair.NormalizeEmail(r.Email), r.Phone, r.Company, r.Source, r.Timezone, r.Status,
-			searchText(r.FirstName, r.LastName, r.Email, r.Company), dbTime(now), dbTime(now))
-		if err = s.normalize(err); errors.Is(err, onair.ErrConflict) {
-			return ErrAlreadyRegistered
-		} else if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx,
-			`UPDATE events SET registration_count = registration_count + 1 WHERE id = $1`, ev.ID); err != nil {
-			return s.normalize(err)
-		}
-		ev.RegistrationCount++
-		var channels []onair.Channel
-		for _, ch := range ev.Channels() {
-			if ch != onair.ChannelSMS || r.Phone != "" {
-				channels = append(channels, ch)
-			}
-		}
-		ids, err := s.addConfirmations(ctx, tx, ev, r.ID, channels, 0, now)
-		if err != nil {
-			return err
-		}
-		return s.enqueueSend(ctx, tx, ids)
-	})
-	if err == nil && duplicate {
-		err = ErrAlreadyRegistered
+	if err := ctx.Err(); err != nil {
+		return onair.Event{}, err
 	}
-	return ev, err
+	req := &registerRequest{ctx: ctx, reg: r, now: now, limits: limits, answer: make(chan registerResult, 1)}
+	if err := s.committer.submit(req); err != nil {
+		return onair.Event{}, err
+	}
+	return req.wait()
 }
 
-// addConfirmations creates one confirmation delivery per channel (seq 0
-// for the first, more for each one sent again), creating the event's
-// confirmation notification of a channel on first use. The notification
-// rows are locked in id order, as every transaction that updates several
-// of them does.
-func (s *Store) addConfirmations(ctx context.Context, tx *sql.Tx, ev onair.Event, regID string, channels []onair.Channel, seq int, now time.Time) ([]int64, error) {
-	byID := map[string]onair.Channel{}
-	for _, ch := range channels {
-		var nid string
-		err := tx.QueryRowContext(ctx, `SELECT id FROM notifications WHERE event_id = $1 AND kind = 'confirmation' AND channel = $2`,
-			ev.ID, ch).Scan(&nid)
-		if errors.Is(err, sql.ErrNoRows) {
-			nid = onair.NewID()
-			_, err = tx.ExecContext(ctx, `INSERT INTO notifications (id, event_id, kind, channel, scheduled_time,
-				status, event_version, fanout_done, created_at, updated_at)
-				VALUES ($1, $2, 'confirmation', $3, $4, 'sending', $5, TRUE, $4, $4)`,
-				nid, ev.ID, ch, dbTime(now), ev.Version)
-		}
-		if err != nil {
-			return nil, s.normalize(err)
-		}
-		byID[nid] = ch
-	}
-	var ids []int64
-	for _, nid := range slices.Sorted(maps.Keys(byID)) {
-		var id int64
-		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET recipients = recipients + 1, status = 'sending',
-			updated_at = $1 WHERE id = $2`, dbTime(now), nid); err != nil {
-			return nil, s.normalize(err)
-		}
-		err := tx.QueryRowContext(ctx, `INSERT INTO deliveries (notification_id, registration_id, channel, seq,
-			status, lane, due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, 'pending', `+itoa(laneTransactional)+`, $5, $5, $5)
-			RETURNING id`,
-			nid, regID, byID[nid], seq, dbTime(now)).Scan(&id)
-		if err != nil {
-			return nil, s.normalize(err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, nil
-}
-
-// resendConfirmation sends the email confirmation again to a registration,
-// at most MaxResendsPerHour times an hour.
-func (s *Store) resendConfirmation(ctx context.Context, tx *sql.Tx, ev onair.Event, regID string, now time.Time) error {
-	var recent, lastSeq int
-	err := tx.QueryRowContext(ctx, `SELECT
-			COUNT(CASE WHEN d.seq > 0 AND d.created_at > $1 THEN 1 END), COALESCE(MAX(d.seq), 0)
-		FROM deliveries d JOIN notifications n ON n.id = d.notification_id
-		WHERE d.registration_id = $2 AND n.kind = 'confirmation' AND d.channel = 'email'`,
-		dbTime(now.Add(-time.Hour)), regID).Scan(&recent, &lastSeq)
-	if err != nil {
-		return s.normalize(err)
-	}
-	if recent >= MaxResendsPerHour {
-		return nil
-	}
-	ids, err := s.addConfirmations(ctx, tx, ev, regID, []onair.Channel{onair.ChannelEmail}, lastSeq+1, now)
-	if err != nil {
-		return err
-	}
-	return s.enqueueSend(ctx, tx, ids)
-}
-
-// enqueueSend has the deliveries ids sent once tx commits: the sending
-// nodes pick pending deliveries up by themselves; this wakes this
-// process's at once.
+// enqueueSend has a batch's confirmations sent once tx commits: the one
+// place registrations hand their deliveries on. The sending nodes pick
+// pending deliveries up by themselves; this wakes this process's at once.
 func (s *Store) enqueueSend(_ context.Context, tx *sql.Tx, ids []int64) error {
 	if len(ids) > 0 {
 		s.readyAfterCommit(tx)
 	}
 	return nil
-}
-
-// upsertViewer creates the viewer's profile with host, or refreshes it with
-// what this registration says (an empty field keeps the known value), and
-// sets r.ViewerID.
-func (s *Store) upsertViewer(ctx context.Context, tx *sql.Tx, hostID string, r *onair.Registration, now time.Time) error {
-	err := tx.QueryRowContext(ctx, `INSERT INTO viewers (id, host_id, email, email_norm, first_name,
-		last_name, phone, company, timezone, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
-		ON CONFLICT (host_id, email_norm) DO UPDATE SET
-			email = excluded.email,
-			first_name = CASE WHEN excluded.first_name <> '' THEN excluded.first_name ELSE viewers.first_name END,
-			last_name = CASE WHEN excluded.last_name <> '' THEN excluded.last_name ELSE viewers.last_name END,
-			phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE viewers.phone END,
-			company = CASE WHEN excluded.company <> '' THEN excluded.company ELSE viewers.company END,
-			timezone = excluded.timezone,
-			updated_at = excluded.updated_at
-		RETURNING id`,
-		onair.NewID(), hostID, r.Email, onair.NormalizeEmail(r.Email), r.FirstName, r.LastName,
-		r.Phone, r.Company, r.Timezone, dbTime(now)).Scan(&r.ViewerID)
-	return s.normalize(err)
 }
 
 // RegistrationFilter selects an event's registrations.

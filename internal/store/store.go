@@ -91,6 +91,15 @@ type Store struct {
 	path string
 	// url is the PostgreSQL connection URL.
 	url string
+	// committer takes registrations to the goroutine that commits them in
+	// batches (groupcommit.go).
+	committer *groupCommitter
+	// checkpoints copies SQLite's WAL into the database file, beside the
+	// writer (checkpoint.go); nil on PostgreSQL.
+	checkpoints *checkpointer
+	// sqliteStmts are the batch statements prepared on SQLite's write
+	// connection; only the committing goroutine uses them.
+	sqliteStmts [sqCount]*sql.Stmt
 }
 
 // ParseURL splits a DATABASE_URL into its engine and the driver's data
@@ -153,7 +162,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 				return nil, fmt.Errorf("DATABASE_URL: the folder %q of the SQLite file does not exist", dir)
 			}
 		}
-		s.write, err = sql.Open("sqlite", "file:"+dsn+"?"+sqlitePragmas+"&_txlock=immediate")
+		s.write, err = sql.Open("sqlite", "file:"+dsn+"?"+sqlitePragmas+"&_txlock=immediate&_pragma=wal_autocheckpoint(0)")
 		if err != nil {
 			return nil, err
 		}
@@ -166,6 +175,11 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		}
 		s.read.SetMaxOpenConns(8)
 		s.read.SetMaxIdleConns(8) // reopening a connection re-runs every pragma
+		if err := s.startCheckpointer(dsn); err != nil {
+			s.write.Close()
+			s.read.Close()
+			return nil, err
+		}
 	case Postgres:
 		s.write, err = sql.Open("pgx", dsn)
 		if err != nil {
@@ -185,6 +199,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("cannot reach the database: %v", hidePassword(err))
 	}
+	s.startCommitter()
 	return s, nil
 }
 
@@ -202,11 +217,18 @@ func (s *Store) Dialect() Dialect { return s.dialect }
 // and the row that needs it commit together.
 func (s *Store) DB() *sql.DB { return s.write }
 
-// Close closes every connection.
+// Close commits the registrations already submitted, refuses any further
+// one, and closes every connection.
 func (s *Store) Close() error {
+	if s.committer != nil {
+		s.committer.stop()
+	}
 	err := s.write.Close()
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
+	}
+	if s.checkpoints != nil {
+		err = errors.Join(err, s.checkpoints.close())
 	}
 	return err
 }
