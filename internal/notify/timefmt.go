@@ -2,20 +2,15 @@ package notify
 
 import (
 	"strconv"
-	"sync"
 	"time"
+
+	"github.com/onair-live/onair/internal/onair"
 )
 
 // timeLayout is how every message shows a time: short, unambiguous in
 // English-speaking locales, and without the year because reminders are about
 // the weeks ahead.
 const timeLayout = "Mon 2 Jan, 3:04 PM"
-
-// locations caches loaded zones: time.LoadLocation reads and parses a tzdata
-// file on every call, and a batch of reminders asks for the same few zones
-// thousands of times. Only successful loads are kept, so the cache is bounded
-// by the number of real IANA names.
-var locations sync.Map // string → *time.Location
 
 // location returns the named zone, or UTC when the name is empty or unknown:
 // a message with a time in UTC (and saying so) is better than no message.
@@ -24,14 +19,10 @@ func location(zone string) *time.Location {
 		// "Local" would make the output depend on the machine that renders.
 		return time.UTC
 	}
-	if loc, ok := locations.Load(zone); ok {
-		return loc.(*time.Location)
-	}
-	loc, err := time.LoadLocation(zone)
+	loc, err := onair.LoadZone(zone)
 	if err != nil {
 		return time.UTC
 	}
-	locations.Store(zone, loc)
 	return loc
 }
 

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -274,8 +275,28 @@ func ValidTimezone(name string) bool {
 			return false
 		}
 	}
-	_, err := time.LoadLocation(name)
+	_, err := LoadZone(name)
 	return err == nil
+}
+
+// zones caches loaded zones: time.LoadLocation reads and parses a tzdata
+// file on every call, and every registration and every batch of reminders
+// asks for the same few zones. Only successful loads are kept, so the cache
+// is bounded by the number of real IANA names.
+var zones sync.Map // string → *time.Location
+
+// LoadZone is time.LoadLocation, remembered. Callers that take a name from
+// outside check it with ValidTimezone first.
+func LoadZone(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
 }
 
 // zoneNamePart reports whether s can be one part of an IANA zone name:

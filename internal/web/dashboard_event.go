@@ -90,7 +90,7 @@ type dashRescheduleForm struct {
 const dashLocalLayout = "2006-01-02T15:04"
 
 func dashRescheduleFormOf(ev onair.Event) dashRescheduleForm {
-	loc, err := time.LoadLocation(ev.Timezone)
+	loc, err := onair.LoadZone(ev.Timezone)
 	if err != nil {
 		loc = time.UTC
 	}
@@ -346,7 +346,7 @@ func (s *Server) dashReschedule(w http.ResponseWriter, r *http.Request, p page) 
 		if !onair.ValidTimezone(zone) {
 			return ev, onair.Invalid("timezone", "is not a known time zone")
 		}
-		loc, err := time.LoadLocation(zone)
+		loc, err := onair.LoadZone(zone)
 		if err != nil {
 			return ev, onair.Invalid("timezone", "is not a known time zone")
 		}

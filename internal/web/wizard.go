@@ -154,7 +154,7 @@ func (f wizardForm) start(v *onair.ValidationError) *string {
 	}
 	loc := time.UTC
 	if z := f.zone(); onair.ValidTimezone(z) {
-		loc, _ = time.LoadLocation(z)
+		loc, _ = onair.LoadZone(z)
 	}
 	layout := "2006-01-02 15:04"
 	if strings.Count(t, ":") == 2 {

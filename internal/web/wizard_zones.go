@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/onair-live/onair/internal/onair"
 )
 
 // wizardZoneNames are the zones the select offers; any other IANA name can
@@ -39,7 +41,7 @@ var wizardZoneNames = []string{
 var wizardZones = sync.OnceValue(func() []*time.Location {
 	var out []*time.Location
 	for _, name := range wizardZoneNames {
-		if loc, err := time.LoadLocation(name); err == nil {
+		if loc, err := onair.LoadZone(name); err == nil {
 			out = append(out, loc)
 		}
 	}
