@@ -46,6 +46,9 @@ const (
 	// pageSize is how many registrants one dispatch step gives a
 	// delivery, in one statement.
 	pageSize = 20_000
+	// firstPageSize is the first step's: small, so that the first
+	// messages leave while the rest is fanned out.
+	firstPageSize = 1000
 	// maxDeliveryAttempts: a delivery that failed transiently this often
 	// (with backoff between tries) fails for good.
 	maxDeliveryAttempts = 15

@@ -32,8 +32,8 @@ type dispatchWorker struct {
 // snoozes and goes on where it stopped.
 func (w *dispatchWorker) Work(ctx context.Context, job *river.Job[dispatchArgs]) error {
 	deadline := time.Now().Add(jobTimeout / 2)
-	for {
-		_, more, wait, err := w.e.store.DispatchStep(ctx, job.Args.NotificationID, job.Args.Version, w.e.now(), pageSize)
+	for page := firstPageSize; ; page = pageSize {
+		_, more, wait, err := w.e.store.DispatchStep(ctx, job.Args.NotificationID, job.Args.Version, w.e.now(), page)
 		if errors.Is(err, onair.ErrNotFound) {
 			return nil // deleted with its event: nothing to send, nothing to retry
 		}
@@ -151,8 +151,8 @@ func (e *Engine) dispatchDue(ctx context.Context) error {
 		return err
 	}
 	for _, n := range due {
-		for {
-			_, more, _, err := e.store.DispatchStep(ctx, n.ID, 0, now, pageSize)
+		for page := firstPageSize; ; page = pageSize {
+			_, more, _, err := e.store.DispatchStep(ctx, n.ID, 0, now, page)
 			if errors.Is(err, onair.ErrNotFound) {
 				break // deleted with its event since it was listed
 			}
