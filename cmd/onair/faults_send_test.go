@@ -148,20 +148,7 @@ func TestFaultSendWorkerKilledRepeatedly(t *testing.T) {
 			nodes = append(nodes, victim)
 		}
 
-		var final faultNotification
-		var counts map[string]int
-		lastRead := time.Time{}
-		took := waitFor(t, recovery, "every reminder to be received and recorded as sent", func() (bool, string) {
-			got.update(t)
-			if time.Since(lastRead) < 250*time.Millisecond {
-				return false, fmt.Sprintf("%d distinct received; %v", got.distinct(), counts)
-			}
-			lastRead = time.Now()
-			counts = faultStatusCounts(t, st, nid)
-			final = faultByID(faultNotifications(a, token, eventID))[nid]
-			return got.distinct() == viewers && counts["sent"] == viewers && final.SentCount == viewers && final.Status == "sent",
-				fmt.Sprintf("%d distinct received; deliveries %v; %+v", got.distinct(), counts, final)
-		})
+		final, took := faultWaitAllSent(t, recovery, got, st, a, token, eventID, nid, viewers)
 		// Every delivery is recorded as sent: no sender may take one up
 		// again, so what the servers hold is final.
 		got.update(t)
@@ -247,20 +234,7 @@ func TestFaultSendSMTPServerMisbehaves(t *testing.T) {
 		mail.InjectFor(notifytest.Mail421, window)
 		windowAt := time.Since(due)
 
-		var final faultNotification
-		var counts map[string]int
-		lastRead := time.Time{}
-		waitFor(t, 120*time.Second, "every reminder to be received and recorded as sent", func() (bool, string) {
-			got.update(t)
-			if time.Since(lastRead) < 250*time.Millisecond {
-				return false, fmt.Sprintf("%d distinct received; %v", got.distinct(), counts)
-			}
-			lastRead = time.Now()
-			counts = faultStatusCounts(t, st, nid)
-			final = faultByID(faultNotifications(a, token, eventID))[nid]
-			return got.distinct() == viewers && counts["sent"] == viewers && final.SentCount == viewers && final.Status == "sent",
-				fmt.Sprintf("%d distinct received; deliveries %v; %+v", got.distinct(), counts, final)
-		})
+		final, _ := faultWaitAllSent(t, 120*time.Second, got, st, a, token, eventID, nid, viewers)
 		got.update(t)
 
 		var happened []string
@@ -546,6 +520,30 @@ func faultStatuses(t *testing.T, st *store.Store, notificationID string) map[str
 }
 
 // faultStatusCounts counts a notification's deliveries by status.
+// faultWaitAllSent waits until each of viewers has received the reminder
+// nid at the servers, its deliveries are recorded sent and the API shows
+// the notification sent, and returns the notification as the API then
+// shows it and how long the wait took.
+func faultWaitAllSent(t *testing.T, timeout time.Duration, got *faultReceipts, st *store.Store, a *app,
+	token, eventID, nid string, viewers int) (faultNotification, time.Duration) {
+	t.Helper()
+	var final faultNotification
+	var counts map[string]int
+	lastRead := time.Time{}
+	took := waitFor(t, timeout, "every reminder to be received and recorded as sent", func() (bool, string) {
+		got.update(t)
+		if time.Since(lastRead) < 250*time.Millisecond {
+			return false, fmt.Sprintf("%d distinct received; %v", got.distinct(), counts)
+		}
+		lastRead = time.Now()
+		counts = faultStatusCounts(t, st, nid)
+		final = faultByID(faultNotifications(a, token, eventID))[nid]
+		return got.distinct() == viewers && counts["sent"] == viewers && final.SentCount == viewers && final.Status == "sent",
+			fmt.Sprintf("%d distinct received; deliveries %v; %+v", got.distinct(), counts, final)
+	})
+	return final, took
+}
+
 func faultStatusCounts(t *testing.T, st *store.Store, notificationID string) map[string]int {
 	t.Helper()
 	out := map[string]int{}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -40,20 +39,7 @@ func TestMultinodeThreeProcessesShareASend(t *testing.T) {
 	nid, due := faultRemindAt(t, a, token, eventID, start, 3*time.Second)
 	got := newFaultReceipts(servers...)
 
-	var final faultNotification
-	var counts map[string]int
-	lastRead := time.Time{}
-	waitFor(t, 120*time.Second, "every reminder to be received and recorded as sent", func() (bool, string) {
-		got.update(t)
-		if time.Since(lastRead) < 250*time.Millisecond {
-			return false, fmt.Sprintf("%d distinct received; %v", got.distinct(), counts)
-		}
-		lastRead = time.Now()
-		counts = faultStatusCounts(t, st, nid)
-		final = faultByID(faultNotifications(a, token, eventID))[nid]
-		return got.distinct() == viewers && counts["sent"] == viewers && final.SentCount == viewers && final.Status == "sent",
-			fmt.Sprintf("%d distinct received; deliveries %v; %+v", got.distinct(), counts, final)
-	})
+	final, _ := faultWaitAllSent(t, 120*time.Second, got, st, a, token, eventID, nid, viewers)
 	sent := time.Since(due)
 	got.update(t)
 	for _, n := range nodes {

@@ -39,6 +39,21 @@ func (c *counting) Send(ctx context.Context, m notify.Message) (string, error) {
 
 type ownerKey struct{}
 
+// registerViewers registers n viewers more to ev at clock.
+func registerViewers(t *testing.T, st *store.Store, ev onair.Event, n int, clock time.Time) {
+	t.Helper()
+	for i := range n {
+		r, err := onair.NewRegistration(ev, onair.RegistrationInput{Email: fmt.Sprintf("v%04d@example.com", i)},
+			func(s string) (string, error) { return s, nil }, clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Register(t.Context(), r, clock); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // waitUntil polls cond until it holds, failing with its last word after
 // timeout.
 func waitUntil(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
@@ -71,16 +86,7 @@ func TestPumpsShareTheWork(t *testing.T) {
 			e.sender = NewSender(SenderConfig{Email: p, SMS: p, AppURL: "https://onair.test", Concurrency: 4})
 			_, ev, _ := testFixture(t, st, clock)
 			const viewers = 700
-			for i := range viewers - 1 {
-				r, err := onair.NewRegistration(ev, onair.RegistrationInput{Email: fmt.Sprintf("v%04d@example.com", i)},
-					func(s string) (string, error) { return s, nil }, clock)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if _, err := st.Register(t.Context(), r, clock); err != nil {
-					t.Fatal(err)
-				}
-			}
+			registerViewers(t, st, ev, viewers-1, clock)
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			var wg sync.WaitGroup
@@ -169,16 +175,7 @@ func TestPumpBatchesMailgun(t *testing.T) {
 	e.sender = NewSender(SenderConfig{Email: p, SMS: p, AppURL: "https://onair.test", Concurrency: 4})
 	_, ev, _ := testFixture(t, st, clock)
 	const viewers = 1200
-	for i := range viewers - 1 {
-		r, err := onair.NewRegistration(ev, onair.RegistrationInput{Email: fmt.Sprintf("v%04d@example.com", i)},
-			func(s string) (string, error) { return s, nil }, clock)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := st.Register(t.Context(), r, clock); err != nil {
-			t.Fatal(err)
-		}
-	}
+	registerViewers(t, st, ev, viewers-1, clock)
 	if n, err := e.Sweep(t.Context()); err != nil || n != viewers {
 		t.Fatalf("the confirmations: Sweep = %d, %v; want %d", n, err, viewers)
 	}

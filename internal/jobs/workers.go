@@ -89,8 +89,9 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[sweepArgs]) error
 }
 
 // requeueStranded queues again what no job is doing: notifications due
-// whose dispatch job is gone, and deliveries left pending (their send job
-// gave up or was lost) or claimed by a sweep that died.
+// whose dispatch job is gone, and deliveries still claimed by an owner that
+// is no node (a send job of an earlier version) long after it must have
+// died. Pending deliveries need nothing: the pumps take them.
 func (e *Engine) requeueStranded(ctx context.Context) error {
 	now := e.now()
 	due, err := e.store.DueNotifications(ctx, now.Add(-sweepEvery), 500)
