@@ -313,17 +313,18 @@ type outcomeRow struct {
 // owner $3, and returns each recorded delivery's id, notification and new
 // status: on PostgreSQL, in one statement. SQLite, which does not join a
 // JSON table to an update well, runs recordOneSQL for each outcome, parsed
-// once per transaction (an embedded engine has no round trips to save).
+// once per transaction (an embedded engine has no round trips to save). A
+// bounce the provider reported before the record keeps its reason.
 const recordSQL = `UPDATE deliveries d SET status = o.s, claimed_by = '', updated_at = $2,
 	sent_at = CASE WHEN o.s = 'sent' THEN CAST($2 AS BIGINT) END, provider = o.p, provider_message_id = o.m,
-	error = o.e, next_attempt_at = o.r, due_at = COALESCE(o.r, d.due_at)
+	error = CASE WHEN d.bounced_at IS NULL THEN o.e ELSE d.error END, next_attempt_at = o.r, due_at = COALESCE(o.r, d.due_at)
 	FROM jsonb_to_recordset(CAST($1 AS JSONB)) AS o(i BIGINT, s TEXT, p TEXT, m TEXT, e TEXT, r BIGINT)
 	WHERE d.id = o.i AND d.status = 'sending' AND d.claimed_by = $3
 	RETURNING d.id, d.notification_id, d.status`
 
 const recordOneSQL = `UPDATE deliveries SET status = $1, claimed_by = '', updated_at = $2,
 	sent_at = CASE WHEN $1 = 'sent' THEN $2 END, provider = $3, provider_message_id = $4,
-	error = $5, next_attempt_at = $6, due_at = COALESCE($6, due_at)
+	error = CASE WHEN bounced_at IS NULL THEN $5 ELSE error END, next_attempt_at = $6, due_at = COALESCE($6, due_at)
 	WHERE id = $7 AND status = 'sending' AND claimed_by = $8
 	RETURNING id, notification_id, status`
 

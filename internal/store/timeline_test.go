@@ -287,3 +287,41 @@ func assertSameList[T any](t *testing.T, what string, got, want []T) {
 		assertSame(t, got[i], want[i])
 	}
 }
+
+// TestBounceBeforeTheSendIsRecorded: a provider may report a bounce in the
+// moment between taking a message and onair recording that it sent it; the
+// record must keep the bounce and its reason.
+func TestBounceBeforeTheSendIsRecorded(t *testing.T) {
+	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		h := newHost(t, s, "early-bounce@example.com")
+		ev := newEvent(t, s, h.ID, nil)
+		r := newRegistration(t, ev, onair.RegistrationInput{Email: "gone@example.com"}, now)
+		if _, err := s.Register(ctx, r, now); err != nil {
+			t.Fatalf("Register: %v", err)
+		}
+		items := claimPending(t, s, now)
+		if len(items) != 1 {
+			t.Fatalf("claimed %d deliveries; want the confirmation", len(items))
+		}
+		d := items[0].Delivery
+		bounced := now.Add(time.Second)
+		if err := s.SuppressDeliveryAddress(ctx, d.ID, "bounced: 550 no such mailbox", true, bounced); err != nil {
+			t.Fatalf("SuppressDeliveryAddress: %v", err)
+		}
+		recordOutcomes(t, s, []store.Outcome{{DeliveryID: d.ID, Status: onair.DeliverySent, Provider: "test"}}, bounced.Add(time.Second))
+		tl, err := s.RegistrantTimeline(ctx, ev.ID, r.ID)
+		if err != nil || len(tl.Messages) != 1 {
+			t.Fatalf("RegistrantTimeline: %+v, %v", tl, err)
+		}
+		m := tl.Messages[0]
+		if m.Status != onair.DeliverySent || m.BouncedAt == nil || !m.BouncedAt.Equal(bounced) ||
+			m.Error != "bounced: 550 no such mailbox" {
+			t.Errorf("the message after an early bounce and its record: %+v", m)
+		}
+		figures, err := s.NotificationFigures(ctx, ev.ID)
+		if err != nil || figures[d.NotificationID].Sent != 1 || figures[d.NotificationID].Delivered != 0 {
+			t.Errorf("figures: %+v, %v; want 1 sent, 0 delivered", figures[d.NotificationID], err)
+		}
+	})
+}
