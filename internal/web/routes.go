@@ -7,6 +7,7 @@ func (s *Server) routes() {
 	m.Handle("GET /healthz", s.api(s.healthz))
 	m.Handle("GET /readyz", s.api(s.readyz))
 	m.Handle("GET /metrics", s.metricsEndpoint())
+	m.Handle("GET /api/openapi.json", s.openAPI()) // the contract, as OpenAPI 3.1
 
 	m.Handle("POST /api/auth/signup", s.api(s.signup))
 	m.Handle("POST /api/auth/login", s.api(s.login))
