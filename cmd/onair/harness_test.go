@@ -173,6 +173,7 @@ func (a *app) raw(method, path, token string, body any) (int, []byte, http.Heade
 	if resp.StatusCode >= 500 {
 		a.t.Errorf("%s %s: %d (no input may cause a 5xx): %s", method, path, resp.StatusCode, raw)
 	}
+	a.checkContract(req, resp, raw)
 	return resp.StatusCode, raw, resp.Header
 }
 
