@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/onair-live/onair/internal/onair"
 )
@@ -68,6 +69,34 @@ func describe(err error) (int, errorDetail) {
 		return s.status, d
 	}
 	return http.StatusInternalServerError, errorDetail{Code: "internal_error", Message: "internal error"}
+}
+
+// fail answers r with err in the form its address speaks: an HTML page
+// for the pages a browser shows, JSON for the API. The middleware uses it,
+// before any route's own adapter has had its say.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if wantsPage(r) {
+		s.writeErrorPage(w, r, err, notFoundPage)
+		return
+	}
+	s.writeError(w, r, err)
+}
+
+// wantsPage reports whether r is for a page rather than for the API: every
+// address but the API's, the providers' callbacks, the calendar files,
+// the static files, the probes and the watch page's own JSON calls.
+func wantsPage(r *http.Request) bool {
+	p := r.URL.Path
+	for _, dir := range []string{"/api", "/webhooks", "/events", "/static"} {
+		if p == dir || strings.HasPrefix(p, dir+"/") {
+			return false
+		}
+	}
+	switch p {
+	case "/healthz", "/readyz", "/metrics":
+		return false
+	}
+	return !(strings.HasPrefix(p, "/watch/") && (strings.HasSuffix(p, "/heartbeat") || strings.HasSuffix(p, "/join")))
 }
 
 // writeError answers r with err as JSON.

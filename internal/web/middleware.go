@@ -18,7 +18,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.writeError(w, r, fmt.Errorf("panic: %v", v))
+				s.fail(w, r, fmt.Errorf("panic: %v", v))
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -69,7 +69,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > maxBody {
-			s.writeError(w, r, &http.MaxBytesError{Limit: maxBody})
+			s.fail(w, r, &http.MaxBytesError{Limit: maxBody})
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
@@ -78,7 +78,8 @@ func (s *Server) limitBody(next http.Handler) http.Handler {
 }
 
 // fallback answers requests that match no route (404) or no method of their
-// route (405) in the API's JSON shape instead of the mux's plain text.
+// route (405) as the API's JSON or as a page (see wantsPage), instead of the
+// mux's plain text.
 func (s *Server) fallback(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern != "" {
@@ -89,6 +90,11 @@ func (s *Server) fallback(mux *http.ServeMux) http.Handler {
 		mux.ServeHTTP(probe, r)
 		if probe.status == http.StatusMethodNotAllowed {
 			w.Header().Set("Allow", probe.header.Get("Allow"))
+			if wantsPage(r) {
+				renderSimplePage(w, http.StatusMethodNotAllowed, simplePage{Title: http.StatusText(http.StatusMethodNotAllowed),
+					Message: "This page cannot be reached that way."})
+				return
+			}
 			writeJSON(w, http.StatusMethodNotAllowed, errorBody{errorDetail{Code: "method_not_allowed",
 				Message: r.Method + " is not allowed here; allowed: " + probe.header.Get("Allow")}})
 			return
@@ -98,7 +104,7 @@ func (s *Server) fallback(mux *http.ServeMux) http.Handler {
 			mux.ServeHTTP(w, r)
 			return
 		}
-		s.writeError(w, r, onair.Errorf(onair.ErrNotFound, "not_found", "no such route: %s %s", r.Method, strings.ToValidUTF8(r.URL.Path, "?")))
+		s.fail(w, r, onair.Errorf(onair.ErrNotFound, "not_found", "no such route: %s %s", r.Method, strings.ToValidUTF8(r.URL.Path, "?")))
 	})
 }
 

@@ -37,8 +37,8 @@ func (s *Server) routes() {
 
 	m.Handle("GET /events/{file}", s.api(s.eventCalendar))
 	m.Handle("GET /api/registrations/ics", s.api(s.viewerCalendar))
-	m.Handle("GET /u/{token}", s.page(s.unsubscribePage))
-	m.Handle("POST /u/{token}", s.page(s.unsubscribe))
+	m.Handle("GET /u/{token}", s.linkPage(s.unsubscribePage))
+	m.Handle("POST /u/{token}", s.linkPage(s.unsubscribe))
 
 	m.Handle("POST /api/cron/send-notifications", s.api(s.cronSend))
 
@@ -76,7 +76,7 @@ func (s *Server) routes() {
 
 	// tracking: opens and clicks
 	m.Handle("GET /api/track/notification/{id}/open", s.api(s.trackOpen))
-	m.Handle("GET /api/track/notification/{id}/click", s.page(s.trackClick))
+	m.Handle("GET /api/track/notification/{id}/click", s.linkPage(s.trackClick))
 
 	// analytics
 	m.Handle("GET /api/events/{id}/analytics", s.host(s.eventAnalytics))

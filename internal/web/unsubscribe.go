@@ -9,21 +9,41 @@ import (
 
 // page adapts a handler that answers with HTML; its error becomes a small
 // HTML error page.
-func (s *Server) page(h handler) http.Handler {
+func (s *Server) page(h handler) http.Handler { return s.pageSaying(h, notFoundPage) }
+
+// linkPage is page for the pages a viewer reaches by a link in a message:
+// the link itself is what is wrong when there is nothing at it.
+func (s *Server) linkPage(h handler) http.Handler { return s.pageSaying(h, badLinkPage) }
+
+// The words of a 404 page: at an address someone typed or followed on the
+// site, and at a link from a message.
+const (
+	notFoundPage = "There is nothing at this address, or it is not yours to see."
+	badLinkPage  = "This link is not valid. It may have been copied incompletely."
+)
+
+func (s *Server) pageSaying(h handler, notFound string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		if err := h(w, r); err != nil {
-			status, d := describe(err)
-			if status >= 500 {
-				s.log.ErrorContext(r.Context(), "page failed", "route", r.Pattern, "err", err)
-			}
-			if status == http.StatusNotFound {
-				d.Message = "This link is not valid. It may have been copied incompletely."
-			}
-			setRetryAfter(w, err, status)
-			renderSimplePage(w, status, simplePage{Title: http.StatusText(status), Message: d.Message})
+			s.writeErrorPage(w, r, err, notFound)
 		}
 	})
+}
+
+// writeErrorPage answers r with err as a small HTML page; a 404 says
+// notFound rather than the error's own words, which name internals.
+func (s *Server) writeErrorPage(w http.ResponseWriter, r *http.Request, err error, notFound string) {
+	status, d := describe(err)
+	if status >= 500 {
+		s.log.ErrorContext(r.Context(), "page failed", "route", r.Pattern, "err", err)
+		d.Message = "Something went wrong on our side. Please try again in a moment."
+	}
+	if status == http.StatusNotFound {
+		d.Message = notFound
+	}
+	setRetryAfter(w, err, status)
+	renderSimplePage(w, status, simplePage{Title: http.StatusText(status), Message: d.Message})
 }
 
 type simplePage struct {
