@@ -214,12 +214,21 @@ func (p *Provider) transactPipelined(c *conn, env envelope) (stage, error) {
 	if refused != nil {
 		return refusedAt, refused
 	}
-	dw := t.DotWriter()
-	if _, err := dw.Write(env.data); err != nil {
-		return stageBody, err
-	}
-	if err := dw.Close(); err != nil {
-		return stageBody, err
+	if env.dotFree {
+		// Nothing to stuff: the data and the end of data as they are.
+		w.Write(env.data)
+		w.WriteString(".\r\n")
+		if err := w.Flush(); err != nil {
+			return stageBody, err
+		}
+	} else {
+		dw := t.DotWriter()
+		if _, err := dw.Write(env.data); err != nil {
+			return stageBody, err
+		}
+		if err := dw.Close(); err != nil {
+			return stageBody, err
+		}
 	}
 	if _, _, err := t.ReadResponse(250); err != nil {
 		return stageBody, err
