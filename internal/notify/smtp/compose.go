@@ -33,6 +33,8 @@ type envelope struct {
 	// dotFree: no line of data starts with a dot, so that it goes on the
 	// wire as it is, without dot-stuffing.
 	dotFree bool
+	// pooled: data came from buffers (composeParts), to go back there.
+	pooled bool
 }
 
 // compose renders m as a MIME message: multipart/alternative text and HTML,
@@ -53,7 +55,7 @@ func (p *Provider) compose(m notify.Message) (envelope, string, error) {
 			return envelope{}, "", err
 		}
 		if ok {
-			return envelope{to: to.Address, data: data, dotFree: dotFree(data)}, "<" + id + ">", nil
+			return envelope{to: to.Address, data: data, dotFree: dotFree(data), pooled: true}, "<" + id + ">", nil
 		}
 	}
 	data, err := p.composeGoMail(m, to, id)

@@ -10,6 +10,7 @@ import (
 	"net/mail"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/onair-live/onair/internal/notify"
@@ -185,7 +186,7 @@ func (p *Provider) composeParts(m notify.Message, to *mail.Address, now time.Tim
 	for _, a := range m.Attachments {
 		size += 256 + base64.StdEncoding.EncodedLen(len(a.Data))*78/76
 	}
-	b := make([]byte, 0, size)
+	b := newBuffer(size)
 
 	from := p.from
 	if m.FromName != "" {
@@ -244,6 +245,28 @@ func (p *Provider) composeParts(m notify.Message, to *mail.Address, now time.Tim
 		b = append(b, "\r\n--"+mixedBoundary+"--\r\n"...)
 	}
 	return b, true, nil
+}
+
+// buffers are the messages composeParts wrote that were sent: a message
+// is as large as its layout makes it, and reusing its bytes for the next
+// spares the collector most of what a send allocates.
+var buffers sync.Pool
+
+func newBuffer(size int) []byte {
+	if b, ok := buffers.Get().(*[]byte); ok && cap(*b) >= size {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, size)
+}
+
+// release gives env's data back for reuse, once Send is done with it:
+// nothing keeps it (the connection's writer copies what it sends).
+func (env *envelope) release() {
+	if env.pooled {
+		b := env.data[:0]
+		env.data, env.pooled = nil, false
+		buffers.Put(&b)
+	}
 }
 
 // splice writes the encoded literals of a part with vals, encoded, between

@@ -100,6 +100,7 @@ func (p *Provider) Send(ctx context.Context, m notify.Message) (string, error) {
 	if err != nil {
 		return "", notify.Permanent(fmt.Errorf("smtp: %w", err))
 	}
+	defer env.release()
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
 	// A pooled connection may have died while idle (relay restarted, NAT
