@@ -41,7 +41,11 @@ type Message struct {
 	// Text is the email's plain-text part, or the SMS body.
 	Text string
 	// HTML is the email's HTML part; empty for SMS.
-	HTML        string
+	HTML string
+	// Parts, when set, are Text and HTML as the prepared template made
+	// them (EmailTemplate.Fill sets it): a provider may write the message
+	// from them instead, which says the same.
+	Parts       *Parts
 	Headers     []Header
 	Attachments []Attachment
 	// DeliveryID names the delivery this message is for, so that a

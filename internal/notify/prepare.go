@@ -126,6 +126,7 @@ type layoutKey struct {
 type emailLayout struct {
 	subject    string
 	text, html chunks
+	public     *Layout // the chunks' literals, for Parts
 }
 
 // chunks is a part of a message as literal text between slots:
@@ -245,7 +246,13 @@ func (t *EmailTemplate) Fill(p Personal) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	return t.message(&pv, p, l.subject, l.text.fill(&pv.text, false), l.html.fill(&pv.html, true))
+	text, html := l.text.values(&pv.text, false), l.html.values(&pv.html, true)
+	m, err := t.message(&pv, p, l.subject, join(l.text.lits, text), join(l.html.lits, html))
+	if err != nil {
+		return Message{}, err
+	}
+	m.Parts = &Parts{Layout: l.public, Text: text, HTML: html}
+	return m, nil
 }
 
 // layout is the rendering for pv's zone and shape, made on first use.
@@ -284,6 +291,7 @@ func (t *EmailTemplate) layout(pv *personalView) (*emailLayout, error) {
 	if l.html, err = t.cut(html.String()); err != nil {
 		return nil, err
 	}
+	l.public = &Layout{Text: l.text.lits, HTML: l.html.lits}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if prev := t.layouts[key]; prev != nil {

@@ -96,9 +96,34 @@ func equalityContents() []Content {
 	return out
 }
 
+// partsOf checks that m's Parts, when set, say what its Text and HTML
+// say, and returns m without them.
+func partsOf(m Message) (Message, error) {
+	if m.Parts == nil {
+		return m, nil
+	}
+	l := m.Parts.Layout
+	if len(l.Text) != len(m.Parts.Text)+1 || len(l.HTML) != len(m.Parts.HTML)+1 {
+		return m, fmt.Errorf("parts: %d text literals for %d values, %d HTML literals for %d values",
+			len(l.Text), len(m.Parts.Text), len(l.HTML), len(m.Parts.HTML))
+	}
+	if got := join(l.Text, m.Parts.Text); got != m.Text {
+		return m, fmt.Errorf("the text parts differ from the text:\n%s", firstDifference([]byte(m.Text), []byte(got)))
+	}
+	if got := join(l.HTML, m.Parts.HTML); got != m.HTML {
+		return m, fmt.Errorf("the HTML parts differ from the HTML:\n%s", firstDifference([]byte(m.HTML), []byte(got)))
+	}
+	m.Parts = nil
+	return m, nil
+}
+
 // sameMessage fails t if got is not want.
 func sameMessage(t *testing.T, what string, got, want Message) {
 	t.Helper()
+	got, err := partsOf(got)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
 	if reflect.DeepEqual(got, want) {
 		return
 	}
@@ -175,6 +200,9 @@ func TestOneTemplateForEveryRecipient(t *testing.T) {
 						render func(Content) (Message, error)
 					}{{email.Fill, RenderEmail}, {sms.Fill, RenderSMS}} {
 						got, err := f.fill(p)
+						if err == nil {
+							got, err = partsOf(got)
+						}
 						if err != nil {
 							errs <- err
 							return

@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"hash"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // UnsubscribeToken is the token of a registration's unsubscribe link: the
@@ -110,9 +112,48 @@ func formatID(raw []byte) string {
 
 // sign is a short HMAC-SHA256 of a purpose and a value: 128 bits, URL-safe.
 func sign(secret, purpose, value string) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(purpose + "\x00" + value))
-	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:16])
+	pool := macPool(secret)
+	k := pool.Get().(*keyedMAC)
+	k.buf = append(append(append(k.buf[:0], purpose...), 0), value...)
+	k.mac.Write(k.buf)
+	k.buf = k.mac.Sum(k.buf[:0])
+	k.mac.Reset()
+	var out [22]byte // 16 bytes in unpadded base64
+	base64.RawURLEncoding.Encode(out[:], k.buf[:16])
+	pool.Put(k)
+	return string(out[:])
+}
+
+// keyedMAC is an HMAC keyed with a secret, and room for what it signs.
+type keyedMAC struct {
+	mac hash.Hash
+	buf []byte
+}
+
+// macs keep HMACs keyed with each secret, ready for the next signature: a
+// new one hashes the key twice before the message, and every email signs
+// half a dozen links. A process has one secret (tests a few); past
+// maxSecrets the pools are dropped and made again.
+var (
+	macsMu sync.Mutex
+	macs   = map[string]*sync.Pool{}
+)
+
+const maxSecrets = 16
+
+func macPool(secret string) *sync.Pool {
+	macsMu.Lock()
+	defer macsMu.Unlock()
+	p := macs[secret]
+	if p == nil {
+		if len(macs) >= maxSecrets {
+			clear(macs)
+		}
+		key := []byte(secret)
+		p = &sync.Pool{New: func() any { return &keyedMAC{mac: hmac.New(sha256.New, key)} }}
+		macs[secret] = p
+	}
+	return p
 }
 
 // Tracking data is the d parameter of the open pixel and of the click

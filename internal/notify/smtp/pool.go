@@ -19,7 +19,14 @@ type conn struct {
 	// raw is the TCP connection under any TLS: deadlines are set on it,
 	// and closing it is how a blocked read is abandoned when the caller's
 	// context ends (go-mail's client does not watch contexts).
-	raw       net.Conn
+	raw net.Conn
+	// pipelining: the server offered PIPELINING (RFC 2920), and
+	// mailParams are what MAIL FROM says after the address.
+	pipelining bool
+	mailParams string
+	// broken is set when a transaction left the connection out of step
+	// with the server: it is closed, not reused.
+	broken    bool
 	uses      int
 	idleSince time.Time
 }

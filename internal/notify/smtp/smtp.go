@@ -28,6 +28,9 @@ type Provider struct {
 	helo   string
 	tls    *tls.Config
 	pool   *pool
+	// noPipelining sends one command at a time even to a server that
+	// offers PIPELINING (tests of that path).
+	noPipelining bool
 }
 
 var _ notify.Provider = (*Provider)(nil)
@@ -97,6 +100,7 @@ func (p *Provider) Send(ctx context.Context, m notify.Message) (string, error) {
 	if err != nil {
 		return "", notify.Permanent(fmt.Errorf("smtp: %w", err))
 	}
+	defer env.release()
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
 	// A pooled connection may have died while idle (relay restarted, NAT
@@ -136,10 +140,13 @@ func (p *Provider) transact(ctx context.Context, c *conn, env envelope) (stage, 
 	stop := context.AfterFunc(ctx, func() { _ = c.raw.Close() })
 	defer stop()
 
-	if err := c.client.Mail(p.from.Address); err != nil {
+	if c.pipelining {
+		return p.transactPipelined(c, env)
+	}
+	if err := c.client.Mail("<" + p.from.Address + ">"); err != nil {
 		return stageMail, err
 	}
-	if err := c.client.Rcpt(env.to); err != nil {
+	if err := c.client.Rcpt("<" + env.to + ">"); err != nil {
 		return stageRcpt, err
 	}
 	w, err := c.client.Data()
@@ -155,6 +162,81 @@ func (p *Provider) transact(ctx context.Context, c *conn, env envelope) (stage, 
 	return stageBody, nil
 }
 
+// transactPipelined runs one mail transaction on c, which offered
+// PIPELINING (RFC 2920): MAIL FROM, RCPT TO and DATA go in one write and
+// their three replies are read after it, then the body follows as usual.
+// That is two round trips instead of four. The stage of an error is the
+// one it would have had sent one command at a time: the first command
+// refused (the replies after a refusal, a 503 for a RCPT without a MAIL,
+// say nothing of their own), or the first reply that never came.
+func (p *Provider) transactPipelined(c *conn, env envelope) (stage, error) {
+	t := c.client.Text
+	w := t.W
+	w.WriteString("MAIL FROM:<")
+	w.WriteString(p.from.Address)
+	w.WriteString(">")
+	w.WriteString(c.mailParams)
+	w.WriteString("\r\nRCPT TO:<")
+	w.WriteString(env.to)
+	w.WriteString(">\r\nDATA\r\n")
+	if err := w.Flush(); err != nil {
+		return stageMail, err
+	}
+	replies := [...]struct {
+		st   stage
+		code int
+	}{{stageMail, 250}, {stageRcpt, 25}, {stageData, 354}}
+	var refused error
+	refusedAt := stageMail
+	for _, r := range replies {
+		code, _, err := t.ReadResponse(r.code)
+		if err != nil && !isReply(err) {
+			// The connection is out of step or gone: no later reply
+			// can be told from this one's.
+			c.broken = true
+			if refused != nil {
+				return refusedAt, refused
+			}
+			return r.st, err
+		}
+		if err != nil && refused == nil {
+			refused, refusedAt = err, r.st
+		}
+		if r.st == stageData && code == 354 && refused != nil {
+			// The server took DATA after refusing the envelope: end the
+			// message at once, empty, and let it refuse that.
+			if _, err := w.WriteString(".\r\n"); err != nil || w.Flush() != nil {
+				c.broken = true
+			} else if _, _, err := t.ReadResponse(0); err != nil {
+				c.broken = true
+			}
+		}
+	}
+	if refused != nil {
+		return refusedAt, refused
+	}
+	if env.dotFree {
+		// Nothing to stuff: the data and the end of data as they are.
+		w.Write(env.data)
+		w.WriteString(".\r\n")
+		if err := w.Flush(); err != nil {
+			return stageBody, err
+		}
+	} else {
+		dw := t.DotWriter()
+		if _, err := dw.Write(env.data); err != nil {
+			return stageBody, err
+		}
+		if err := dw.Close(); err != nil {
+			return stageBody, err
+		}
+	}
+	if _, _, err := t.ReadResponse(250); err != nil {
+		return stageBody, err
+	}
+	return stageBody, nil
+}
+
 // healthy reports whether c can carry the next transaction after err at
 // st. A refusal the server answered leaves the connection usable once the
 // transaction is reset; a broken connection, a timeout or a 421 (the
@@ -163,7 +245,7 @@ func healthy(c *conn, st stage, err error) bool {
 	if err == nil {
 		return true
 	}
-	if !isReply(err) || replyCode(err) == 421 {
+	if c.broken || !isReply(err) || replyCode(err) == 421 {
 		return false
 	}
 	if st == stageBody {
@@ -231,7 +313,18 @@ func (p *Provider) dial(ctx context.Context) (*conn, error) {
 		}
 		return nil, err
 	}
-	return &conn{client: sc, raw: raw}, nil
+	c := &conn{client: sc, raw: raw}
+	c.pipelining, _ = sc.Extension("PIPELINING")
+	c.pipelining = c.pipelining && !p.noPipelining
+	// The parameters go-mail's Mail adds to MAIL FROM, for the same
+	// server the same command.
+	if ok, _ := sc.Extension("8BITMIME"); ok {
+		c.mailParams += " BODY=8BITMIME"
+	}
+	if ok, _ := sc.Extension("SMTPUTF8"); ok {
+		c.mailParams += " SMTPUTF8"
+	}
+	return c, nil
 }
 
 // contextCause names the context's end rather than the closed socket it

@@ -58,85 +58,88 @@ func newProvider(t testing.TB, srv *notifytest.SMTPServer, change func(*smtp.Con
 func lf(b []byte) string { return strings.ReplaceAll(string(b), "\r\n", "\n") }
 
 func TestSendDeliversEveryField(t *testing.T) {
-	srv := notifytest.NewSMTPServer(t)
-	p := newProvider(t, srv, nil)
-	m := message()
-	id, err := p.Send(context.Background(), m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := srv.WaitFor(1, 5*time.Second)[0]
-
-	t.Run("envelope", func(t *testing.T) {
-		if got.From != "no-reply@onair.example" || len(got.To) != 1 || got.To[0] != "viewer@example.com" {
-			t.Errorf("envelope %q → %q", got.From, got.To)
-		}
-	})
-	t.Run("the provider id is the Message-ID", func(t *testing.T) {
-		if id == "" || got.Header.Get("Message-ID") != id || !strings.HasSuffix(id, "@onair.example>") ||
-			!strings.Contains(id, ".4242.") {
-			t.Errorf("id %q, Message-ID %q", id, got.Header.Get("Message-ID"))
-		}
-	})
-	t.Run("headers", func(t *testing.T) {
-		want := map[string]string{
-			"From":                  `"Onair Live" <no-reply@onair.example>`,
-			"To":                    "<viewer@example.com>",
-			"List-Unsubscribe":      "<https://onair.example/u/tok123>",
-			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-			"X-Onair-Delivery":      "4242",
-			"Mime-Version":          "1.0",
-		}
-		for name, v := range want {
-			if g := got.DecodedHeader(name); g != v {
-				t.Errorf("%s: %q, want %q", name, g, v)
-			}
-		}
-		if got.Header.Get("Date") == "" {
-			t.Error("no Date")
-		}
-	})
-	t.Run("the non-ASCII subject is encoded, and decodes to the original", func(t *testing.T) {
-		raw := got.Header.Get("Subject")
-		if !strings.Contains(raw, "=?UTF-8?") {
-			t.Errorf("raw Subject %q is not RFC 2047", raw)
-		}
-		if got.Subject() != m.Subject {
-			t.Errorf("Subject() = %q, want %q", got.Subject(), m.Subject)
-		}
-		head, _, _ := strings.Cut(string(got.Data), "\r\n\r\n")
-		for _, line := range strings.Split(head, "\r\n") {
-			for _, r := range line {
-				if r > 126 {
-					t.Fatalf("raw header line is not ASCII: %q", line)
-				}
-			}
-			if len(line) > 998 {
-				t.Fatalf("header line of %d octets", len(line))
-			}
-		}
-	})
-	t.Run("text and HTML are alternatives, the .ics is attached", func(t *testing.T) {
-		parts, err := got.Parts()
+	bothExchanges(t, func(t *testing.T, exchange func(*smtp.Provider)) {
+		srv := notifytest.NewSMTPServer(t)
+		p := newProvider(t, srv, nil)
+		exchange(p)
+		m := message()
+		id, err := p.Send(context.Background(), m)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(parts) != 3 {
-			t.Fatalf("%d parts: %+v", len(parts), parts)
-		}
-		text, html, cal := parts[0], parts[1], parts[2]
-		alt := "multipart/mixed,multipart/alternative"
-		if text.MediaType != "text/plain" || strings.Join(text.Within, ",") != alt || lf(text.Body) != m.Text ||
-			!strings.EqualFold(text.Params["charset"], "utf-8") {
-			t.Errorf("text part %s %v %v: %q", text.MediaType, text.Within, text.Params, text.Body)
-		}
-		if html.MediaType != "text/html" || strings.Join(html.Within, ",") != alt || lf(html.Body) != m.HTML {
-			t.Errorf("html part %s %v: %q", html.MediaType, html.Within, html.Body)
-		}
-		if cal.MediaType != "text/calendar" || cal.Params["method"] != "REQUEST" || cal.Disposition != "attachment" ||
-			cal.Filename != "lancement.ics" || string(cal.Body) != ics {
-			t.Errorf("calendar part %s %v %s %q: %q", cal.MediaType, cal.Params, cal.Disposition, cal.Filename, cal.Body)
-		}
+		got := srv.WaitFor(1, 5*time.Second)[0]
+
+		t.Run("envelope", func(t *testing.T) {
+			if got.From != "no-reply@onair.example" || len(got.To) != 1 || got.To[0] != "viewer@example.com" {
+				t.Errorf("envelope %q → %q", got.From, got.To)
+			}
+		})
+		t.Run("the provider id is the Message-ID", func(t *testing.T) {
+			if id == "" || got.Header.Get("Message-ID") != id || !strings.HasSuffix(id, "@onair.example>") ||
+				!strings.Contains(id, ".4242.") {
+				t.Errorf("id %q, Message-ID %q", id, got.Header.Get("Message-ID"))
+			}
+		})
+		t.Run("headers", func(t *testing.T) {
+			want := map[string]string{
+				"From":                  `"Onair Live" <no-reply@onair.example>`,
+				"To":                    "<viewer@example.com>",
+				"List-Unsubscribe":      "<https://onair.example/u/tok123>",
+				"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+				"X-Onair-Delivery":      "4242",
+				"Mime-Version":          "1.0",
+			}
+			for name, v := range want {
+				if g := got.DecodedHeader(name); g != v {
+					t.Errorf("%s: %q, want %q", name, g, v)
+				}
+			}
+			if got.Header.Get("Date") == "" {
+				t.Error("no Date")
+			}
+		})
+		t.Run("the non-ASCII subject is encoded, and decodes to the original", func(t *testing.T) {
+			raw := got.Header.Get("Subject")
+			if !strings.Contains(raw, "=?UTF-8?") {
+				t.Errorf("raw Subject %q is not RFC 2047", raw)
+			}
+			if got.Subject() != m.Subject {
+				t.Errorf("Subject() = %q, want %q", got.Subject(), m.Subject)
+			}
+			head, _, _ := strings.Cut(string(got.Data), "\r\n\r\n")
+			for _, line := range strings.Split(head, "\r\n") {
+				for _, r := range line {
+					if r > 126 {
+						t.Fatalf("raw header line is not ASCII: %q", line)
+					}
+				}
+				if len(line) > 998 {
+					t.Fatalf("header line of %d octets", len(line))
+				}
+			}
+		})
+		t.Run("text and HTML are alternatives, the .ics is attached", func(t *testing.T) {
+			parts, err := got.Parts()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(parts) != 3 {
+				t.Fatalf("%d parts: %+v", len(parts), parts)
+			}
+			text, html, cal := parts[0], parts[1], parts[2]
+			alt := "multipart/mixed,multipart/alternative"
+			if text.MediaType != "text/plain" || strings.Join(text.Within, ",") != alt || lf(text.Body) != m.Text ||
+				!strings.EqualFold(text.Params["charset"], "utf-8") {
+				t.Errorf("text part %s %v %v: %q", text.MediaType, text.Within, text.Params, text.Body)
+			}
+			if html.MediaType != "text/html" || strings.Join(html.Within, ",") != alt || lf(html.Body) != m.HTML {
+				t.Errorf("html part %s %v: %q", html.MediaType, html.Within, html.Body)
+			}
+			if cal.MediaType != "text/calendar" || cal.Params["method"] != "REQUEST" || cal.Disposition != "attachment" ||
+				cal.Filename != "lancement.ics" || string(cal.Body) != ics {
+				t.Errorf("calendar part %s %v %s %q: %q", cal.MediaType, cal.Params, cal.Disposition, cal.Filename, cal.Body)
+			}
+		})
 	})
 }
 
@@ -286,92 +289,102 @@ func TestSendFailures(t *testing.T) {
 		{name: "an SMS is refused",
 			change: func(m *notify.Message) { m.Channel = onair.ChannelSMS }, wantPermanent: true},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			srv := notifytest.NewSMTPServer(t, tt.opts...)
-			if tt.setup != nil {
-				tt.setup(srv)
-			}
-			p := newProvider(t, srv, tt.config)
-			m := message()
-			if tt.change != nil {
-				tt.change(&m)
-			}
-			_, err := p.Send(context.Background(), m)
-			var se *notify.SendError
-			if !errors.As(err, &se) {
-				t.Fatalf("err = %v, want a *notify.SendError", err)
-			}
-			if se.Permanent != tt.wantPermanent || se.Suppress != tt.wantSuppress {
-				t.Errorf("permanent %v suppress %v, want %v %v: %v", se.Permanent, se.Suppress, tt.wantPermanent, tt.wantSuppress, err)
-			}
-			if !strings.Contains(err.Error(), tt.wantInError) {
-				t.Errorf("error %q does not mention %q", err, tt.wantInError)
-			}
-			if strings.Contains(err.Error(), password) {
-				t.Errorf("error reveals the password: %v", err)
-			}
-			if tt.change != nil && srv.Connections() != 0 {
-				t.Errorf("a refused message opened %d connections", srv.Connections())
-			}
-		})
-	}
+	bothExchanges(t, func(t *testing.T, exchange func(*smtp.Provider)) {
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				srv := notifytest.NewSMTPServer(t, tt.opts...)
+				if tt.setup != nil {
+					tt.setup(srv)
+				}
+				p := newProvider(t, srv, tt.config)
+				exchange(p)
+				m := message()
+				if tt.change != nil {
+					tt.change(&m)
+				}
+				_, err := p.Send(context.Background(), m)
+				var se *notify.SendError
+				if !errors.As(err, &se) {
+					t.Fatalf("err = %v, want a *notify.SendError", err)
+				}
+				if se.Permanent != tt.wantPermanent || se.Suppress != tt.wantSuppress {
+					t.Errorf("permanent %v suppress %v, want %v %v: %v", se.Permanent, se.Suppress, tt.wantPermanent, tt.wantSuppress, err)
+				}
+				if !strings.Contains(err.Error(), tt.wantInError) {
+					t.Errorf("error %q does not mention %q", err, tt.wantInError)
+				}
+				if strings.Contains(err.Error(), password) {
+					t.Errorf("error reveals the password: %v", err)
+				}
+				if tt.change != nil && srv.Connections() != 0 {
+					t.Errorf("a refused message opened %d connections", srv.Connections())
+				}
+			})
+		}
+	})
 }
 
 func TestSendTransientThenSuccess(t *testing.T) {
-	srv := notifytest.NewSMTPServer(t)
-	p := newProvider(t, srv, nil)
-	srv.FailNext(1)
-	_, err := p.Send(context.Background(), message())
-	if err == nil || notify.IsPermanent(err) {
-		t.Fatalf("first send: %v, want a transient error", err)
-	}
-	if _, err := p.Send(context.Background(), message()); err != nil {
-		t.Fatalf("second send: %v", err)
-	}
-	if srv.Count() != 1 || srv.Connections() != 2 {
-		t.Errorf("count %d, connections %d: want 1 message and a new connection after the 421", srv.Count(), srv.Connections())
-	}
+	bothExchanges(t, func(t *testing.T, exchange func(*smtp.Provider)) {
+		srv := notifytest.NewSMTPServer(t)
+		p := newProvider(t, srv, nil)
+		exchange(p)
+		srv.FailNext(1)
+		_, err := p.Send(context.Background(), message())
+		if err == nil || notify.IsPermanent(err) {
+			t.Fatalf("first send: %v, want a transient error", err)
+		}
+		if _, err := p.Send(context.Background(), message()); err != nil {
+			t.Fatalf("second send: %v", err)
+		}
+		if srv.Count() != 1 || srv.Connections() != 2 {
+			t.Errorf("count %d, connections %d: want 1 message and a new connection after the 421", srv.Count(), srv.Connections())
+		}
+	})
 }
 
 func TestSendTimeouts(t *testing.T) {
-	t.Run("the provider's timeout ends a stalled send", func(t *testing.T) {
-		srv := notifytest.NewSMTPServer(t)
-		srv.DelayData(3 * time.Second)
-		p := newProvider(t, srv, func(c *smtp.Config) { c.Timeout = 200 * time.Millisecond })
-		start := time.Now()
-		_, err := p.Send(context.Background(), message())
-		if err == nil || notify.IsPermanent(err) || time.Since(start) > 2*time.Second {
-			t.Errorf("err %v after %v, want a transient error within the timeout", err, time.Since(start))
-		}
-	})
-	t.Run("the caller's context ends a stalled send", func(t *testing.T) {
-		srv := notifytest.NewSMTPServer(t)
-		srv.DelayData(3 * time.Second)
-		p := newProvider(t, srv, nil)
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		defer cancel()
-		start := time.Now()
-		_, err := p.Send(ctx, message())
-		if !errors.Is(err, context.DeadlineExceeded) || notify.IsPermanent(err) || time.Since(start) > 2*time.Second {
-			t.Errorf("err %v after %v, want a transient deadline error", err, time.Since(start))
-		}
-	})
-	t.Run("an unreachable server is transient", func(t *testing.T) {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().(*net.TCPAddr)
-		_ = ln.Close()
-		p, err := smtp.New(smtp.Config{Host: "127.0.0.1", Port: addr.Port, Timeout: time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer p.Close()
-		if _, err := p.Send(context.Background(), message()); err == nil || notify.IsPermanent(err) {
-			t.Errorf("err %v, want transient", err)
-		}
+	bothExchanges(t, func(t *testing.T, exchange func(*smtp.Provider)) {
+		t.Run("the provider's timeout ends a stalled send", func(t *testing.T) {
+			srv := notifytest.NewSMTPServer(t)
+			srv.DelayData(3 * time.Second)
+			p := newProvider(t, srv, func(c *smtp.Config) { c.Timeout = 200 * time.Millisecond })
+			exchange(p)
+			start := time.Now()
+			_, err := p.Send(context.Background(), message())
+			if err == nil || notify.IsPermanent(err) || time.Since(start) > 2*time.Second {
+				t.Errorf("err %v after %v, want a transient error within the timeout", err, time.Since(start))
+			}
+		})
+		t.Run("the caller's context ends a stalled send", func(t *testing.T) {
+			srv := notifytest.NewSMTPServer(t)
+			srv.DelayData(3 * time.Second)
+			p := newProvider(t, srv, nil)
+			exchange(p)
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			_, err := p.Send(ctx, message())
+			if !errors.Is(err, context.DeadlineExceeded) || notify.IsPermanent(err) || time.Since(start) > 2*time.Second {
+				t.Errorf("err %v after %v, want a transient deadline error", err, time.Since(start))
+			}
+		})
+		t.Run("an unreachable server is transient", func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := ln.Addr().(*net.TCPAddr)
+			_ = ln.Close()
+			p, err := smtp.New(smtp.Config{Host: "127.0.0.1", Port: addr.Port, Timeout: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			if _, err := p.Send(context.Background(), message()); err == nil || notify.IsPermanent(err) {
+				t.Errorf("err %v, want transient", err)
+			}
+		})
 	})
 }
 

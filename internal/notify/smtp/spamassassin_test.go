@@ -109,17 +109,31 @@ func TestSpamAssassinScore(t *testing.T) {
 	}
 	srv := notifytest.NewSMTPServer(t)
 	p := newProvider(t, srv, func(c *smtp.Config) { c.From = "onair <no-reply@events.example.com>" })
-	cases := spamCases()
+	// Each as the send job writes it, from its prepared template, and as
+	// go-mail writes a message without one.
+	var cases []spamCase
 	byDelivery := map[string]string{}
-	for i, sc := range cases {
-		m, err := notify.RenderEmail(sc.content)
-		if err != nil {
-			t.Fatalf("%s: %v", sc.name, err)
-		}
-		m.DeliveryID = int64(i + 1)
-		byDelivery[strconv.Itoa(i+1)] = sc.name
-		if _, err := p.Send(context.Background(), m); err != nil {
-			t.Fatalf("%s: %v", sc.name, err)
+	for _, sc := range spamCases() {
+		for _, prepared := range []bool{true, false} {
+			m, err := notify.RenderEmail(sc.content)
+			name := sc.name + ", by go-mail"
+			if prepared {
+				n, p := sc.content.Split()
+				var tmpl *notify.EmailTemplate
+				if tmpl, err = notify.PrepareEmail(n); err == nil {
+					m, err = tmpl.Fill(p)
+				}
+				name = sc.name
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			cases = append(cases, spamCase{name, sc.content})
+			m.DeliveryID = int64(len(cases))
+			byDelivery[strconv.Itoa(len(cases))] = name
+			if _, err := p.Send(context.Background(), m); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
 		}
 	}
 	received := srv.WaitFor(len(cases), 10*time.Second)
