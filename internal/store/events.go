@@ -80,7 +80,7 @@ func (s *Store) Event(ctx context.Context, id string) (onair.Event, error) {
 	if !onair.ValidID(id) {
 		return onair.Event{}, errNoSuchEvent
 	}
-	e, err := scanEvent(s.read.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
+	e, err := scanEvent(s.readQueryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
 	return e, s.normalize(err)
 }
 

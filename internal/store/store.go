@@ -100,6 +100,9 @@ type Store struct {
 	// sqliteStmts are the batch statements prepared on SQLite's write
 	// connection; only the committing goroutine uses them.
 	sqliteStmts [sqCount]*sql.Stmt
+	// readStmts are the hot reads prepared on SQLite's read pool, by query
+	// (readQuery).
+	readStmts sync.Map
 }
 
 // ParseURL splits a DATABASE_URL into its engine and the driver's data
@@ -223,6 +226,10 @@ func (s *Store) Close() error {
 	if s.committer != nil {
 		s.committer.stop()
 	}
+	s.readStmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	err := s.write.Close()
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
@@ -323,6 +330,31 @@ func (s *Store) eachRow(ctx context.Context, q querier, scan func(*sql.Rows) err
 		}
 	}
 	return s.normalize(rows.Err())
+}
+
+// readQueryRow runs a read that comes once per request on the hot paths (a
+// registration's event, say) on the read pool. On SQLite compiling such a
+// statement costs more than running it, and database/sql keeps nothing
+// compiled between calls, so it is prepared once and kept (database/sql
+// prepares it again on each pooled connection that needs it). PostgreSQL's
+// driver keeps its own cache of prepared statements per connection.
+func (s *Store) readQueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if s.dialect != SQLite {
+		return s.read.QueryRowContext(ctx, query, args...)
+	}
+	st, ok := s.readStmts.Load(query)
+	if !ok {
+		// Not kept on failure: before the migrations the table may not exist.
+		prepared, err := s.read.PrepareContext(ctx, query)
+		if err != nil {
+			return s.read.QueryRowContext(ctx, query, args...)
+		}
+		var loaded bool
+		if st, loaded = s.readStmts.LoadOrStore(query, prepared); loaded {
+			prepared.Close()
+		}
+	}
+	return st.(*sql.Stmt).QueryRowContext(ctx, args...)
 }
 
 // isRetryable reports a deadlock (40P01) or serialization failure (40001).
