@@ -101,8 +101,14 @@ type Store struct {
 	// connection; only the committing goroutine uses them.
 	sqliteStmts [sqCount]*sql.Stmt
 	// readStmts are the hot reads prepared on SQLite's read pool, by query
-	// (readQuery).
+	// (readQueryRow).
 	readStmts sync.Map
+	// writeStmts are the statements of the hot write transactions other
+	// than a registration batch's (a claim's), prepared on SQLite's write
+	// connection, by query (prepareWrites).
+	writeStmts sync.Map
+	// claimSQL are the statements of a claim in this dialect.
+	claimSQL claimStatements
 }
 
 // ParseURL splits a DATABASE_URL into its engine and the driver's data
@@ -196,6 +202,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		s.forUpdate = " FOR NO KEY UPDATE"
 		s.newID = "gen_random_uuid()::text"
 	}
+	s.claimSQL = s.claimStatements()
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := s.write.PingContext(pingCtx); err != nil {
@@ -226,10 +233,12 @@ func (s *Store) Close() error {
 	if s.committer != nil {
 		s.committer.stop()
 	}
-	s.readStmts.Range(func(_, st any) bool {
-		st.(*sql.Stmt).Close()
-		return true
-	})
+	for _, stmts := range []*sync.Map{&s.readStmts, &s.writeStmts} {
+		stmts.Range(func(_, st any) bool {
+			st.(*sql.Stmt).Close()
+			return true
+		})
+	}
 	err := s.write.Close()
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
@@ -355,6 +364,55 @@ func (s *Store) readQueryRow(ctx context.Context, query string, args ...any) *sq
 		}
 	}
 	return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+}
+
+// prepareWrites prepares, on SQLite's one write connection, those of
+// queries not prepared yet, for txQuery and txExec to find. It runs outside
+// any transaction, which would hold that connection. A query that does not
+// prepare (a table not migrated yet) is left to run unprepared.
+func (s *Store) prepareWrites(ctx context.Context, queries ...string) {
+	if s.dialect != SQLite {
+		return
+	}
+	for _, q := range queries {
+		if _, ok := s.writeStmts.Load(q); ok {
+			continue
+		}
+		st, err := s.write.PrepareContext(ctx, q)
+		if err != nil {
+			continue
+		}
+		if _, loaded := s.writeStmts.LoadOrStore(q, st); loaded {
+			st.Close()
+		}
+	}
+}
+
+// txStmt is query's statement prepared by prepareWrites, bound to tx; nil
+// when there is none.
+func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+	st, ok := s.writeStmts.Load(query)
+	if !ok {
+		return nil
+	}
+	return tx.StmtContext(ctx, st.(*sql.Stmt))
+}
+
+// txQuery is tx.QueryContext, through the statement prepareWrites
+// prepared for query if there is one.
+func (s *Store) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	if st := s.txStmt(ctx, tx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, query, args...)
+}
+
+// txQueryRow is tx.QueryRowContext, as txQuery.
+func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	if st := s.txStmt(ctx, tx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, query, args...)
 }
 
 // isRetryable reports a deadlock (40P01) or serialization failure (40001).
