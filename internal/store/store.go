@@ -109,6 +109,8 @@ type Store struct {
 	writeStmts sync.Map
 	// claimSQL are the statements of a claim in this dialect.
 	claimSQL claimStatements
+	// recent are the events Event read last (RecentEvent).
+	recent recentEvents
 }
 
 // ParseURL splits a DATABASE_URL into its engine and the driver's data
