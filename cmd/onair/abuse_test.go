@@ -167,6 +167,12 @@ func TestSMSOnlyToTextableNumbers(t *testing.T) {
 			map[string]string{"email": "stored@example.com", "phone": "+19005550100"})
 		a.expect(http.StatusOK, "PATCH", "/api/events/"+quiet, token, map[string]any{
 			"notification_settings": map[string]any{"email_enabled": true, "sms_enabled": true}})
+		// Just after, the event as the registration before read it (SMS off)
+		// lets no such number through.
+		if status, out := a.do("POST", "/api/events/"+quiet+"/register", "",
+			map[string]string{"email": "after@example.com", "phone": "+19005550100"}); status != http.StatusUnprocessableEntity {
+			t.Errorf("a number that costs money, just after SMS was turned on: status %d %v; want 422", status, out)
+		}
 		waitFor(t, 40*time.Second, "the starting-now SMS to be decided", func() (bool, string) {
 			ns := a.notifications(token, quiet)
 			return ns["starting_now/now/sms"]["status"] == "failed", fmt.Sprint(ns)

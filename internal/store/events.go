@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/onair-live/onair/internal/onair"
@@ -80,8 +81,60 @@ func (s *Store) Event(ctx context.Context, id string) (onair.Event, error) {
 	if !onair.ValidID(id) {
 		return onair.Event{}, errNoSuchEvent
 	}
-	e, err := scanEvent(s.read.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
+	e, err := scanEvent(s.readQueryRow(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
+	if err == nil {
+		s.recent.put(e)
+	}
 	return e, s.normalize(err)
+}
+
+// RecentEvent is Event, or the event as Event read it less than
+// recentEventAge ago: for a caller that decides nothing on it alone. The
+// registration handler reads its event for every request; what it decides
+// on that event is decided again on the stored event (RegisterAgainst), or
+// read again before a refusal.
+func (s *Store) RecentEvent(ctx context.Context, id string) (onair.Event, error) {
+	if ev, ok := s.recent.get(id); ok {
+		return ev, nil
+	}
+	return s.Event(ctx, id)
+}
+
+// recentEventAge bounds how old an event RecentEvent answers with is;
+// recentEventsMax, how many it keeps.
+const (
+	recentEventAge  = 2 * time.Second
+	recentEventsMax = 1024
+)
+
+// recentEvents are the events Event read last, with when.
+type recentEvents struct {
+	mu sync.Mutex
+	m  map[string]recentEvent
+}
+
+type recentEvent struct {
+	ev onair.Event
+	at time.Time
+}
+
+func (c *recentEvents) get(id string) (onair.Event, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[id]
+	if !ok || time.Since(e.at) >= recentEventAge {
+		return onair.Event{}, false
+	}
+	return e.ev, true
+}
+
+func (c *recentEvents) put(ev onair.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= recentEventsMax {
+		c.m = map[string]recentEvent{}
+	}
+	c.m[ev.ID] = recentEvent{ev: ev, at: time.Now()}
 }
 
 // HostEvent finds one of host's events; another host's event is not found.

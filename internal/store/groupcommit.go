@@ -42,12 +42,15 @@ const (
 // registerRequest is one caller's registration on its way through the
 // group committer.
 type registerRequest struct {
-	ctx    context.Context
-	reg    onair.Registration
-	now    time.Time
-	limits []Limit
-	state  atomic.Int32
-	answer chan registerResult // buffered: the committer never waits for a caller
+	ctx context.Context
+	// against is the event reg was validated against, if the caller says
+	// (RegisterAgainst).
+	against *onair.Event
+	reg     onair.Registration
+	now     time.Time
+	limits  []Limit
+	state   atomic.Int32
+	answer  chan registerResult // buffered: the committer never waits for a caller
 }
 
 type registerResult struct {

@@ -361,3 +361,59 @@ func TestCloseWithRegistrationsInFlight(t *testing.T) {
 		assertCount(t, again, ev.ID, len(want))
 	})
 }
+
+func TestRegisterAgainst(t *testing.T) {
+	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
+		h := newHost(t, s, "host@example.com")
+		ev := newEvent(t, s, h.ID, nil)
+		seen := ev // the event as the registration was validated against it
+		for _, tc := range []struct {
+			name   string
+			change func(onair.Event) (onair.Event, error)
+		}{
+			{"its time zone changed", func(e onair.Event) (onair.Event, error) { e.Timezone = "Asia/Kathmandu"; return e, nil }},
+			{"SMS was switched on", func(e onair.Event) (onair.Event, error) {
+				e.Timezone = seen.Timezone
+				e.Notifications.SMSEnabled = true
+				return e, nil
+			}},
+		} {
+			t.Run("refused when "+tc.name, func(t *testing.T) {
+				if _, err := s.UpdateEvent(t.Context(), h.ID, ev.ID, tc.change); err != nil {
+					t.Fatalf("UpdateEvent: %v", err)
+				}
+				r := newRegistration(t, seen, onair.RegistrationInput{Email: "late@example.com", Phone: "+14155550100"}, now)
+				if _, err := s.RegisterAgainst(t.Context(), seen, r, now); !errors.Is(err, store.ErrEventChanged) {
+					t.Fatalf("RegisterAgainst = %v; want ErrEventChanged", err)
+				}
+				if regs, total, err := s.Registrations(t.Context(), store.RegistrationFilter{EventID: ev.ID}); err != nil || total != 0 {
+					t.Fatalf("Registrations = %v, %d, %v; want none made", regs, total, err)
+				}
+			})
+		}
+		t.Run("made against the event as stored", func(t *testing.T) {
+			stored, err := s.Event(t.Context(), ev.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := newRegistration(t, stored, onair.RegistrationInput{Email: "late@example.com", Phone: "+14155550100"}, now)
+			got, err := s.RegisterAgainst(t.Context(), stored, r, now)
+			if err != nil || got.RegistrationCount != 1 {
+				t.Fatalf("RegisterAgainst = %d registrations, %v; want 1, nil", got.RegistrationCount, err)
+			}
+		})
+		t.Run("a recent event is the one read a moment ago", func(t *testing.T) {
+			before, err := s.Event(t.Context(), ev.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recent, err := s.RecentEvent(t.Context(), ev.ID)
+			if err != nil || recent.ID != ev.ID || recent.Timezone != before.Timezone {
+				t.Fatalf("RecentEvent = %+v, %v; want the event read before", recent, err)
+			}
+			if _, err := s.RecentEvent(t.Context(), onair.NewID()); !errors.Is(err, onair.ErrNotFound) {
+				t.Fatalf("RecentEvent of an unknown id = %v; want ErrNotFound", err)
+			}
+		})
+	})
+}

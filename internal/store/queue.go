@@ -73,10 +73,11 @@ type SendItem struct {
 // pending and due by dueBy: the confirmations first, then the oldest due. It
 // re-checks each one's eligibility at now as ClaimDeliveries does.
 func (s *Store) ClaimDue(ctx context.Context, owner string, ch onair.Channel, now, dueBy time.Time, limit int) ([]SendItem, error) {
+	q := &s.claimSQL
+	s.prepareWrites(ctx, q.due, q.rows, q.notification, q.event, q.host, q.take)
 	var items []SendItem
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM deliveries WHERE status = 'pending' AND channel = $1
-			AND due_at <= $2 ORDER BY lane, due_at, id LIMIT $3`+s.skipLocked(), ch, dbTime(dueBy), limit)
+		rows, err := s.txQuery(ctx, tx, q.due, ch, dbTime(dueBy), limit)
 		if err != nil {
 			return s.normalize(err)
 		}
@@ -88,6 +89,36 @@ func (s *Store) ClaimDue(ctx context.Context, owner string, ch onair.Channel, no
 		return err
 	})
 	return items, err
+}
+
+// claimStatements are the SQL of a claim. A claim runs for every page the
+// pump takes, during a registration flood for every few registrations: on
+// SQLite they are prepared once (prepareWrites) rather than compiled in
+// each claim's transaction.
+type claimStatements struct {
+	due, rows, notification, event, host, take string
+}
+
+func (s *Store) claimStatements() claimStatements {
+	return claimStatements{
+		// A bare LIMIT $3 would have SQLite compile the statement again
+		// whenever the limit changes (it plans with the bound value), and
+		// the room a claim has changes every time.
+		due: `SELECT id FROM deliveries WHERE status = 'pending' AND channel = $1
+			AND due_at <= $2 ORDER BY lane, due_at, id LIMIT CAST($3 AS INTEGER)` + s.skipLocked(),
+		rows: `SELECT ` + registrationColumns + `, d.id, d.notification_id, d.channel,
+			d.seq, d.status, d.claimed_by, d.attempts,
+			EXISTS (SELECT 1 FROM suppressions sp WHERE sp.host_id = r.host_id AND sp.channel = d.channel
+				AND sp.address = CASE WHEN d.channel = 'sms' THEN r.phone ELSE r.email_norm END)
+			FROM deliveries d JOIN registrations r ON r.id = d.registration_id
+			WHERE d.id IN ` + s.jsonIDs("$1") + ` ORDER BY d.id`,
+		notification: `SELECT ` + notificationColumns + ` FROM notifications n WHERE n.id = $1`,
+		event:        `SELECT ` + eventColumns + ` FROM events WHERE id = $1`,
+		host:         `SELECT ` + hostColumns + ` FROM hosts h WHERE h.id = $1`,
+		take: `UPDATE deliveries SET status = 'sending', claimed_by = $2,
+			claimed_at = $1, attempts = attempts + 1, updated_at = $1
+			WHERE id IN ` + s.jsonIDs("$3") + ` AND ` + claimable("$2") + ` RETURNING id`,
+	}
 }
 
 // HasDue tells whether any delivery is pending and due at now.
@@ -112,6 +143,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, owner string, 
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	q := &s.claimSQL
+	s.prepareWrites(ctx, q.rows, q.notification, q.event, q.host, q.take)
 	var items []SendItem
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -123,13 +156,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, owner string, 
 
 // claim is ClaimDeliveries inside tx.
 func (s *Store) claim(ctx context.Context, tx *sql.Tx, ids []int64, owner string, now time.Time) ([]SendItem, error) {
-	list := idsJSON(ids)
-	rows, err := tx.QueryContext(ctx, `SELECT `+registrationColumns+`, d.id, d.notification_id, d.channel,
-		d.seq, d.status, d.claimed_by, d.attempts,
-		EXISTS (SELECT 1 FROM suppressions sp WHERE sp.host_id = r.host_id AND sp.channel = d.channel
-			AND sp.address = CASE WHEN d.channel = 'sms' THEN r.phone ELSE r.email_norm END)
-		FROM deliveries d JOIN registrations r ON r.id = d.registration_id
-		WHERE d.id IN `+s.jsonIDs("$1")+` ORDER BY d.id`, list)
+	q := &s.claimSQL
+	rows, err := s.txQuery(ctx, tx, q.rows, idsJSON(ids))
 	if err != nil {
 		return nil, s.normalize(err)
 	}
@@ -170,15 +198,14 @@ func (s *Store) claim(ctx context.Context, tx *sql.Tx, ids []int64, owner string
 		}
 		n, ok := notifs[x.d.NotificationID]
 		if !ok {
-			if n, err = scanNotification(tx.QueryRowContext(ctx, `SELECT `+notificationColumns+`
-				FROM notifications n WHERE n.id = $1`, x.d.NotificationID)); err != nil {
+			if n, err = scanNotification(s.txQueryRow(ctx, tx, q.notification, x.d.NotificationID)); err != nil {
 				return nil, s.normalize(err)
 			}
 			notifs[n.ID] = n
 		}
 		ev, ok := events[n.EventID]
 		if !ok {
-			if ev, err = scanEvent(tx.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, n.EventID)); err != nil {
+			if ev, err = scanEvent(s.txQueryRow(ctx, tx, q.event, n.EventID)); err != nil {
 				return nil, s.normalize(err)
 			}
 			events[ev.ID] = ev
@@ -189,7 +216,7 @@ func (s *Store) claim(ctx context.Context, tx *sql.Tx, ids []int64, owner string
 		}
 		host, ok := hosts[ev.HostID]
 		if !ok {
-			if host, err = scanHost(tx.QueryRowContext(ctx, `SELECT `+hostColumns+` FROM hosts h WHERE h.id = $1`, ev.HostID)); err != nil {
+			if host, err = scanHost(s.txQueryRow(ctx, tx, q.host, ev.HostID)); err != nil {
 				return nil, s.normalize(err)
 			}
 			host.PasswordHash = "" // a message has no business with it
@@ -229,9 +256,7 @@ func (s *Store) claim(ctx context.Context, tx *sql.Tx, ids []int64, owner string
 		for i, it := range items {
 			want[i] = it.Delivery.ID
 		}
-		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'sending', claimed_by = $2,
-			claimed_at = $1, attempts = attempts + 1, updated_at = $1
-			WHERE id IN `+s.jsonIDs("$3")+` AND `+claimable("$2")+` RETURNING id`, dbTime(now), owner, idsJSON(want))
+		rows, err := s.txQuery(ctx, tx, q.take, dbTime(now), owner, idsJSON(want))
 		if err != nil {
 			return nil, s.normalize(err)
 		}

@@ -250,6 +250,9 @@ func (b *batch) decide(req *registerRequest) registerResult {
 		return registerResult{err: errNoSuchEvent}
 	}
 	refuse := func(err error) registerResult { return registerResult{ev: *ev, err: err} }
+	if a := req.against; a != nil && (a.Timezone != ev.Timezone || a.Notifications.SMSEnabled != ev.Notifications.SMSEnabled) {
+		return refuse(ErrEventChanged)
+	}
 	reason, closed := ev.RegistrationClosed(now)
 	if closed != nil && reason != onair.ClosedFull {
 		return refuse(closed)

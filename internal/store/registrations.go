@@ -55,13 +55,31 @@ const MaxResendsPerHour = 3
 // disk. If ctx ends before the registration's transaction begins, it is not
 // made and ctx's error is returned; once begun, it completes.
 func (s *Store) Register(ctx context.Context, r onair.Registration, now time.Time, limits ...Limit) (onair.Event, error) {
+	return s.register(ctx, nil, r, now, limits)
+}
+
+// ErrEventChanged refuses a registration made against an event that has
+// changed since in what the registration was validated against.
+var ErrEventChanged = onair.Errorf(onair.ErrConflict, "event_changed",
+	"the event changed while you registered; please register again")
+
+// RegisterAgainst is Register for a registration validated against ev (as
+// onair.NewRegistration, with the phone checked as ev's channels want it):
+// if the stored event differs from ev in what that validation read (its
+// time zone, whether it sends SMS), nothing is made and ErrEventChanged is
+// returned, so that the caller validates again against the event as it is.
+func (s *Store) RegisterAgainst(ctx context.Context, ev onair.Event, r onair.Registration, now time.Time, limits ...Limit) (onair.Event, error) {
+	return s.register(ctx, &ev, r, now, limits)
+}
+
+func (s *Store) register(ctx context.Context, against *onair.Event, r onair.Registration, now time.Time, limits []Limit) (onair.Event, error) {
 	if !onair.ValidID(r.EventID) {
 		return onair.Event{}, errNoSuchEvent
 	}
 	if err := ctx.Err(); err != nil {
 		return onair.Event{}, err
 	}
-	req := &registerRequest{ctx: ctx, reg: r, now: now, limits: limits, answer: make(chan registerResult, 1)}
+	req := &registerRequest{ctx: ctx, against: against, reg: r, now: now, limits: limits, answer: make(chan registerResult, 1)}
 	if err := s.committer.submit(req); err != nil {
 		return onair.Event{}, err
 	}

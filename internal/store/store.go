@@ -100,6 +100,17 @@ type Store struct {
 	// sqliteStmts are the batch statements prepared on SQLite's write
 	// connection; only the committing goroutine uses them.
 	sqliteStmts [sqCount]*sql.Stmt
+	// readStmts are the hot reads prepared on SQLite's read pool, by query
+	// (readQueryRow).
+	readStmts sync.Map
+	// writeStmts are the statements of the hot write transactions other
+	// than a registration batch's (a claim's), prepared on SQLite's write
+	// connection, by query (prepareWrites).
+	writeStmts sync.Map
+	// claimSQL are the statements of a claim in this dialect.
+	claimSQL claimStatements
+	// recent are the events Event read last (RecentEvent).
+	recent recentEvents
 }
 
 // ParseURL splits a DATABASE_URL into its engine and the driver's data
@@ -193,6 +204,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		s.forUpdate = " FOR NO KEY UPDATE"
 		s.newID = "gen_random_uuid()::text"
 	}
+	s.claimSQL = s.claimStatements()
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := s.write.PingContext(pingCtx); err != nil {
@@ -222,6 +234,12 @@ func (s *Store) DB() *sql.DB { return s.write }
 func (s *Store) Close() error {
 	if s.committer != nil {
 		s.committer.stop()
+	}
+	for _, stmts := range []*sync.Map{&s.readStmts, &s.writeStmts} {
+		stmts.Range(func(_, st any) bool {
+			st.(*sql.Stmt).Close()
+			return true
+		})
 	}
 	err := s.write.Close()
 	if s.read != s.write {
@@ -323,6 +341,80 @@ func (s *Store) eachRow(ctx context.Context, q querier, scan func(*sql.Rows) err
 		}
 	}
 	return s.normalize(rows.Err())
+}
+
+// readQueryRow runs a read that comes once per request on the hot paths (a
+// registration's event, say) on the read pool. On SQLite compiling such a
+// statement costs more than running it, and database/sql keeps nothing
+// compiled between calls, so it is prepared once and kept (database/sql
+// prepares it again on each pooled connection that needs it). PostgreSQL's
+// driver keeps its own cache of prepared statements per connection.
+func (s *Store) readQueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if s.dialect != SQLite {
+		return s.read.QueryRowContext(ctx, query, args...)
+	}
+	st, ok := s.readStmts.Load(query)
+	if !ok {
+		// Not kept on failure: before the migrations the table may not exist.
+		prepared, err := s.read.PrepareContext(ctx, query)
+		if err != nil {
+			return s.read.QueryRowContext(ctx, query, args...)
+		}
+		var loaded bool
+		if st, loaded = s.readStmts.LoadOrStore(query, prepared); loaded {
+			prepared.Close()
+		}
+	}
+	return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+}
+
+// prepareWrites prepares, on SQLite's one write connection, those of
+// queries not prepared yet, for txQuery and txExec to find. It runs outside
+// any transaction, which would hold that connection. A query that does not
+// prepare (a table not migrated yet) is left to run unprepared.
+func (s *Store) prepareWrites(ctx context.Context, queries ...string) {
+	if s.dialect != SQLite {
+		return
+	}
+	for _, q := range queries {
+		if _, ok := s.writeStmts.Load(q); ok {
+			continue
+		}
+		st, err := s.write.PrepareContext(ctx, q)
+		if err != nil {
+			continue
+		}
+		if _, loaded := s.writeStmts.LoadOrStore(q, st); loaded {
+			st.Close()
+		}
+	}
+}
+
+// txStmt is query's statement prepared by prepareWrites, bound to tx; nil
+// when there is none.
+func (s *Store) txStmt(ctx context.Context, tx *sql.Tx, query string) *sql.Stmt {
+	st, ok := s.writeStmts.Load(query)
+	if !ok {
+		return nil
+	}
+	return tx.StmtContext(ctx, st.(*sql.Stmt))
+}
+
+// txQuery is tx.QueryContext, through the statement prepareWrites
+// prepared for query if there is one.
+func (s *Store) txQuery(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	if st := s.txStmt(ctx, tx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return tx.QueryContext(ctx, query, args...)
+}
+
+// txQueryRow is tx.QueryRowContext, as txQuery.
+func (s *Store) txQueryRow(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	if st := s.txStmt(ctx, tx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, query, args...)
 }
 
 // isRetryable reports a deadlock (40P01) or serialization failure (40001).

@@ -35,8 +35,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // any depth ("notification_settings.typo": a typo must not be dropped
 // silently, leaving the setting at its default).
 func decodeJSON(r *http.Request, dst any) error {
-	body, err := readJSON(r, dst)
+	body, err := readBody(r)
 	if err != nil {
+		return err
+	}
+	// Nearly every body has no field dst does not know, and a strict decode
+	// that succeeds shows it in one pass, without the tree. Any error sends
+	// the body the whole way, which decodes it again and says exactly what
+	// is wrong (every unknown field, by its path).
+	if decodeBody(body, dst, true) == nil {
+		return nil
+	}
+	if err := decodeBody(body, dst, false); err != nil {
 		return err
 	}
 	var tree any
@@ -54,12 +64,15 @@ func decodeJSON(r *http.Request, dst any) error {
 // provider's webhook): fields onair does not read are ignored, since the
 // sender adds fields as it likes.
 func decodeForeignJSON(r *http.Request, dst any) error {
-	_, err := readJSON(r, dst)
-	return err
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	return decodeBody(body, dst, false)
 }
 
-// readJSON reads the body into dst and returns it.
-func readJSON(r *http.Request, dst any) ([]byte, error) {
+// readBody reads a request body that should hold JSON: not empty, UTF-8.
+func readBody(r *http.Request) ([]byte, error) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -75,27 +88,36 @@ func readJSON(r *http.Request, dst any) ([]byte, error) {
 		// encoding/json would quietly turn bad bytes into U+FFFD; refuse them.
 		return nil, onair.Errorf(onair.ErrInvalid, "bad_request", "the body is not valid UTF-8")
 	}
+	return body, nil
+}
+
+// decodeBody decodes body, a single JSON value, into dst; strict refuses a
+// field dst does not know (with the plain error of encoding/json).
+func decodeBody(body []byte, dst any, strict bool) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(dst); err != nil {
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &syn):
-			return nil, onair.Errorf(onair.ErrInvalid, "bad_request", "the body is not valid JSON (at byte %d): %v", syn.Offset, syn)
+			return onair.Errorf(onair.ErrInvalid, "bad_request", "the body is not valid JSON (at byte %d): %v", syn.Offset, syn)
 		case errors.As(err, &typ) && typ.Field != "":
-			return nil, onair.Invalid(typ.Field, "must be "+jsonKind(typ.Type.String()))
+			return onair.Invalid(typ.Field, "must be "+jsonKind(typ.Type.String()))
 		case errors.As(err, &typ):
-			return nil, onair.Errorf(onair.ErrInvalid, "bad_request", "the body must be a JSON object")
+			return onair.Errorf(onair.ErrInvalid, "bad_request", "the body must be a JSON object")
 		case errors.Is(err, io.ErrUnexpectedEOF):
-			return nil, onair.Errorf(onair.ErrInvalid, "bad_request", "the body is not valid JSON: it ends too soon")
+			return onair.Errorf(onair.ErrInvalid, "bad_request", "the body is not valid JSON: it ends too soon")
 		}
-		return nil, onair.Errorf(onair.ErrInvalid, "bad_request", "the body is not valid JSON: %v", err)
+		return onair.Errorf(onair.ErrInvalid, "bad_request", "the body is not valid JSON: %v", err)
 	}
 	// More() says nothing of a stray '}' or ']'; only the next token does.
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, onair.Errorf(onair.ErrInvalid, "bad_request", "the body must hold a single JSON object and nothing after it")
+		return onair.Errorf(onair.ErrInvalid, "bad_request", "the body must hold a single JSON object and nothing after it")
 	}
-	return body, nil
+	return nil
 }
 
 // unknownFields adds to v every key of the decoded JSON value tree that

@@ -2,9 +2,11 @@ package web
 
 import (
 	"encoding/csv"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/store"
@@ -150,6 +152,18 @@ func (s *Server) registrationInfo(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
+// registerAgainst validates in against ev and registers it, if ev is still
+// the event as stored in what the validation read. onEvent tells that the
+// error was decided on ev: the validation's, or the event's change.
+func (s *Server) registerAgainst(r *http.Request, ev onair.Event, in onair.RegistrationInput, now time.Time) (reg onair.Registration, onEvent bool, err error) {
+	reg, err = onair.NewRegistration(ev, in, s.phoneFor(ev), now)
+	if err != nil {
+		return reg, true, err
+	}
+	_, err = s.store.RegisterAgainst(r.Context(), ev, reg, now, s.registerLimits(r)...)
+	return reg, errors.Is(err, store.ErrEventChanged), err
+}
+
 type registerResponse struct {
 	Registration struct {
 		ID     string                   `json:"id"`
@@ -159,25 +173,47 @@ type registerResponse struct {
 }
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
-	ev, err := s.store.Event(r.Context(), r.PathValue("id"))
+	ctx, id := r.Context(), r.PathValue("id")
+	// The event as read a moment ago, which saves a read per registration
+	// in a flood: a refusal decided on it is decided again on the event as
+	// it is, and the store checks what the registration was validated
+	// against in the registration's own transaction (RegisterAgainst).
+	ev, err := s.store.RecentEvent(ctx, id)
 	if err != nil {
 		return err
 	}
 	now := s.clock()
 	// A closed event says so before anything about the form: the viewer
 	// cannot fix it by typing. Fullness is decided under the event's lock.
-	if reason, err := ev.RegistrationClosed(now); err != nil && reason != onair.ClosedFull {
-		return err
+	closed := func(ev onair.Event) error {
+		if reason, err := ev.RegistrationClosed(now); err != nil && reason != onair.ClosedFull {
+			return err
+		}
+		return nil
+	}
+	if closed(ev) != nil {
+		if ev, err = s.store.Event(ctx, id); err != nil {
+			return err
+		}
+		if err := closed(ev); err != nil {
+			return err
+		}
 	}
 	var in onair.RegistrationInput
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	reg, err := onair.NewRegistration(ev, in, s.phoneFor(ev), now)
-	if err != nil {
-		return err
+	reg, onEvent, err := s.registerAgainst(r, ev, in, now)
+	if onEvent {
+		if ev, err = s.store.Event(ctx, id); err != nil {
+			return err
+		}
+		if err := closed(ev); err != nil {
+			return err
+		}
+		reg, _, err = s.registerAgainst(r, ev, in, now)
 	}
-	if _, err := s.store.Register(r.Context(), reg, now, s.registerLimits(r)...); err != nil {
+	if err != nil {
 		return err
 	}
 	s.metrics.Registered()
