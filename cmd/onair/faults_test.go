@@ -364,7 +364,8 @@ func TestFaultWorkerKilledMidBatch(t *testing.T) {
 		var killedAt time.Time
 		var sentAtKill, arrivedAtKill int
 		lastPoll := time.Time{}
-		waitFor(t, 60*time.Second, "some but not all reminders to arrive", func() (bool, string) {
+		// The reminder's time is still to come: wait for it, and a while.
+		waitFor(t, time.Until(at)+60*time.Second, "some but not all reminders to arrive", func() (bool, string) {
 			arrived := mail.Count() - viewers
 			if arrived >= viewers {
 				t.Fatalf("all %d reminders arrived before the kill: raise the SMTP delay", viewers)
@@ -381,7 +382,12 @@ func TestFaultWorkerKilledMidBatch(t *testing.T) {
 			return false, fmt.Sprintf("%d arrived, %d recorded sent", arrived, sentAtKill)
 		})
 		client.CloseIdleConnections()
-		time.Sleep(delay + 300*time.Millisecond) // the messages in flight at the SMTP server land
+		// The messages in flight at the SMTP server land: the server closes
+		// each connection of the dead process after its message's delay.
+		waitFor(t, 30*time.Second, "the killed process's SMTP connections to close", func() (bool, string) {
+			n := mail.OpenConnections()
+			return n == 0, fmt.Sprintf("%d open", n)
+		})
 		landed := mail.Count() - viewers - arrivedAtKill
 
 		atKill := map[string][]int64{} // delivery status → ids, as the kill left them
