@@ -34,10 +34,12 @@ const (
 	// another process created (a registration on another node, a dispatch
 	// there). Deliveries created in this process wake it at once.
 	pumpPoll = 100 * time.Millisecond
-	// recordEvery is the most an outcome waits for its commit; recordBatch
-	// outcomes are committed at once.
+	// recordEvery is the most an outcome waits for its commit. A lane's
+	// outcomes are committed as soon as they make one of its pages: the
+	// lane holds at most unrecorded pages that were claimed and not yet
+	// recorded, and senders quicker than that would otherwise sit idle
+	// until the timer.
 	recordEvery = 100 * time.Millisecond
-	recordBatch = 2000
 	// A node says it is alive every nodeHeartbeat; one silent for
 	// nodeDeadAfter is dead, and what it had claimed goes back to pending.
 	nodeHeartbeat = time.Second
@@ -366,13 +368,14 @@ func (p *pump) sendBatches(ctx context.Context, l *pumpLane, b notify.BatchProvi
 	}
 }
 
-// record commits outcomes in batches: when recordBatch have come, or
+// record commits outcomes in batches: when a page of one lane has come, or
 // recordEvery after the first of a batch. A delivery's room in its lane is
 // freed once its outcome is committed. Released deliveries go back to
 // pending at the end.
 func (p *pump) record() error {
 	var batch []store.Outcome
 	var channels []onair.Channel
+	perLane := map[onair.Channel]int{} // of batch
 	var released []int64
 	var errs []error
 	timer := time.NewTimer(time.Hour)
@@ -391,6 +394,7 @@ func (p *pump) record() error {
 			p.lanes[channels[i]].inFlight.Add(-1)
 		}
 		batch, channels = batch[:0], channels[:0]
+		clear(perLane)
 		p.signalRoom()
 	}
 	for {
@@ -416,7 +420,8 @@ func (p *pump) record() error {
 				timer.Reset(recordEvery)
 			}
 			batch, channels = append(batch, r.outcome), append(channels, r.channel)
-			if len(batch) >= recordBatch {
+			perLane[r.channel]++
+			if perLane[r.channel] >= p.lanes[r.channel].limit {
 				timer.Stop()
 				flush()
 			}
