@@ -179,7 +179,12 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		}
 		s.write.SetMaxOpenConns(1)
 		s.write.SetConnMaxIdleTime(0)
-		s.read, err = sql.Open("sqlite", "file:"+dsn+"?"+sqlitePragmas+"&_pragma=query_only(1)")
+		// Eight readers with SQLite's default 2 MiB page cache each held
+		// 16 MiB of pages the operating system caches anyway; their reads
+		// are point lookups (an event, a token, a registration) and the
+		// listings of a page. 1 MiB each: peak RSS during a 100,000
+		// reminder 65.6 → 63.5 MiB, the same rates (onair bench).
+		s.read, err = sql.Open("sqlite", "file:"+dsn+"?"+sqlitePragmas+"&_pragma=query_only(1)&_pragma=cache_size(-1024)")
 		if err != nil {
 			s.write.Close()
 			return nil, err
