@@ -15,7 +15,7 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 
-	"github.com/onair-live/onair/internal/jobs"
+	"github.com/onair-live/onair/internal/links"
 	"github.com/onair-live/onair/internal/notify"
 	"github.com/onair-live/onair/internal/notify/smtp"
 	"github.com/onair-live/onair/internal/onair"
@@ -247,8 +247,10 @@ func (b *bench) equivalentMessage() ([]byte, error) {
 	secret := onair.RandomString(32)
 	c := notify.Content{Kind: onair.KindReminder, Interval: iv, Event: ev, Registration: reg,
 		From: notify.NewSender(onair.HostSettings{}, benchFrom)}
-	c.WatchURL, c.CalendarURL, c.UnsubscribeURL = jobs.Links(b.baseURL, secret, reg)
-	c.Track, c.OpenPixelURL = jobs.TrackingLinks(b.baseURL, secret, onair.NewID(), 1)
+	l := links.New(b.baseURL, secret)
+	v := l.Viewer(reg)
+	c.WatchURL, c.CalendarURL, c.UnsubscribeURL = v.Watch, v.Calendar, v.Unsubscribe
+	c.Track, c.OpenPixelURL = l.Tracking(onair.NewID(), 1)
 	m, err := notify.RenderEmail(c)
 	if err != nil {
 		return nil, err

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	"github.com/onair-live/onair/internal/links"
 	"github.com/onair-live/onair/internal/metrics"
 	"github.com/onair-live/onair/internal/notify"
 	"github.com/onair-live/onair/internal/onair"
@@ -22,9 +22,8 @@ import (
 type Sender struct {
 	providers   map[onair.Channel]notify.Provider
 	limits      map[onair.Channel]*rate.Limiter
-	appURL      string
+	links       links.Links // the viewer's own URLs in each message
 	emailFrom   string
-	secret      string
 	metrics     *metrics.Metrics
 	concurrency int
 	log         *slog.Logger
@@ -59,9 +58,8 @@ func NewSender(cfg SenderConfig) *Sender {
 	s := &Sender{
 		providers:   map[onair.Channel]notify.Provider{onair.ChannelEmail: cfg.Email, onair.ChannelSMS: cfg.SMS},
 		limits:      map[onair.Channel]*rate.Limiter{},
-		appURL:      cfg.AppURL,
+		links:       links.New(cfg.AppURL, cfg.Secret),
 		emailFrom:   cfg.EmailFrom,
-		secret:      cfg.Secret,
 		metrics:     cfg.Metrics,
 		concurrency: max(cfg.Concurrency, 1),
 		log:         cfg.Logger,
@@ -121,26 +119,6 @@ func (s *Sender) rate(ch onair.Channel) float64 {
 		return float64(l.Limit())
 	}
 	return 0
-}
-
-// Links are the viewer's own URLs that every message carries: the watch
-// link and calendar file (with the watch token) and the unsubscribe link,
-// each derived from the registration's id with the secret key.
-func Links(appURL, secret string, r onair.Registration) (watch, calendar, unsubscribe string) {
-	token := onair.WatchToken(secret, r.ID)
-	return appURL + "/watch/" + r.EventID + "?token=" + token,
-		appURL + "/api/registrations/ics?token=" + token,
-		appURL + "/u/" + onair.UnsubscribeToken(secret, r.ID)
-}
-
-// TrackingLinks are an email delivery's tracked links: track wraps a link
-// of the message in the signed click redirect, pixel is the open pixel.
-func TrackingLinks(appURL, secret, notificationID string, deliveryID int64) (track func(target string) string, pixel string) {
-	base := appURL + "/api/track/notification/" + url.PathEscape(notificationID)
-	track = func(target string) string {
-		return base + "/click?d=" + onair.ClickTrackingData(secret, notificationID, deliveryID, target)
-	}
-	return track, base + "/open?d=" + onair.OpenTrackingData(secret, notificationID, deliveryID)
 }
 
 // deliver hands msg, the rendered message of it (or the error rendering
@@ -285,9 +263,10 @@ func (s *Sender) prepare(it store.SendItem) (prepared, error) {
 // personal is what it's message says to its registrant alone.
 func (s *Sender) personal(it store.SendItem) notify.Personal {
 	p := notify.Personal{Registration: it.Registration, DeliveryID: it.Delivery.ID}
-	p.WatchURL, p.CalendarURL, p.UnsubscribeURL = Links(s.appURL, s.secret, it.Registration)
+	v := s.links.Viewer(it.Registration)
+	p.WatchURL, p.CalendarURL, p.UnsubscribeURL = v.Watch, v.Calendar, v.Unsubscribe
 	if it.Delivery.Channel == onair.ChannelEmail {
-		p.Track, p.OpenPixelURL = TrackingLinks(s.appURL, s.secret, it.Notification.ID, it.Delivery.ID)
+		p.Track, p.OpenPixelURL = s.links.Tracking(it.Notification.ID, it.Delivery.ID)
 	}
 	return p
 }

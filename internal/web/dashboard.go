@@ -96,7 +96,7 @@ func (s *Server) dashCards(r *http.Request, events []onair.Event) ([]dashEventCa
 	for i, ev := range events {
 		sum := sums[ev.ID] // none only for an event gone meanwhile: zeros
 		cards[i] = dashEventCard{Event: ev, StatusLabel: dashStatusLabels[ev.Status],
-			RegistrationURL: s.appURL + "/register/" + ev.ID, NotificationsSent: sum.NotificationsSent,
+			RegistrationURL: s.links.Register(ev.ID), NotificationsSent: sum.NotificationsSent,
 			Figures: dashFigures(ev, sum), Revenue: dashRevenue(sum)}
 	}
 	return cards, nil

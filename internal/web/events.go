@@ -46,7 +46,7 @@ func (s *Server) viewEvent(e onair.Event) eventJSON {
 		DurationMinutes:      e.DurationMinutes,
 		MaxRegistrations:     e.MaxRegistrations,
 		RegistrationEnabled:  e.RegistrationEnabled,
-		RegistrationURL:      s.appURL + "/register/" + e.ID,
+		RegistrationURL:      s.links.Register(e.ID),
 		StreamURL:            e.StreamURL,
 		NotificationSettings: e.Notifications,
 		SelectedIntervals:    ivs,

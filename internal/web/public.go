@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/onair-live/onair/internal/links"
 	"github.com/onair-live/onair/internal/notify"
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/store"
@@ -175,10 +176,11 @@ const honeypotField = "website"
 
 // renderRegistered is the success screen of reg.
 func (s *Server) renderRegistered(w http.ResponseWriter, r *http.Request, ev onair.Event, reg onair.Registration) error {
+	watch := s.links.Watch(reg)
 	return s.render(w, r, http.StatusCreated, "register_done", page{Title: "You are registered", Data: registeredView{
-		Event: ev, Registration: reg, WatchURL: s.watchURL(reg),
-		CalendarURL: "/api/registrations/ics?token=" + url.QueryEscape(onair.WatchToken(s.secret, reg.ID)),
-		GoogleURL:   notify.GoogleCalendarURL(ev, s.watchURL(reg)),
+		Event: ev, Registration: reg, WatchURL: watch,
+		CalendarURL: s.links.CalendarPath(reg),
+		GoogleURL:   notify.GoogleCalendarURL(ev, watch),
 		EmailSent:   ev.Notifications.EmailEnabled,
 		SMSSent:     ev.Notifications.SMSEnabled && reg.Phone != "",
 	}})
@@ -260,7 +262,7 @@ func (s *Server) watchPage(w http.ResponseWriter, r *http.Request) error {
 	// referrer ever carries it to a stream host or a linked site.
 	w = noReferrerWriter{w}
 	id := r.PathValue("id")
-	cookiePath := "/watch/" + id
+	cookiePath := links.WatchPath(id)
 	var reg onair.Registration
 	var err error
 	if q := r.URL.Query(); q.Has("token") {

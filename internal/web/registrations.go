@@ -36,11 +36,6 @@ func viewRegistration(r onair.Registration) registrationJSON {
 	}
 }
 
-// watchURL is the viewer's own link to the event.
-func (s *Server) watchURL(r onair.Registration) string {
-	return s.appURL + "/watch/" + r.EventID + "?token=" + onair.WatchToken(s.secret, r.ID)
-}
-
 func (s *Server) listRegistrations(w http.ResponseWriter, r *http.Request, host onair.Host) error {
 	ev, err := s.store.HostEvent(r.Context(), host.ID, r.PathValue("id"))
 	if err != nil {
@@ -219,7 +214,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	s.metrics.Registered()
 	var resp registerResponse
 	resp.Registration.ID, resp.Registration.Status = reg.ID, reg.Status
-	resp.WatchURL = s.watchURL(reg)
+	resp.WatchURL = s.links.Watch(reg)
 	writeJSON(w, http.StatusCreated, resp)
 	return nil
 }

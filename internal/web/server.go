@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onair-live/onair/internal/links"
 	"github.com/onair-live/onair/internal/metrics"
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/phone"
@@ -61,6 +62,7 @@ type Config struct {
 type Server struct {
 	store     *store.Store
 	appURL    string
+	links     links.Links // every URL handed to a viewer
 	log       *slog.Logger
 	now       func() time.Time
 	handler   http.Handler
@@ -94,6 +96,7 @@ func New(cfg Config) *Server {
 	s := &Server{
 		store:     cfg.Store,
 		appURL:    strings.TrimRight(cfg.AppURL, "/"),
+		links:     links.New(cfg.AppURL, cfg.Secret),
 		log:       cfg.Logger,
 		now:       cfg.Now,
 		mux:       http.NewServeMux(),

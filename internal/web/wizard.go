@@ -470,11 +470,9 @@ type wizardPreview struct {
 func (s *Server) wizardPreview(host onair.Host, ev onair.Event) *wizardPreview {
 	reg := onair.Registration{EventID: ev.ID, FirstName: "Alex", Email: "alex@example.com",
 		Phone: previewPhone, Timezone: ev.Timezone}
+	v := s.links.Sample(ev.ID, previewToken)
 	c := notify.Content{Kind: onair.KindConfirmation, Event: ev, Registration: reg,
-		WatchURL:       s.appURL + "/watch/" + ev.ID + "?token=" + previewToken,
-		CalendarURL:    s.appURL + "/api/registrations/ics?token=" + previewToken,
-		UnsubscribeURL: s.appURL + "/u/" + previewToken,
-		From:           s.sender(host)}
+		WatchURL: v.Watch, CalendarURL: v.Calendar, UnsubscribeURL: v.Unsubscribe, From: s.sender(host)}
 	pv := &wizardPreview{Zone: ev.Timezone, EmailOn: ev.Notifications.EmailEnabled, SMSOn: ev.Notifications.SMSEnabled}
 	if m, err := notify.RenderEmail(c); err != nil {
 		pv.EmailProblem = "The email cannot be previewed: " + err.Error()

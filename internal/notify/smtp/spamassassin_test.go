@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onair-live/onair/internal/jobs"
+	"github.com/onair-live/onair/internal/links"
 	"github.com/onair-live/onair/internal/notify"
 	"github.com/onair-live/onair/internal/notify/notifytest"
 	"github.com/onair-live/onair/internal/notify/smtp"
@@ -86,8 +86,9 @@ func spamCases() []spamCase {
 					c.Event.Status = onair.StatusCancelled
 					c.Event.Version, c.Event.Sequence = 2, 1
 				}
-				c.WatchURL, c.CalendarURL, c.UnsubscribeURL = jobs.Links(appURL, secret, reg)
-				c.Track, c.OpenPixelURL = jobs.TrackingLinks(appURL, secret, onair.NewID(), delivery)
+				v := links.New(appURL, secret).Viewer(reg)
+				c.WatchURL, c.CalendarURL, c.UnsubscribeURL = v.Watch, v.Calendar, v.Unsubscribe
+				c.Track, c.OpenPixelURL = links.New(appURL, secret).Tracking(onair.NewID(), delivery)
 				name := fmt.Sprintf("%s, %s event, %s", kind, map[bool]string{true: "bare", false: "full"}[ev.ID == bare.ID], hostName)
 				cases = append(cases, spamCase{name, c})
 			}
