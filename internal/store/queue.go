@@ -154,138 +154,237 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, owner string, 
 	return items, err
 }
 
-// claim is ClaimDeliveries inside tx.
+// claim is ClaimDeliveries inside tx: read the deliveries, decide which
+// may leave, skip the blocked ones, take the rest that are still
+// claimable, and count what was skipped.
 func (s *Store) claim(ctx context.Context, tx *sql.Tx, ids []int64, owner string, now time.Time) ([]SendItem, error) {
-	q := &s.claimSQL
-	rows, err := s.txQuery(ctx, tx, q.rows, idsJSON(ids))
+	found, err := s.claimRows(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	items, blocked, err := s.sortClaims(ctx, tx, found, owner, now)
+	if err != nil {
+		return nil, err
+	}
+	skipped, err := s.skipBlocked(ctx, tx, blocked, owner, now)
+	if err != nil {
+		return nil, err
+	}
+	if items, err = s.takeClaims(ctx, tx, items, owner, now); err != nil {
+		return nil, err
+	}
+	if err := s.countSkipped(ctx, tx, skipped, now); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+// claimRow is a delivery a claim read, with its registration.
+type claimRow struct {
+	d          onair.Delivery
+	claimedBy  string
+	reg        onair.Registration
+	suppressed bool
+}
+
+// claimableBy tells whether owner may take the delivery: it is pending,
+// or owner itself holds it from an attempt that died.
+func (x claimRow) claimableBy(owner string) bool {
+	return x.d.Status == onair.DeliveryPending || (x.d.Status == onair.DeliverySending && x.claimedBy == owner)
+}
+
+// claimRows reads the deliveries among ids with their registrations.
+func (s *Store) claimRows(ctx context.Context, tx *sql.Tx, ids []int64) ([]claimRow, error) {
+	rows, err := s.txQuery(ctx, tx, s.claimSQL.rows, idsJSON(ids))
 	if err != nil {
 		return nil, s.normalize(err)
 	}
-	type row struct {
-		d          onair.Delivery
-		claimedBy  string
-		reg        onair.Registration
-		suppressed bool
-	}
-	var found []row
+	defer rows.Close()
+	var found []claimRow
 	for rows.Next() {
-		var x row
+		var x claimRow
 		x.reg, err = scanRegistration(withExtra{rows, []any{&x.d.ID, &x.d.NotificationID, &x.d.Channel,
 			&x.d.Seq, &x.d.Status, &x.claimedBy, &x.d.Attempts, &x.suppressed}})
 		if err != nil {
-			rows.Close()
 			return nil, err
 		}
 		x.d.RegistrationID = x.reg.ID
 		found = append(found, x)
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, s.normalize(err)
-	}
+	return found, s.normalize(rows.Err())
+}
 
-	notifs := map[string]onair.Notification{}
-	events := map[string]onair.Event{}
-	hosts := map[string]onair.Host{}
-	blocked := map[string][]int64{} // reason → deliveries
-	var items []SendItem
+// claimLookup reads, once per claim, the notifications, events and hosts
+// the claimed deliveries belong to.
+type claimLookup struct {
+	s      *Store
+	ctx    context.Context
+	tx     *sql.Tx
+	notifs map[string]onair.Notification
+	events map[string]onair.Event
+	hosts  map[string]onair.Host
+}
+
+func (l *claimLookup) notification(id string) (onair.Notification, error) {
+	if n, ok := l.notifs[id]; ok {
+		return n, nil
+	}
+	n, err := scanNotification(l.s.txQueryRow(l.ctx, l.tx, l.s.claimSQL.notification, id))
+	if err != nil {
+		return n, l.s.normalize(err)
+	}
+	l.notifs[n.ID] = n
+	return n, nil
+}
+
+func (l *claimLookup) event(id string) (onair.Event, error) {
+	if ev, ok := l.events[id]; ok {
+		return ev, nil
+	}
+	ev, err := scanEvent(l.s.txQueryRow(l.ctx, l.tx, l.s.claimSQL.event, id))
+	if err != nil {
+		return ev, l.s.normalize(err)
+	}
+	l.events[ev.ID] = ev
+	return ev, nil
+}
+
+func (l *claimLookup) host(id string) (onair.Host, error) {
+	if h, ok := l.hosts[id]; ok {
+		return h, nil
+	}
+	h, err := scanHost(l.s.txQueryRow(l.ctx, l.tx, l.s.claimSQL.host, id))
+	if err != nil {
+		return h, l.s.normalize(err)
+	}
+	h.PasswordHash = "" // a message has no business with it
+	l.hosts[h.ID] = h
+	return h, nil
+}
+
+// sortClaims decides, for each delivery found that owner may take, whether
+// it may leave at now: it returns those that may, as items to send, and
+// those that may not, by reason.
+func (s *Store) sortClaims(ctx context.Context, tx *sql.Tx, found []claimRow, owner string,
+	now time.Time) (items []SendItem, blocked map[string][]int64, err error) {
+	look := &claimLookup{s: s, ctx: ctx, tx: tx, notifs: map[string]onair.Notification{},
+		events: map[string]onair.Event{}, hosts: map[string]onair.Host{}}
+	blocked = map[string][]int64{}
 	for _, x := range found {
-		switch {
-		case x.d.Status == onair.DeliveryPending:
-		case x.d.Status == onair.DeliverySending && x.claimedBy == owner:
-		default:
+		if !x.claimableBy(owner) {
 			continue // done, or someone else's
 		}
-		n, ok := notifs[x.d.NotificationID]
-		if !ok {
-			if n, err = scanNotification(s.txQueryRow(ctx, tx, q.notification, x.d.NotificationID)); err != nil {
-				return nil, s.normalize(err)
-			}
-			notifs[n.ID] = n
+		n, err := look.notification(x.d.NotificationID)
+		if err != nil {
+			return nil, nil, err
 		}
-		ev, ok := events[n.EventID]
-		if !ok {
-			if ev, err = scanEvent(s.txQueryRow(ctx, tx, q.event, n.EventID)); err != nil {
-				return nil, s.normalize(err)
-			}
-			events[ev.ID] = ev
+		ev, err := look.event(n.EventID)
+		if err != nil {
+			return nil, nil, err
 		}
 		if reason := onair.SendBlockedReason(n, ev, x.reg, x.d.Channel, x.suppressed, now); reason != "" {
 			blocked[reason] = append(blocked[reason], x.d.ID)
 			continue
 		}
-		host, ok := hosts[ev.HostID]
-		if !ok {
-			if host, err = scanHost(s.txQueryRow(ctx, tx, q.host, ev.HostID)); err != nil {
-				return nil, s.normalize(err)
-			}
-			host.PasswordHash = "" // a message has no business with it
-			hosts[host.ID] = host
+		host, err := look.host(ev.HostID)
+		if err != nil {
+			return nil, nil, err
 		}
 		x.d.Status, x.d.Attempts = onair.DeliverySending, x.d.Attempts+1
 		items = append(items, SendItem{Delivery: x.d, Notification: n, Event: ev, Registration: x.reg, Host: host})
 	}
+	return items, blocked, nil
+}
 
+// skipBlocked marks the blocked deliveries that owner may still take as
+// skipped with their reasons, and returns how many each notification had
+// skipped.
+func (s *Store) skipBlocked(ctx context.Context, tx *sql.Tx, blocked map[string][]int64, owner string,
+	now time.Time) (map[string]int, error) {
 	skipped := map[string]int{}
 	for _, reason := range slices.Sorted(maps.Keys(blocked)) {
-		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'skipped', error = $1, claimed_by = '',
-			updated_at = $2 WHERE id IN `+s.jsonIDs("$3")+` AND `+claimable("$4")+` RETURNING notification_id`,
-			reason, dbTime(now), idsJSON(blocked[reason]), owner)
-		if err != nil {
-			return nil, s.normalize(err)
-		}
-		for rows.Next() {
-			var nid string
-			if err := rows.Scan(&nid); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			skipped[nid]++
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, s.normalize(err)
-		}
-	}
-	if len(items) > 0 {
-		// The rows were read without a lock on SQLite's side and, on
-		// PostgreSQL, another claim of the same ids may have run since: the
-		// claim holds only where the row is still claimable, and only the
-		// rows it took are sent.
-		want := make([]int64, len(items))
-		for i, it := range items {
-			want[i] = it.Delivery.ID
-		}
-		rows, err := s.txQuery(ctx, tx, q.take, dbTime(now), owner, idsJSON(want))
-		if err != nil {
-			return nil, s.normalize(err)
-		}
-		got, err := scanIDs(rows)
-		if err != nil {
-			return nil, s.normalize(err)
-		}
-		taken := make(map[int64]bool, len(got))
-		for _, id := range got {
-			taken[id] = true
-		}
-		claimed := items[:0]
-		for _, it := range items {
-			if taken[it.Delivery.ID] {
-				claimed = append(claimed, it)
-			}
-		}
-		items = claimed
-	}
-	for _, nid := range slices.Sorted(maps.Keys(skipped)) {
-		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET skipped_count = skipped_count + $1,
-			updated_at = $2 WHERE id = $3`, skipped[nid], dbTime(now), nid); err != nil {
-			return nil, s.normalize(err)
-		}
-		if err := s.refreshStatus(ctx, tx, nid, now); err != nil {
+		if err := s.skipFor(ctx, tx, reason, blocked[reason], owner, now, skipped); err != nil {
 			return nil, err
 		}
 	}
-	return items, nil
+	return skipped, nil
+}
+
+// skipFor marks the deliveries ids skipped for reason, and adds them to
+// their notifications' counts in skipped.
+func (s *Store) skipFor(ctx context.Context, tx *sql.Tx, reason string, ids []int64, owner string, now time.Time,
+	skipped map[string]int) error {
+	rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'skipped', error = $1, claimed_by = '',
+		updated_at = $2 WHERE id IN `+s.jsonIDs("$3")+` AND `+claimable("$4")+` RETURNING notification_id`,
+		reason, dbTime(now), idsJSON(ids), owner)
+	if err != nil {
+		return s.normalize(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var nid string
+		if err := rows.Scan(&nid); err != nil {
+			return err
+		}
+		skipped[nid]++
+	}
+	rows.Close()
+	return s.normalize(rows.Err())
+}
+
+// takeClaims marks items as being sent by owner and returns those it took.
+// The rows were read without a lock on SQLite's side and, on PostgreSQL,
+// another claim of the same ids may have run since: the claim holds only
+// where the row is still claimable, and only the rows it took are sent.
+func (s *Store) takeClaims(ctx context.Context, tx *sql.Tx, items []SendItem, owner string,
+	now time.Time) ([]SendItem, error) {
+	if len(items) == 0 {
+		return items, nil
+	}
+	want := make([]int64, len(items))
+	for i, it := range items {
+		want[i] = it.Delivery.ID
+	}
+	rows, err := s.txQuery(ctx, tx, s.claimSQL.take, dbTime(now), owner, idsJSON(want))
+	if err != nil {
+		return nil, s.normalize(err)
+	}
+	got, err := scanIDs(rows)
+	if err != nil {
+		return nil, s.normalize(err)
+	}
+	return keepTaken(items, got), nil
+}
+
+// keepTaken keeps, in place, the items whose deliveries are among taken.
+func keepTaken(items []SendItem, taken []int64) []SendItem {
+	in := make(map[int64]bool, len(taken))
+	for _, id := range taken {
+		in[id] = true
+	}
+	claimed := items[:0]
+	for _, it := range items {
+		if in[it.Delivery.ID] {
+			claimed = append(claimed, it)
+		}
+	}
+	return claimed
+}
+
+// countSkipped adds the skipped deliveries to their notifications' counts
+// and statuses, in notification id order.
+func (s *Store) countSkipped(ctx context.Context, tx *sql.Tx, skipped map[string]int, now time.Time) error {
+	for _, nid := range slices.Sorted(maps.Keys(skipped)) {
+		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET skipped_count = skipped_count + $1,
+			updated_at = $2 WHERE id = $3`, skipped[nid], dbTime(now), nid); err != nil {
+			return s.normalize(err)
+		}
+		if err := s.refreshStatus(ctx, tx, nid, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // scanIDs reads a column of ids and closes rows.
@@ -407,6 +506,29 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, outcomes []Out
 	if len(outcomes) == 0 {
 		return nil
 	}
+	payload := outcomePayload(outcomes, now)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		counts, recorded, err := s.recordAndTally(ctx, tx, payload, owner, now)
+		if err != nil {
+			return err
+		}
+		noteFirstErrors(outcomes, recorded, counts)
+		if err := s.suppressRecorded(ctx, tx, outcomes, recorded, now); err != nil {
+			return err
+		}
+		return s.countOutcomes(ctx, tx, counts, now)
+	})
+}
+
+// outcomeTally is what a record adds to one notification's counters.
+type outcomeTally struct {
+	sent, failed int
+	firstError   string
+}
+
+// outcomePayload is outcomes as the recording statement reads them, made
+// fit for their columns; a retry without a time is due at now.
+func outcomePayload(outcomes []Outcome, now time.Time) []outcomeRow {
 	payload := make([]outcomeRow, len(outcomes))
 	for i, o := range outcomes {
 		payload[i] = outcomeRow{ID: o.DeliveryID, Status: string(o.Status), Provider: dbText(o.Provider, 200),
@@ -419,71 +541,94 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, outcomes []Out
 			payload[i].RetryAt = &at
 		}
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		type tally struct {
-			sent, failed int
-			firstError   string
+	return payload
+}
+
+// recordAndTally records payload for owner and returns, per notification,
+// what the recorded deliveries add to its counters, and the notification
+// of each delivery recorded.
+func (s *Store) recordAndTally(ctx context.Context, tx *sql.Tx, payload []outcomeRow, owner string,
+	now time.Time) (map[string]*outcomeTally, map[int64]string, error) {
+	counts := map[string]*outcomeTally{}
+	recorded := map[int64]string{} // delivery → its notification
+	err := s.recordRows(ctx, tx, payload, owner, now, func(id int64, nid string, status onair.DeliveryStatus) {
+		recorded[id] = nid
+		t := counts[nid]
+		if t == nil {
+			t = &outcomeTally{}
+			counts[nid] = t
 		}
-		counts := map[string]*tally{}
-		recorded := map[int64]string{} // delivery → its notification
-		err := s.recordRows(ctx, tx, payload, owner, now, func(id int64, nid string, status onair.DeliveryStatus) {
-			recorded[id] = nid
-			t := counts[nid]
-			if t == nil {
-				t = &tally{}
-				counts[nid] = t
-			}
-			switch status {
-			case onair.DeliverySent:
-				t.sent++
-			case onair.DeliveryFailed:
-				t.failed++
-			}
-		})
-		if err != nil {
+		switch status {
+		case onair.DeliverySent:
+			t.sent++
+		case onair.DeliveryFailed:
+			t.failed++
+		}
+	})
+	return counts, recorded, err
+}
+
+// noteFirstErrors gives each notification's tally the error of its first
+// recorded failure among outcomes.
+func noteFirstErrors(outcomes []Outcome, recorded map[int64]string, counts map[string]*outcomeTally) {
+	for _, o := range outcomes {
+		nid, ok := recorded[o.DeliveryID]
+		if ok && o.Status == onair.DeliveryFailed && counts[nid].firstError == "" {
+			counts[nid].firstError = o.Error
+		}
+	}
+}
+
+// suppressRecorded suppresses the address of every recorded outcome that
+// asks for it.
+func (s *Store) suppressRecorded(ctx context.Context, tx *sql.Tx, outcomes []Outcome, recorded map[int64]string,
+	now time.Time) error {
+	for _, o := range outcomes {
+		if _, ok := recorded[o.DeliveryID]; !ok || !o.Suppress {
+			continue
+		}
+		if err := s.suppressOutcome(ctx, tx, o, now); err != nil {
 			return err
 		}
-		for _, o := range outcomes {
-			nid, ok := recorded[o.DeliveryID]
-			if !ok {
-				continue
-			}
-			if o.Status == onair.DeliveryFailed && counts[nid].firstError == "" {
-				counts[nid].firstError = o.Error
-			}
-			if o.Suppress {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO suppressions (id, host_id, channel, address, kind, reason, created_at)
-					SELECT `+s.newID+`, r.host_id, d.channel, CASE WHEN d.channel = 'sms' THEN r.phone ELSE r.email_norm END,
-						-- a number that refuses SMS (Twilio's 21610) is a STOP
-						CASE WHEN d.channel = 'sms' THEN 'stop' ELSE 'bounced' END, CAST($2 AS TEXT), CAST($3 AS BIGINT)
-					FROM deliveries d JOIN registrations r ON r.id = d.registration_id
-					WHERE d.id = $1 AND r.erased_at IS NULL
-					ON CONFLICT (host_id, channel, address) DO NOTHING`,
-					o.DeliveryID, dbText(o.Error, 500), dbTime(now)); err != nil {
-					return s.normalize(err)
-				}
-			}
+	}
+	return nil
+}
+
+// suppressOutcome marks the address of o's delivery as not to be sent to
+// again by its host.
+func (s *Store) suppressOutcome(ctx context.Context, tx *sql.Tx, o Outcome, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO suppressions (id, host_id, channel, address, kind, reason, created_at)
+		SELECT `+s.newID+`, r.host_id, d.channel, CASE WHEN d.channel = 'sms' THEN r.phone ELSE r.email_norm END,
+			-- a number that refuses SMS (Twilio's 21610) is a STOP
+			CASE WHEN d.channel = 'sms' THEN 'stop' ELSE 'bounced' END, CAST($2 AS TEXT), CAST($3 AS BIGINT)
+		FROM deliveries d JOIN registrations r ON r.id = d.registration_id
+		WHERE d.id = $1 AND r.erased_at IS NULL
+		ON CONFLICT (host_id, channel, address) DO NOTHING`,
+		o.DeliveryID, dbText(o.Error, 500), dbTime(now))
+	return s.normalize(err)
+}
+
+// countOutcomes adds the tallies to their notifications' counters and
+// statuses. Notification rows are locked in id order everywhere, so that
+// two transactions never wait on each other in a cycle.
+func (s *Store) countOutcomes(ctx context.Context, tx *sql.Tx, counts map[string]*outcomeTally, now time.Time) error {
+	for _, nid := range slices.Sorted(maps.Keys(counts)) {
+		t := counts[nid]
+		if t.sent == 0 && t.failed == 0 {
+			continue // retries only: nothing to count
 		}
-		// Notification rows are locked in id order everywhere, so that two
-		// transactions never wait on each other in a cycle.
-		for _, nid := range slices.Sorted(maps.Keys(counts)) {
-			t := counts[nid]
-			if t.sent == 0 && t.failed == 0 {
-				continue // retries only: nothing to count
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE notifications SET sent_count = sent_count + $1,
-				failed_count = failed_count + $2,
-				error_details = CASE WHEN error_details = '' THEN $3 ELSE error_details END,
-				updated_at = $4 WHERE id = $5`,
-				t.sent, t.failed, dbText(t.firstError, 1000), dbTime(now), nid); err != nil {
-				return s.normalize(err)
-			}
-			if err := s.refreshStatus(ctx, tx, nid, now); err != nil {
-				return err
-			}
+		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET sent_count = sent_count + $1,
+			failed_count = failed_count + $2,
+			error_details = CASE WHEN error_details = '' THEN $3 ELSE error_details END,
+			updated_at = $4 WHERE id = $5`,
+			t.sent, t.failed, dbText(t.firstError, 1000), dbTime(now), nid); err != nil {
+			return s.normalize(err)
 		}
-		return nil
-	})
+		if err := s.refreshStatus(ctx, tx, nid, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // dbText is s made fit for a text column: valid UTF-8 without NUL (which
