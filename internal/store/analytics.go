@@ -64,6 +64,18 @@ func (s *Store) EventAnalytics(ctx context.Context, eventID string) (onair.Analy
 	if a.Notifications, err = s.notificationFigures(ctx, tx, eventID); err != nil {
 		return a, err
 	}
+	addMessageTotals(&a)
+	if err := s.countRegistrationsByDay(ctx, tx, eventID, a.RegistrationsByDay); err != nil {
+		return a, err
+	}
+	a.AverageWatchSeconds = avgWatch.Float64
+	a.Funnel.Registered, a.Funnel.Attended = a.Registrations, a.Attended
+	a.Rates()
+	return a, nil
+}
+
+// addMessageTotals sums a's notifications' figures, in all and by channel.
+func addMessageTotals(a *onair.Analytics) {
 	var all onair.MessageFigures
 	for _, n := range a.Notifications {
 		all.Add(n.MessageFigures)
@@ -73,26 +85,25 @@ func (s *Store) EventAnalytics(ctx context.Context, eventID string) (onair.Analy
 	}
 	a.NotificationsSent, a.NotificationsDelivered, a.NotificationsFailed = all.Sent, all.Delivered, all.Failed
 	a.NotificationsOpened, a.NotificationsClicked = all.Opened, all.Clicked
+}
+
+// countRegistrationsByDay adds the event's registrations to byDay, by the
+// UTC day they were made.
+func (s *Store) countRegistrationsByDay(ctx context.Context, tx *sql.Tx, eventID string, byDay map[string]int) error {
 	rows, err := tx.QueryContext(ctx, `SELECT created_at FROM registrations WHERE event_id = $1`, eventID)
 	if err != nil {
-		return a, s.normalize(err)
+		return s.normalize(err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var at int64
 		if err := rows.Scan(&at); err != nil {
-			rows.Close()
-			return a, err
+			return err
 		}
-		a.RegistrationsByDay[fromDB(at).Format(time.DateOnly)]++
+		byDay[fromDB(at).Format(time.DateOnly)]++
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return a, s.normalize(err)
-	}
-	a.AverageWatchSeconds = avgWatch.Float64
-	a.Funnel.Registered, a.Funnel.Attended = a.Registrations, a.Attended
-	a.Rates()
-	return a, nil
+	return s.normalize(rows.Err())
 }
 
 // NotificationFigures returns the message figures of each notification of

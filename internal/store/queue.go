@@ -3,11 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/onair-live/onair/internal/onair"
@@ -154,138 +152,237 @@ func (s *Store) ClaimDeliveries(ctx context.Context, ids []int64, owner string, 
 	return items, err
 }
 
-// claim is ClaimDeliveries inside tx.
+// claim is ClaimDeliveries inside tx: read the deliveries, decide which
+// may leave, skip the blocked ones, take the rest that are still
+// claimable, and count what was skipped.
 func (s *Store) claim(ctx context.Context, tx *sql.Tx, ids []int64, owner string, now time.Time) ([]SendItem, error) {
-	q := &s.claimSQL
-	rows, err := s.txQuery(ctx, tx, q.rows, idsJSON(ids))
+	found, err := s.claimRows(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	items, blocked, err := s.sortClaims(ctx, tx, found, owner, now)
+	if err != nil {
+		return nil, err
+	}
+	skipped, err := s.skipBlocked(ctx, tx, blocked, owner, now)
+	if err != nil {
+		return nil, err
+	}
+	if items, err = s.takeClaims(ctx, tx, items, owner, now); err != nil {
+		return nil, err
+	}
+	if err := s.countSkipped(ctx, tx, skipped, now); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+// claimRow is a delivery a claim read, with its registration.
+type claimRow struct {
+	d          onair.Delivery
+	claimedBy  string
+	reg        onair.Registration
+	suppressed bool
+}
+
+// claimableBy tells whether owner may take the delivery: it is pending,
+// or owner itself holds it from an attempt that died.
+func (x claimRow) claimableBy(owner string) bool {
+	return x.d.Status == onair.DeliveryPending || (x.d.Status == onair.DeliverySending && x.claimedBy == owner)
+}
+
+// claimRows reads the deliveries among ids with their registrations.
+func (s *Store) claimRows(ctx context.Context, tx *sql.Tx, ids []int64) ([]claimRow, error) {
+	rows, err := s.txQuery(ctx, tx, s.claimSQL.rows, idsJSON(ids))
 	if err != nil {
 		return nil, s.normalize(err)
 	}
-	type row struct {
-		d          onair.Delivery
-		claimedBy  string
-		reg        onair.Registration
-		suppressed bool
-	}
-	var found []row
+	defer rows.Close()
+	var found []claimRow
 	for rows.Next() {
-		var x row
+		var x claimRow
 		x.reg, err = scanRegistration(withExtra{rows, []any{&x.d.ID, &x.d.NotificationID, &x.d.Channel,
 			&x.d.Seq, &x.d.Status, &x.claimedBy, &x.d.Attempts, &x.suppressed}})
 		if err != nil {
-			rows.Close()
 			return nil, err
 		}
 		x.d.RegistrationID = x.reg.ID
 		found = append(found, x)
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, s.normalize(err)
-	}
+	return found, s.normalize(rows.Err())
+}
 
-	notifs := map[string]onair.Notification{}
-	events := map[string]onair.Event{}
-	hosts := map[string]onair.Host{}
-	blocked := map[string][]int64{} // reason → deliveries
-	var items []SendItem
+// claimLookup reads, once per claim, the notifications, events and hosts
+// the claimed deliveries belong to.
+type claimLookup struct {
+	s      *Store
+	ctx    context.Context
+	tx     *sql.Tx
+	notifs map[string]onair.Notification
+	events map[string]onair.Event
+	hosts  map[string]onair.Host
+}
+
+func (l *claimLookup) notification(id string) (onair.Notification, error) {
+	if n, ok := l.notifs[id]; ok {
+		return n, nil
+	}
+	n, err := scanNotification(l.s.txQueryRow(l.ctx, l.tx, l.s.claimSQL.notification, id))
+	if err != nil {
+		return n, l.s.normalize(err)
+	}
+	l.notifs[n.ID] = n
+	return n, nil
+}
+
+func (l *claimLookup) event(id string) (onair.Event, error) {
+	if ev, ok := l.events[id]; ok {
+		return ev, nil
+	}
+	ev, err := scanEvent(l.s.txQueryRow(l.ctx, l.tx, l.s.claimSQL.event, id))
+	if err != nil {
+		return ev, l.s.normalize(err)
+	}
+	l.events[ev.ID] = ev
+	return ev, nil
+}
+
+func (l *claimLookup) host(id string) (onair.Host, error) {
+	if h, ok := l.hosts[id]; ok {
+		return h, nil
+	}
+	h, err := scanHost(l.s.txQueryRow(l.ctx, l.tx, l.s.claimSQL.host, id))
+	if err != nil {
+		return h, l.s.normalize(err)
+	}
+	h.PasswordHash = "" // a message has no business with it
+	l.hosts[h.ID] = h
+	return h, nil
+}
+
+// sortClaims decides, for each delivery found that owner may take, whether
+// it may leave at now: it returns those that may, as items to send, and
+// those that may not, by reason.
+func (s *Store) sortClaims(ctx context.Context, tx *sql.Tx, found []claimRow, owner string,
+	now time.Time) (items []SendItem, blocked map[string][]int64, err error) {
+	look := &claimLookup{s: s, ctx: ctx, tx: tx, notifs: map[string]onair.Notification{},
+		events: map[string]onair.Event{}, hosts: map[string]onair.Host{}}
+	blocked = map[string][]int64{}
 	for _, x := range found {
-		switch {
-		case x.d.Status == onair.DeliveryPending:
-		case x.d.Status == onair.DeliverySending && x.claimedBy == owner:
-		default:
+		if !x.claimableBy(owner) {
 			continue // done, or someone else's
 		}
-		n, ok := notifs[x.d.NotificationID]
-		if !ok {
-			if n, err = scanNotification(s.txQueryRow(ctx, tx, q.notification, x.d.NotificationID)); err != nil {
-				return nil, s.normalize(err)
-			}
-			notifs[n.ID] = n
+		n, err := look.notification(x.d.NotificationID)
+		if err != nil {
+			return nil, nil, err
 		}
-		ev, ok := events[n.EventID]
-		if !ok {
-			if ev, err = scanEvent(s.txQueryRow(ctx, tx, q.event, n.EventID)); err != nil {
-				return nil, s.normalize(err)
-			}
-			events[ev.ID] = ev
+		ev, err := look.event(n.EventID)
+		if err != nil {
+			return nil, nil, err
 		}
 		if reason := onair.SendBlockedReason(n, ev, x.reg, x.d.Channel, x.suppressed, now); reason != "" {
 			blocked[reason] = append(blocked[reason], x.d.ID)
 			continue
 		}
-		host, ok := hosts[ev.HostID]
-		if !ok {
-			if host, err = scanHost(s.txQueryRow(ctx, tx, q.host, ev.HostID)); err != nil {
-				return nil, s.normalize(err)
-			}
-			host.PasswordHash = "" // a message has no business with it
-			hosts[host.ID] = host
+		host, err := look.host(ev.HostID)
+		if err != nil {
+			return nil, nil, err
 		}
 		x.d.Status, x.d.Attempts = onair.DeliverySending, x.d.Attempts+1
 		items = append(items, SendItem{Delivery: x.d, Notification: n, Event: ev, Registration: x.reg, Host: host})
 	}
+	return items, blocked, nil
+}
 
+// skipBlocked marks the blocked deliveries that owner may still take as
+// skipped with their reasons, and returns how many each notification had
+// skipped.
+func (s *Store) skipBlocked(ctx context.Context, tx *sql.Tx, blocked map[string][]int64, owner string,
+	now time.Time) (map[string]int, error) {
 	skipped := map[string]int{}
 	for _, reason := range slices.Sorted(maps.Keys(blocked)) {
-		rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'skipped', error = $1, claimed_by = '',
-			updated_at = $2 WHERE id IN `+s.jsonIDs("$3")+` AND `+claimable("$4")+` RETURNING notification_id`,
-			reason, dbTime(now), idsJSON(blocked[reason]), owner)
-		if err != nil {
-			return nil, s.normalize(err)
-		}
-		for rows.Next() {
-			var nid string
-			if err := rows.Scan(&nid); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			skipped[nid]++
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, s.normalize(err)
-		}
-	}
-	if len(items) > 0 {
-		// The rows were read without a lock on SQLite's side and, on
-		// PostgreSQL, another claim of the same ids may have run since: the
-		// claim holds only where the row is still claimable, and only the
-		// rows it took are sent.
-		want := make([]int64, len(items))
-		for i, it := range items {
-			want[i] = it.Delivery.ID
-		}
-		rows, err := s.txQuery(ctx, tx, q.take, dbTime(now), owner, idsJSON(want))
-		if err != nil {
-			return nil, s.normalize(err)
-		}
-		got, err := scanIDs(rows)
-		if err != nil {
-			return nil, s.normalize(err)
-		}
-		taken := make(map[int64]bool, len(got))
-		for _, id := range got {
-			taken[id] = true
-		}
-		claimed := items[:0]
-		for _, it := range items {
-			if taken[it.Delivery.ID] {
-				claimed = append(claimed, it)
-			}
-		}
-		items = claimed
-	}
-	for _, nid := range slices.Sorted(maps.Keys(skipped)) {
-		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET skipped_count = skipped_count + $1,
-			updated_at = $2 WHERE id = $3`, skipped[nid], dbTime(now), nid); err != nil {
-			return nil, s.normalize(err)
-		}
-		if err := s.refreshStatus(ctx, tx, nid, now); err != nil {
+		if err := s.skipFor(ctx, tx, reason, blocked[reason], owner, now, skipped); err != nil {
 			return nil, err
 		}
 	}
-	return items, nil
+	return skipped, nil
+}
+
+// skipFor marks the deliveries ids skipped for reason, and adds them to
+// their notifications' counts in skipped.
+func (s *Store) skipFor(ctx context.Context, tx *sql.Tx, reason string, ids []int64, owner string, now time.Time,
+	skipped map[string]int) error {
+	rows, err := tx.QueryContext(ctx, `UPDATE deliveries SET status = 'skipped', error = $1, claimed_by = '',
+		updated_at = $2 WHERE id IN `+s.jsonIDs("$3")+` AND `+claimable("$4")+` RETURNING notification_id`,
+		reason, dbTime(now), idsJSON(ids), owner)
+	if err != nil {
+		return s.normalize(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var nid string
+		if err := rows.Scan(&nid); err != nil {
+			return err
+		}
+		skipped[nid]++
+	}
+	rows.Close()
+	return s.normalize(rows.Err())
+}
+
+// takeClaims marks items as being sent by owner and returns those it took.
+// The rows were read without a lock on SQLite's side and, on PostgreSQL,
+// another claim of the same ids may have run since: the claim holds only
+// where the row is still claimable, and only the rows it took are sent.
+func (s *Store) takeClaims(ctx context.Context, tx *sql.Tx, items []SendItem, owner string,
+	now time.Time) ([]SendItem, error) {
+	if len(items) == 0 {
+		return items, nil
+	}
+	want := make([]int64, len(items))
+	for i, it := range items {
+		want[i] = it.Delivery.ID
+	}
+	rows, err := s.txQuery(ctx, tx, s.claimSQL.take, dbTime(now), owner, idsJSON(want))
+	if err != nil {
+		return nil, s.normalize(err)
+	}
+	got, err := scanIDs(rows)
+	if err != nil {
+		return nil, s.normalize(err)
+	}
+	return keepTaken(items, got), nil
+}
+
+// keepTaken keeps, in place, the items whose deliveries are among taken.
+func keepTaken(items []SendItem, taken []int64) []SendItem {
+	in := make(map[int64]bool, len(taken))
+	for _, id := range taken {
+		in[id] = true
+	}
+	claimed := items[:0]
+	for _, it := range items {
+		if in[it.Delivery.ID] {
+			claimed = append(claimed, it)
+		}
+	}
+	return claimed
+}
+
+// countSkipped adds the skipped deliveries to their notifications' counts
+// and statuses, in notification id order.
+func (s *Store) countSkipped(ctx context.Context, tx *sql.Tx, skipped map[string]int, now time.Time) error {
+	for _, nid := range slices.Sorted(maps.Keys(skipped)) {
+		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET skipped_count = skipped_count + $1,
+			updated_at = $2 WHERE id = $3`, skipped[nid], dbTime(now), nid); err != nil {
+			return s.normalize(err)
+		}
+		if err := s.refreshStatus(ctx, tx, nid, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // scanIDs reads a column of ids and closes rows.
@@ -307,236 +404,4 @@ func scanIDs(rows *sql.Rows) ([]int64, error) {
 // attempt that died.
 func claimable(ownerParam string) string {
 	return `(status = 'pending' OR (status = 'sending' AND claimed_by = ` + ownerParam + `))`
-}
-
-// Outcome is what became of one claimed delivery.
-type Outcome struct {
-	DeliveryID int64
-	// Status is sent, failed (permanently) or pending (to be retried).
-	Status     onair.DeliveryStatus
-	Provider   string
-	ProviderID string
-	Error      string
-	// Suppress marks the address as not to be sent to again by this host
-	// (hard bounce, complaint, STOP).
-	Suppress bool
-	// RetryAt is, for a pending outcome, when to try again.
-	RetryAt time.Time
-}
-
-// outcomeRow is an Outcome as the recording statement reads it.
-type outcomeRow struct {
-	ID         int64  `json:"i"`
-	Status     string `json:"s"`
-	Provider   string `json:"p"`
-	ProviderID string `json:"m"`
-	Error      string `json:"e"`
-	RetryAt    *int64 `json:"r"`
-}
-
-// recordSQL writes the outcomes of the JSON parameter $1 at $2 for the
-// owner $3, and returns each recorded delivery's id, notification and new
-// status: on PostgreSQL, in one statement. SQLite, which does not join a
-// JSON table to an update well, runs recordOneSQL for each outcome, parsed
-// once per transaction (an embedded engine has no round trips to save). A
-// bounce the provider reported before the record keeps its reason.
-const recordSQL = `UPDATE deliveries d SET status = o.s, claimed_by = '', updated_at = $2,
-	sent_at = CASE WHEN o.s = 'sent' THEN CAST($2 AS BIGINT) END, provider = o.p, provider_message_id = o.m,
-	error = CASE WHEN d.bounced_at IS NULL THEN o.e ELSE d.error END, next_attempt_at = o.r, due_at = COALESCE(o.r, d.due_at)
-	FROM jsonb_to_recordset(CAST($1 AS JSONB)) AS o(i BIGINT, s TEXT, p TEXT, m TEXT, e TEXT, r BIGINT)
-	WHERE d.id = o.i AND d.status = 'sending' AND d.claimed_by = $3
-	RETURNING d.id, d.notification_id, d.status`
-
-const recordOneSQL = `UPDATE deliveries SET status = $1, claimed_by = '', updated_at = $2,
-	sent_at = CASE WHEN $1 = 'sent' THEN $2 END, provider = $3, provider_message_id = $4,
-	error = CASE WHEN bounced_at IS NULL THEN $5 ELSE error END, next_attempt_at = $6, due_at = COALESCE($6, due_at)
-	WHERE id = $7 AND status = 'sending' AND claimed_by = $8
-	RETURNING id, notification_id, status`
-
-// recordRows runs the recording statement(s) of payload and calls each for
-// every delivery recorded.
-func (s *Store) recordRows(ctx context.Context, tx *sql.Tx, payload []outcomeRow, owner string, now time.Time,
-	each func(id int64, nid string, status onair.DeliveryStatus)) error {
-	scan := func(rows *sql.Rows) error {
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			var nid string
-			var status onair.DeliveryStatus
-			if err := rows.Scan(&id, &nid, &status); err != nil {
-				return err
-			}
-			each(id, nid, status)
-		}
-		return s.normalize(rows.Err())
-	}
-	if s.dialect == Postgres {
-		data, err := json.Marshal(payload)
-		if err != nil {
-			return err
-		}
-		rows, err := tx.QueryContext(ctx, recordSQL, string(data), dbTime(now), owner)
-		if err != nil {
-			return s.normalize(err)
-		}
-		return scan(rows)
-	}
-	stmt, err := tx.PrepareContext(ctx, recordOneSQL)
-	if err != nil {
-		return s.normalize(err)
-	}
-	defer stmt.Close()
-	for _, o := range payload {
-		rows, err := stmt.QueryContext(ctx, o.Status, dbTime(now), o.Provider, o.ProviderID, o.Error, o.RetryAt, o.ID, owner)
-		if err != nil {
-			return s.normalize(err)
-		}
-		if err := scan(rows); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// RecordOutcomes writes what became of deliveries claimed by owner, and
-// keeps their notifications' counters and statuses exact, in one
-// transaction of a fixed number of statements, however many outcomes. An
-// outcome for a delivery that owner no longer holds is ignored, so a late
-// or repeated record cannot count twice.
-func (s *Store) RecordOutcomes(ctx context.Context, owner string, outcomes []Outcome, now time.Time) error {
-	if len(outcomes) == 0 {
-		return nil
-	}
-	payload := make([]outcomeRow, len(outcomes))
-	for i, o := range outcomes {
-		payload[i] = outcomeRow{ID: o.DeliveryID, Status: string(o.Status), Provider: dbText(o.Provider, 200),
-			ProviderID: dbText(o.ProviderID, 500), Error: dbText(o.Error, 1000)}
-		if o.Status == onair.DeliveryPending {
-			at := dbTime(o.RetryAt)
-			if o.RetryAt.IsZero() {
-				at = dbTime(now)
-			}
-			payload[i].RetryAt = &at
-		}
-	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		type tally struct {
-			sent, failed int
-			firstError   string
-		}
-		counts := map[string]*tally{}
-		recorded := map[int64]string{} // delivery → its notification
-		err := s.recordRows(ctx, tx, payload, owner, now, func(id int64, nid string, status onair.DeliveryStatus) {
-			recorded[id] = nid
-			t := counts[nid]
-			if t == nil {
-				t = &tally{}
-				counts[nid] = t
-			}
-			switch status {
-			case onair.DeliverySent:
-				t.sent++
-			case onair.DeliveryFailed:
-				t.failed++
-			}
-		})
-		if err != nil {
-			return err
-		}
-		for _, o := range outcomes {
-			nid, ok := recorded[o.DeliveryID]
-			if !ok {
-				continue
-			}
-			if o.Status == onair.DeliveryFailed && counts[nid].firstError == "" {
-				counts[nid].firstError = o.Error
-			}
-			if o.Suppress {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO suppressions (id, host_id, channel, address, kind, reason, created_at)
-					SELECT `+s.newID+`, r.host_id, d.channel, CASE WHEN d.channel = 'sms' THEN r.phone ELSE r.email_norm END,
-						-- a number that refuses SMS (Twilio's 21610) is a STOP
-						CASE WHEN d.channel = 'sms' THEN 'stop' ELSE 'bounced' END, CAST($2 AS TEXT), CAST($3 AS BIGINT)
-					FROM deliveries d JOIN registrations r ON r.id = d.registration_id
-					WHERE d.id = $1 AND r.erased_at IS NULL
-					ON CONFLICT (host_id, channel, address) DO NOTHING`,
-					o.DeliveryID, dbText(o.Error, 500), dbTime(now)); err != nil {
-					return s.normalize(err)
-				}
-			}
-		}
-		// Notification rows are locked in id order everywhere, so that two
-		// transactions never wait on each other in a cycle.
-		for _, nid := range slices.Sorted(maps.Keys(counts)) {
-			t := counts[nid]
-			if t.sent == 0 && t.failed == 0 {
-				continue // retries only: nothing to count
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE notifications SET sent_count = sent_count + $1,
-				failed_count = failed_count + $2,
-				error_details = CASE WHEN error_details = '' THEN $3 ELSE error_details END,
-				updated_at = $4 WHERE id = $5`,
-				t.sent, t.failed, dbText(t.firstError, 1000), dbTime(now), nid); err != nil {
-				return s.normalize(err)
-			}
-			if err := s.refreshStatus(ctx, tx, nid, now); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// dbText is s made fit for a text column: valid UTF-8 without NUL (which
-// PostgreSQL refuses), at most n bytes.
-func dbText(s string, n int) string {
-	if strings.IndexByte(s, 0) >= 0 {
-		s = strings.ReplaceAll(s, "\x00", "")
-	}
-	return truncate(strings.ToValidUTF8(s, "\uFFFD"), n)
-}
-
-// NodeAlive says that the sending node owner is alive at now.
-func (s *Store) NodeAlive(ctx context.Context, owner string, now time.Time) error {
-	_, err := s.write.ExecContext(ctx, `INSERT INTO nodes (id, seen_at) VALUES ($1, $2)
-		ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at`, owner, dbTime(now))
-	return s.normalize(err)
-}
-
-// LeaveNode forgets a node that stopped cleanly, with nothing claimed.
-func (s *Store) LeaveNode(ctx context.Context, owner string) error {
-	_, err := s.write.ExecContext(ctx, `DELETE FROM nodes WHERE id = $1`, owner)
-	return s.normalize(err)
-}
-
-// ReleaseDeadNodes hands back to pending what the nodes whose last
-// heartbeat is older than cutoff had claimed and not recorded, and forgets
-// those nodes. Whether such a message left is unknown; sending it again is
-// the lesser harm than losing it. It returns how many it released.
-func (s *Store) ReleaseDeadNodes(ctx context.Context, cutoff time.Time) (int, error) {
-	var released int64
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', claimed_by = ''
-			WHERE status = 'sending' AND claimed_by IN (SELECT id FROM nodes WHERE seen_at < $1)`, dbTime(cutoff))
-		if err != nil {
-			return s.normalize(err)
-		}
-		released, _ = res.RowsAffected()
-		_, err = tx.ExecContext(ctx, `DELETE FROM nodes WHERE seen_at < $1`, dbTime(cutoff))
-		return s.normalize(err)
-	})
-	return int(released), err
-}
-
-// ReleaseClaimsOf hands back to pending whatever the owners whose name
-// begins with prefix had claimed and not recorded: on SQLite, where one
-// process runs the workers, the claims of an earlier worker process, which
-// died.
-func (s *Store) ReleaseClaimsOf(ctx context.Context, prefix string) (int, error) {
-	res, err := s.write.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', claimed_by = ''
-		WHERE status = 'sending' AND substr(claimed_by, 1, $1) = $2`, len(prefix), prefix)
-	if err != nil {
-		return 0, s.normalize(err)
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
 }
