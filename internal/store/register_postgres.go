@@ -141,7 +141,9 @@ const pgWrite = `WITH limits AS (
 	FROM unnest($34::text[], $35::text[], $36::text[], $37::bigint[], $38::bigint[]) AS d (n, r, c, s, at)
 	RETURNING id`
 
-func (q *pgBatch) write(ctx context.Context, w *batchWrites) ([]int64, error) {
+// pgWriteArgs are pgWrite's arguments for w: one array per column, in
+// the order of its unnest lists.
+func pgWriteArgs(w *batchWrites) []any {
 	args := make([]any, 0, 38)
 	text := func(n int, f func(i int) string) {
 		col := make([]string, n)
@@ -216,13 +218,18 @@ func (q *pgBatch) write(ctx context.Context, w *batchWrites) ([]int64, error) {
 	ints(len(ds), func(i int) int64 { return int64(ds[i].seq) })
 	ints(len(ds), func(i int) int64 { return ds[i].at })
 
-	ids := make([]int64, 0, len(ds))
+	return args
+}
+
+// write runs pgWrite for w and returns the ids of the deliveries it made.
+func (q *pgBatch) write(ctx context.Context, w *batchWrites) ([]int64, error) {
+	ids := make([]int64, 0, len(w.deliveries))
 	err := q.each(ctx, func(r *sql.Rows) error {
 		var id int64
 		err := r.Scan(&id)
 		ids = append(ids, id)
 		return err
-	}, pgWrite, args...)
+	}, pgWrite, pgWriteArgs(w)...)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.TableName == "registrations" {
 		return nil, ErrAlreadyRegistered
