@@ -184,23 +184,42 @@ func TestSendBlockedReason(t *testing.T) {
 	ev := eventAt(t, "2026-12-15T14:00:00Z", "UTC", []string{"1day"}, true, true)
 	n := PlanReminders(ev, now)[0]
 	at := n.ScheduledTime
-	reg := Registration{Status: RegRegistered, Phone: "+14155550100"}
+	erased := at.Add(-time.Hour)
+	reg := Registration{Status: RegRegistered, Email: "ada@example.com", Phone: "+14155550100"}
+	with := func(f func(*Registration)) Registration { r := reg; f(&r); return r }
+	notif := func(status NotificationStatus) Notification { m := n; m.Status = status; return m }
+	cancelledEvent := ev
+	cancelledEvent.Status, cancelledEvent.Version = StatusCancelled, ev.Version+1
 	tests := []struct {
-		name    string
-		r       Registration
-		ch      Channel
-		supp    bool
-		blocked bool
+		name   string
+		n      Notification
+		ev     Event
+		r      Registration
+		ch     Channel
+		supp   bool
+		at     time.Time
+		reason string // "" when it may leave
 	}{
-		{"eligible", reg, ChannelEmail, false, false},
-		{"unsubscribed", Registration{Status: RegUnsubscribed}, ChannelEmail, false, true},
-		{"suppressed", reg, ChannelEmail, true, true},
-		{"sms without phone", Registration{Status: RegRegistered}, ChannelSMS, false, true},
+		{"eligible by email", n, ev, reg, ChannelEmail, false, at, ""},
+		{"eligible by sms", n, ev, reg, ChannelSMS, false, at, ""},
+		{"unsubscribed", n, ev, Registration{Status: RegUnsubscribed, Email: "a@example.com"}, ChannelEmail, false, at, ReasonUnsubscribed},
+		{"registration cancelled", n, ev, with(func(r *Registration) { r.Status = RegCancelled }), ChannelEmail, false, at, ReasonRegistrationCancelled},
+		{"erased, whatever its status says", n, ev, Registration{Status: RegUnsubscribed, ErasedAt: &erased}, ChannelEmail, false, at, ReasonErased},
+		{"suppressed", n, ev, reg, ChannelEmail, true, at, ReasonSuppressed},
+		{"sms without phone", n, ev, with(func(r *Registration) { r.Phone = "" }), ChannelSMS, false, at, ReasonNoPhone},
+		{"email without phone", n, ev, with(func(r *Registration) { r.Phone = "" }), ChannelEmail, false, at, ""},
+		{"email without an address", n, ev, with(func(r *Registration) { r.Email = "" }), ChannelEmail, false, at, ReasonNoEmail},
+		{"notification cancelled", notif(NotifCancelled), ev, reg, ChannelEmail, false, at, ReasonNotificationCancelled},
+		{"notification skipped", notif(NotifSkipped), ev, reg, ChannelEmail, false, at, ReasonNotificationSkipped},
+		{"the registrant before the notification", notif(NotifCancelled), ev, Registration{Status: RegUnsubscribed}, ChannelEmail, false, at, ReasonUnsubscribed},
+		{"event cancelled", n, cancelledEvent, reg, ChannelEmail, false, at, ReasonEventCancelled},
+		{"stale", n, ev, reg, ChannelEmail, false, ev.ScheduledStart,
+			"it was due at " + stamp(n.ScheduledTime) + " but could only be sent at " + stamp(ev.ScheduledStart) + ", after the start"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := SendBlockedReason(n, ev, tt.r, tt.ch, tt.supp, at); (got != "") != tt.blocked {
-				t.Errorf("got %q", got)
+			if got := SendBlockedReason(tt.n, tt.ev, tt.r, tt.ch, tt.supp, tt.at); got != tt.reason {
+				t.Errorf("SendBlockedReason = %q, want %q", got, tt.reason)
 			}
 		})
 	}
