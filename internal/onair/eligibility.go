@@ -16,6 +16,7 @@ const (
 	ReasonSuppressed            = "the address is suppressed (bounce, complaint or STOP)"
 	ReasonNotificationCancelled = "the notification was cancelled"
 	ReasonNotificationSkipped   = "the notification was skipped"
+	ReasonRegisteredLate        = "the registrant registered after this reminder's time"
 )
 
 // Address is where a message on ch reaches r: the phone for SMS, the
@@ -53,7 +54,11 @@ func RecipientReason(r Registration, ch Channel) string {
 // SendBlockedReason says why one message must not leave at now, or "" when
 // it may. Eligibility is checked at send time, not only when planning: a
 // registrant who unsubscribed, an address that bounced or sent STOP, an
-// event that was cancelled or changed all stop a pending send.
+// event that was cancelled or changed all stop a pending send. A reminder
+// goes only to those who registered before its time: a late registrant
+// gets the reminders still ahead of them, never one whose time had passed
+// when they registered, even when the reminder itself went out late (its
+// dispatch waited for a node that was down).
 func SendBlockedReason(n Notification, ev Event, r Registration, ch Channel, suppressed bool, now time.Time) string {
 	if reason := RecipientReason(r, ch); reason != "" {
 		return reason
@@ -63,6 +68,8 @@ func SendBlockedReason(n Notification, ev Event, r Registration, ch Channel, sup
 		return ReasonNotificationCancelled
 	case n.Status == NotifSkipped:
 		return ReasonNotificationSkipped
+	case n.IsReminder() && !r.CreatedAt.Before(n.ScheduledTime):
+		return ReasonRegisteredLate
 	case suppressed:
 		return ReasonSuppressed
 	}

@@ -213,6 +213,10 @@ func TestSendBlockedReason(t *testing.T) {
 		{"notification skipped", notif(NotifSkipped), ev, reg, ChannelEmail, false, at, ReasonNotificationSkipped},
 		{"the registrant before the notification", notif(NotifCancelled), ev, Registration{Status: RegUnsubscribed}, ChannelEmail, false, at, ReasonUnsubscribed},
 		{"event cancelled", n, cancelledEvent, reg, ChannelEmail, false, at, ReasonEventCancelled},
+		{"registered before the reminder's time, sent late", n, ev, with(func(r *Registration) { r.CreatedAt = at.Add(-time.Second) }), ChannelEmail, false, at.Add(time.Hour), ""},
+		{"registered after the reminder's time, before it went out", n, ev, with(func(r *Registration) { r.CreatedAt = at.Add(time.Second) }), ChannelEmail, false, at.Add(time.Hour), ReasonRegisteredLate},
+		{"registered at the reminder's time", n, ev, with(func(r *Registration) { r.CreatedAt = at }), ChannelSMS, false, at, ReasonRegisteredLate},
+		{"a notice goes to a registrant of after its time", Notification{Kind: KindRescheduled, Status: NotifSending, ScheduledTime: at, EventVersion: ev.Version}, ev, with(func(r *Registration) { r.CreatedAt = at.Add(time.Second) }), ChannelEmail, false, at.Add(time.Minute), ""},
 		{"stale", n, ev, reg, ChannelEmail, false, ev.ScheduledStart,
 			"it was due at " + stamp(n.ScheduledTime) + " but could only be sent at " + stamp(ev.ScheduledStart) + ", after the start"},
 	}
