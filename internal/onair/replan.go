@@ -121,6 +121,11 @@ func Replan(before, after Event, existing []Notification, now time.Time) PlanCha
 				settle(n, NotifCancelled, "superseded by a later reschedule")
 			}
 		}
+		if previous.Equal(after.ScheduledStart) {
+			// Moved back to the start the untold registrants know: those
+			// who registered in between know the start before this move.
+			previous = before.ScheduledStart
+		}
 		pc.Insert = append(pc.Insert, notices(after, KindRescheduled, &previous, now)...)
 	}
 	return pc

@@ -111,6 +111,27 @@ func TestReplan(t *testing.T) {
 			t.Errorf("%d notices", notices)
 		}
 	})
+	t.Run("moved back before the first notice left, the notice gives the start in between", func(t *testing.T) {
+		mid, _, _ := before.Update(EventInput{ScheduledStart: ptr("2026-12-16T14:00:00Z")}, now)
+		first := Replan(before, mid, plan, now)
+		existing := append(append([]Notification(nil), first.Update...), first.Insert...)
+		back, _, _ := mid.Update(EventInput{ScheduledStart: ptr("2026-12-15T14:00:00Z")}, now)
+		pc := Replan(mid, back, existing, now)
+		var notices int
+		for _, n := range pc.Insert {
+			if n.Kind == KindRescheduled {
+				notices++
+				// Not "moved from 14:00 to 14:00": whoever registered in
+				// between knows the 16th.
+				if n.PreviousStart == nil || !n.PreviousStart.Equal(mid.ScheduledStart) {
+					t.Errorf("the notice says the old start was %v, want %v", n.PreviousStart, mid.ScheduledStart)
+				}
+			}
+		}
+		if notices != 2 {
+			t.Errorf("%d notices", notices)
+		}
+	})
 	t.Run("adding and removing intervals", func(t *testing.T) {
 		after, _, _ := before.Update(EventInput{SelectedIntervals: &[]string{"1day", "1hour", "now"}}, now)
 		pc := Replan(before, after, plan, now)
