@@ -72,3 +72,59 @@ func TestRulesInSQLAgreeWithTheDomain(t *testing.T) {
 		}
 	})
 }
+
+// A reminder whose dispatch comes late (the sending nodes were down) goes
+// only to those who registered before its time: the one who registered in
+// between is a recipient the claim skips, with the reason, and counts as
+// skipped.
+func TestLateRegistrantSkippedByALateReminder(t *testing.T) {
+	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		h := newHost(t, s, "late@example.com")
+		ev := newEvent(t, s, h.ID, nil)
+		dayBefore := ev.ScheduledStart.Add(-24 * time.Hour)
+		early := register(t, s, ev, onair.RegistrationInput{Email: "early@example.com"}, now.Add(time.Minute))
+		late := register(t, s, ev, onair.RegistrationInput{Email: "late@example.com"}, dayBefore.Add(30*time.Minute))
+		recovered := dayBefore.Add(time.Hour)
+
+		ns, err := s.EventNotifications(ctx, ev.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var reminder onair.Notification
+		for _, n := range ns {
+			if n.Kind == onair.KindReminder && n.Interval == "1day" {
+				reminder = n
+			}
+		}
+		if created, _, _, err := s.DispatchStep(ctx, reminder.ID, 0, recovered, 100); err != nil || created != 2 {
+			t.Fatalf("DispatchStep = %d, %v; want both registrants' deliveries", created, err)
+		}
+		var got []string
+		for _, it := range claimPending(t, s, recovered) {
+			if it.Notification.ID == reminder.ID {
+				got = append(got, it.Registration.ID)
+			}
+		}
+		if len(got) != 1 || got[0] != early.ID {
+			t.Errorf("the reminder is claimed for %v; want the early registrant %s only", got, early.ID)
+		}
+		var status, reason string
+		if err := s.DB().QueryRowContext(ctx, `SELECT status, error FROM deliveries WHERE notification_id = $1
+			AND registration_id = $2`, reminder.ID, late.ID).Scan(&status, &reason); err != nil {
+			t.Fatal(err)
+		}
+		if status != "skipped" || reason != onair.ReasonRegisteredLate {
+			t.Errorf("the late registrant's reminder is %s (%q); want skipped with %q", status, reason, onair.ReasonRegisteredLate)
+		}
+		ns, err = s.EventNotifications(ctx, ev.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range ns {
+			if n.ID == reminder.ID && (n.Recipients != 2 || n.SkippedCount != 1) {
+				t.Errorf("the reminder counts %d recipients, %d skipped; want 2 and 1", n.Recipients, n.SkippedCount)
+			}
+		}
+	})
+}
