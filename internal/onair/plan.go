@@ -62,6 +62,15 @@ func (n Notification) PlanKey() string { return string(n.Channel) + "/" + n.Inte
 // confirmation or a notice).
 func (n Notification) IsReminder() bool { return n.Kind == KindReminder || n.Kind == KindStartingNow }
 
+// The reasons a notification is stale whatever its time; a late one says
+// when it was due and when it could go (StaleReason).
+const (
+	ReasonEventEnded     = "the event had ended"
+	ReasonEventCancelled = "the event was cancelled"
+	ReasonEventChanged   = "the event was changed after this was planned"
+	ReasonEventStarted   = "the event had already started"
+)
+
 // StaleReason says why a notification whose time has come must not be sent
 // at now, or "" when it still makes sense. It is checked when a notification
 // is dispatched and again before each message leaves:
@@ -74,11 +83,11 @@ func (n Notification) IsReminder() bool { return n.Kind == KindReminder || n.Kin
 func StaleReason(n Notification, ev Event, now time.Time) string {
 	switch {
 	case ev.Status == StatusEnded:
-		return "the event had ended"
+		return ReasonEventEnded
 	case ev.Status == StatusCancelled && n.Kind != KindCancelled:
-		return "the event was cancelled"
+		return ReasonEventCancelled
 	case n.EventVersion != ev.Version && n.Kind != KindConfirmation && n.Kind != KindCancelled:
-		return "the event was changed after this was planned"
+		return ReasonEventChanged
 	}
 	switch n.Kind {
 	case KindReminder:
@@ -102,7 +111,7 @@ func StaleReason(n Notification, ev Event, now time.Time) string {
 		}
 	case KindRescheduled:
 		if !now.Before(ev.ScheduledStart) {
-			return "the event had already started"
+			return ReasonEventStarted
 		}
 	}
 	return ""

@@ -106,35 +106,43 @@ func TestStaleReason(t *testing.T) {
 		byInterval[n.Interval] = n
 	}
 	with := func(f func(*Event)) Event { e := ev; f(&e); return e }
+	late := func(n Notification, at time.Time, after string) string {
+		return "it was due at " + n.ScheduledTime.UTC().Format(time.RFC3339) + " but could only be sent at " +
+			at.UTC().Format(time.RFC3339) + ", " + after
+	}
 	tests := []struct {
-		name  string
-		n     Notification
-		ev    Event
-		at    time.Time
-		stale bool
+		name   string
+		n      Notification
+		ev     Event
+		at     time.Time
+		reason string // "" when it still makes sense
 	}{
-		{"on time", byInterval["1day"], ev, start.Add(-24 * time.Hour), false},
-		{"late but before the next reminder", byInterval["1day"], ev, start.Add(-2 * time.Hour), false},
-		{"at the next reminder's time", byInterval["1day"], ev, start.Add(-time.Hour), true},
-		{"1 week late after the 1 day mark", byInterval["1week"], ev, start.Add(-23 * time.Hour), true},
-		{"last reminder before the start", byInterval["1hour"], ev, start.Add(-time.Second), false},
-		{"last reminder at the start", byInterval["1hour"], ev, start, true},
-		{"now message at the start", byInterval["now"], ev, start, false},
-		{"now message 15 minutes late", byInterval["now"], ev, start.Add(StartingNowGrace), false},
-		{"now message 16 minutes late", byInterval["now"], ev, start.Add(16 * time.Minute), true},
-		{"now message after go live", byInterval["now"], with(func(e *Event) { e.Status = StatusLive }), start, false},
-		{"anything after the end", byInterval["now"], with(func(e *Event) { e.Status = StatusEnded }), start, true},
-		{"a reminder of a cancelled event", byInterval["1day"], with(func(e *Event) { e.Status = StatusCancelled; e.Version++ }), start.Add(-24 * time.Hour), true},
-		{"the cancel notice of a cancelled event", Notification{Kind: KindCancelled, EventVersion: 2}, with(func(e *Event) { e.Status = StatusCancelled; e.Version = 2 }), start, false},
-		{"a reminder planned before a reschedule", byInterval["1day"], with(func(e *Event) { e.Version++ }), start.Add(-24 * time.Hour), true},
-		{"a confirmation is never stale", Notification{Kind: KindConfirmation, EventVersion: 1}, with(func(e *Event) { e.Version = 3 }), start.Add(-time.Minute), false},
-		{"a reschedule notice after the start", Notification{Kind: KindRescheduled, EventVersion: 1}, ev, start, true},
+		{"on time", byInterval["1day"], ev, start.Add(-24 * time.Hour), ""},
+		{"late but before the next reminder", byInterval["1day"], ev, start.Add(-2 * time.Hour), ""},
+		{"at the next reminder's time", byInterval["1day"], ev, start.Add(-time.Hour),
+			late(byInterval["1day"], start.Add(-time.Hour), "after the next reminder's time")},
+		{"1 week late after the 1 day mark", byInterval["1week"], ev, start.Add(-23 * time.Hour),
+			late(byInterval["1week"], start.Add(-23*time.Hour), "after the next reminder's time")},
+		{"last reminder before the start", byInterval["1hour"], ev, start.Add(-time.Second), ""},
+		{"last reminder at the start", byInterval["1hour"], ev, start, late(byInterval["1hour"], start, "after the start")},
+		{"now message at the start", byInterval["now"], ev, start, ""},
+		{"now message 15 minutes late", byInterval["now"], ev, start.Add(StartingNowGrace), ""},
+		{"now message 16 minutes late", byInterval["now"], ev, start.Add(16 * time.Minute),
+			late(byInterval["now"], start.Add(16*time.Minute), "more than 15 minutes after the start")},
+		{"now message after go live", byInterval["now"], with(func(e *Event) { e.Status = StatusLive }), start, ""},
+		{"anything after the end", byInterval["now"], with(func(e *Event) { e.Status = StatusEnded }), start, ReasonEventEnded},
+		{"a reminder of a cancelled event", byInterval["1day"], with(func(e *Event) { e.Status = StatusCancelled; e.Version++ }), start.Add(-24 * time.Hour), ReasonEventCancelled},
+		{"the cancel notice of a cancelled event", Notification{Kind: KindCancelled, EventVersion: 2}, with(func(e *Event) { e.Status = StatusCancelled; e.Version = 2 }), start, ""},
+		{"the cancel notice after the end", Notification{Kind: KindCancelled, EventVersion: 2}, with(func(e *Event) { e.Status = StatusEnded; e.Version = 2 }), start, ReasonEventEnded},
+		{"a reminder planned before a reschedule", byInterval["1day"], with(func(e *Event) { e.Version++ }), start.Add(-24 * time.Hour), ReasonEventChanged},
+		{"a confirmation is never stale", Notification{Kind: KindConfirmation, EventVersion: 1}, with(func(e *Event) { e.Version = 3 }), start.Add(-time.Minute), ""},
+		{"a reschedule notice before the start", Notification{Kind: KindRescheduled, EventVersion: 1}, ev, start.Add(-time.Second), ""},
+		{"a reschedule notice after the start", Notification{Kind: KindRescheduled, EventVersion: 1}, ev, start, ReasonEventStarted},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			reason := StaleReason(tt.n, tt.ev, tt.at)
-			if (reason != "") != tt.stale {
-				t.Errorf("StaleReason = %q, want stale=%v", reason, tt.stale)
+			if got := StaleReason(tt.n, tt.ev, tt.at); got != tt.reason {
+				t.Errorf("StaleReason = %q, want %q", got, tt.reason)
 			}
 		})
 	}

@@ -34,7 +34,7 @@ func Replan(before, after Event, existing []Notification, now time.Time) PlanCha
 	case after.Status == StatusCancelled && before.Status != StatusCancelled:
 		for _, n := range existing {
 			if pending(n) {
-				settle(n, NotifCancelled, "the event was cancelled")
+				settle(n, NotifCancelled, ReasonEventCancelled)
 			}
 		}
 		pc.Insert = append(pc.Insert, notices(after, KindCancelled, nil, now)...)
@@ -42,7 +42,7 @@ func Replan(before, after Event, existing []Notification, now time.Time) PlanCha
 	case after.Status == StatusEnded && before.Status != StatusEnded:
 		for _, n := range existing {
 			if pending(n) {
-				settle(n, NotifSkipped, "the event had ended")
+				settle(n, NotifSkipped, ReasonEventEnded)
 			}
 		}
 		return pc
@@ -121,6 +121,11 @@ func Replan(before, after Event, existing []Notification, now time.Time) PlanCha
 				settle(n, NotifCancelled, "superseded by a later reschedule")
 			}
 		}
+		if previous.Equal(after.ScheduledStart) {
+			// Moved back to the start the untold registrants know: those
+			// who registered in between know the start before this move.
+			previous = before.ScheduledStart
+		}
 		pc.Insert = append(pc.Insert, notices(after, KindRescheduled, &previous, now)...)
 	}
 	return pc
@@ -138,26 +143,4 @@ func notices(ev Event, kind NotificationKind, previous *time.Time, now time.Time
 		})
 	}
 	return out
-}
-
-// SendBlockedReason says why one message must not leave at now, or "" when
-// it may. Eligibility is checked at send time, not only when planning: a
-// registrant who unsubscribed, an address that bounced or sent STOP, an
-// event that was cancelled or changed all stop a pending send.
-func SendBlockedReason(n Notification, ev Event, r Registration, ch Channel, suppressed bool, now time.Time) string {
-	switch {
-	case r.Erased():
-		return "the viewer's data was erased"
-	case r.Status == RegUnsubscribed:
-		return "the registrant unsubscribed"
-	case r.Status != RegRegistered:
-		return "the registration was cancelled"
-	case n.Status == NotifCancelled || n.Status == NotifSkipped:
-		return "the notification was " + string(n.Status)
-	case suppressed:
-		return "the address is suppressed (bounce, complaint or STOP)"
-	case ch == ChannelSMS && r.Phone == "":
-		return "the registrant gave no phone number"
-	}
-	return StaleReason(n, ev, now)
 }

@@ -111,6 +111,27 @@ func TestReplan(t *testing.T) {
 			t.Errorf("%d notices", notices)
 		}
 	})
+	t.Run("moved back before the first notice left, the notice gives the start in between", func(t *testing.T) {
+		mid, _, _ := before.Update(EventInput{ScheduledStart: ptr("2026-12-16T14:00:00Z")}, now)
+		first := Replan(before, mid, plan, now)
+		existing := append(append([]Notification(nil), first.Update...), first.Insert...)
+		back, _, _ := mid.Update(EventInput{ScheduledStart: ptr("2026-12-15T14:00:00Z")}, now)
+		pc := Replan(mid, back, existing, now)
+		var notices int
+		for _, n := range pc.Insert {
+			if n.Kind == KindRescheduled {
+				notices++
+				// Not "moved from 14:00 to 14:00": whoever registered in
+				// between knows the 16th.
+				if n.PreviousStart == nil || !n.PreviousStart.Equal(mid.ScheduledStart) {
+					t.Errorf("the notice says the old start was %v, want %v", n.PreviousStart, mid.ScheduledStart)
+				}
+			}
+		}
+		if notices != 2 {
+			t.Errorf("%d notices", notices)
+		}
+	})
 	t.Run("adding and removing intervals", func(t *testing.T) {
 		after, _, _ := before.Update(EventInput{SelectedIntervals: &[]string{"1day", "1hour", "now"}}, now)
 		pc := Replan(before, after, plan, now)
@@ -184,23 +205,46 @@ func TestSendBlockedReason(t *testing.T) {
 	ev := eventAt(t, "2026-12-15T14:00:00Z", "UTC", []string{"1day"}, true, true)
 	n := PlanReminders(ev, now)[0]
 	at := n.ScheduledTime
-	reg := Registration{Status: RegRegistered, Phone: "+14155550100"}
+	erased := at.Add(-time.Hour)
+	reg := Registration{Status: RegRegistered, Email: "ada@example.com", Phone: "+14155550100"}
+	with := func(f func(*Registration)) Registration { r := reg; f(&r); return r }
+	notif := func(status NotificationStatus) Notification { m := n; m.Status = status; return m }
+	cancelledEvent := ev
+	cancelledEvent.Status, cancelledEvent.Version = StatusCancelled, ev.Version+1
 	tests := []struct {
-		name    string
-		r       Registration
-		ch      Channel
-		supp    bool
-		blocked bool
+		name   string
+		n      Notification
+		ev     Event
+		r      Registration
+		ch     Channel
+		supp   bool
+		at     time.Time
+		reason string // "" when it may leave
 	}{
-		{"eligible", reg, ChannelEmail, false, false},
-		{"unsubscribed", Registration{Status: RegUnsubscribed}, ChannelEmail, false, true},
-		{"suppressed", reg, ChannelEmail, true, true},
-		{"sms without phone", Registration{Status: RegRegistered}, ChannelSMS, false, true},
+		{"eligible by email", n, ev, reg, ChannelEmail, false, at, ""},
+		{"eligible by sms", n, ev, reg, ChannelSMS, false, at, ""},
+		{"unsubscribed", n, ev, Registration{Status: RegUnsubscribed, Email: "a@example.com"}, ChannelEmail, false, at, ReasonUnsubscribed},
+		{"registration cancelled", n, ev, with(func(r *Registration) { r.Status = RegCancelled }), ChannelEmail, false, at, ReasonRegistrationCancelled},
+		{"erased, whatever its status says", n, ev, Registration{Status: RegUnsubscribed, ErasedAt: &erased}, ChannelEmail, false, at, ReasonErased},
+		{"suppressed", n, ev, reg, ChannelEmail, true, at, ReasonSuppressed},
+		{"sms without phone", n, ev, with(func(r *Registration) { r.Phone = "" }), ChannelSMS, false, at, ReasonNoPhone},
+		{"email without phone", n, ev, with(func(r *Registration) { r.Phone = "" }), ChannelEmail, false, at, ""},
+		{"email without an address", n, ev, with(func(r *Registration) { r.Email = "" }), ChannelEmail, false, at, ReasonNoEmail},
+		{"notification cancelled", notif(NotifCancelled), ev, reg, ChannelEmail, false, at, ReasonNotificationCancelled},
+		{"notification skipped", notif(NotifSkipped), ev, reg, ChannelEmail, false, at, ReasonNotificationSkipped},
+		{"the registrant before the notification", notif(NotifCancelled), ev, Registration{Status: RegUnsubscribed}, ChannelEmail, false, at, ReasonUnsubscribed},
+		{"event cancelled", n, cancelledEvent, reg, ChannelEmail, false, at, ReasonEventCancelled},
+		{"registered before the reminder's time, sent late", n, ev, with(func(r *Registration) { r.CreatedAt = at.Add(-time.Second) }), ChannelEmail, false, at.Add(time.Hour), ""},
+		{"registered after the reminder's time, before it went out", n, ev, with(func(r *Registration) { r.CreatedAt = at.Add(time.Second) }), ChannelEmail, false, at.Add(time.Hour), ReasonRegisteredLate},
+		{"registered at the reminder's time", n, ev, with(func(r *Registration) { r.CreatedAt = at }), ChannelSMS, false, at, ReasonRegisteredLate},
+		{"a notice goes to a registrant of after its time", Notification{Kind: KindRescheduled, Status: NotifSending, ScheduledTime: at, EventVersion: ev.Version}, ev, with(func(r *Registration) { r.CreatedAt = at.Add(time.Second) }), ChannelEmail, false, at.Add(time.Minute), ""},
+		{"stale", n, ev, reg, ChannelEmail, false, ev.ScheduledStart,
+			"it was due at " + stamp(n.ScheduledTime) + " but could only be sent at " + stamp(ev.ScheduledStart) + ", after the start"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := SendBlockedReason(n, ev, tt.r, tt.ch, tt.supp, at); (got != "") != tt.blocked {
-				t.Errorf("got %q", got)
+			if got := SendBlockedReason(tt.n, tt.ev, tt.r, tt.ch, tt.supp, tt.at); got != tt.reason {
+				t.Errorf("SendBlockedReason = %q, want %q", got, tt.reason)
 			}
 		})
 	}

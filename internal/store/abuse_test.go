@@ -32,7 +32,7 @@ func TestEngagementCapHoldsUnderConcurrency(t *testing.T) {
 				switch err := s.RecordEngagement(ctx, ev.ID, regs[0].ID, "reaction", now); {
 				case err == nil:
 					ok.Add(1)
-				case errors.Is(err, store.ErrEngagementCap) && errors.Is(err, onair.ErrTooManyRequests):
+				case errors.Is(err, onair.ErrEngagementCap) && errors.Is(err, onair.ErrTooManyRequests):
 					capped.Add(1)
 				default:
 					t.Errorf("RecordEngagement: %v", err)
@@ -43,7 +43,7 @@ func TestEngagementCapHoldsUnderConcurrency(t *testing.T) {
 		if ok.Load() != 10 || capped.Load() != 10 {
 			t.Errorf("of 20 engagements past 990, %d were recorded and %d capped; want 10 and 10", ok.Load(), capped.Load())
 		}
-		if err := s.RecordEngagement(ctx, ev.ID, regs[0].ID, "chat", now); !errors.Is(err, store.ErrEngagementCap) {
+		if err := s.RecordEngagement(ctx, ev.ID, regs[0].ID, "chat", now); !errors.Is(err, onair.ErrEngagementCap) {
 			t.Errorf("the 1,001st engagement: %v", err)
 		}
 		if err := s.RecordEngagement(ctx, ev.ID, regs[1].ID, "chat", now); err != nil {

@@ -10,39 +10,9 @@ import (
 	"github.com/onair-live/onair/internal/onair"
 )
 
-// Attendance rules.
-const (
-	// JoinWindow is how long before its start a visit of the watch page
-	// already counts the viewer as attended.
-	JoinWindow = 15 * time.Minute
-	// PresenceTimeout: a viewer is present while its last heartbeat is
-	// younger than this. A heartbeat this long or longer after the one
-	// before starts a new viewing session and adds no watch time, so that a
-	// tab left asleep for hours adds nothing when it wakes.
-	PresenceTimeout = 60 * time.Second
-)
-
-// EngagementActions are the kinds of engagement a viewer can record.
-var EngagementActions = []string{"chat", "reaction", "poll", "question", "other"}
-
-// watchable reports whether a viewer on the watch page of an event with
-// this status and schedule at now is attending: the event is live, or it is
-// still scheduled and now is from JoinWindow before its start to the end of
-// its planned duration.
-func watchable(status onair.EventStatus, start time.Time, durationMinutes int, now time.Time) bool {
-	switch status {
-	case onair.StatusLive:
-		return true
-	case onair.StatusScheduled:
-		end := start.Add(time.Duration(durationMinutes) * time.Minute)
-		return !now.Before(start.Add(-JoinWindow)) && now.Before(end)
-	}
-	return false
-}
-
 // RecordJoin records a visit of the watch page by registration regID of
 // event eventID at now. When the event is watchable (live, or within
-// JoinWindow before its start) the registration is marked attended
+// onair.JoinWindow before its start) the registration is marked attended
 // (first_joined_at is kept from the first join) and the visit counts as a
 // heartbeat: it starts a viewing session or continues the current one. It
 // reports whether the registration counts as attended.
@@ -58,7 +28,7 @@ func (s *Store) RecordJoin(ctx context.Context, eventID, regID string, now time.
 
 // Heartbeat keeps registration regID present at event eventID at now and
 // returns the number of viewers present. While the event is watchable, a
-// heartbeat less than PresenceTimeout after the previous one continues the
+// heartbeat less than onair.PresenceTimeout after the previous one continues the
 // viewing session and adds the time between them to the watch time (of the
 // session and of the registration, which stays their sum); a later one
 // starts a new session and adds nothing. The event's peak of concurrent
@@ -97,30 +67,31 @@ func (s *Store) beat(ctx context.Context, tx *sql.Tx, eventID, regID string, now
 	if err != nil {
 		return false, 0, s.normalize(fmt.Errorf("registration %s of event %s: %w", regID, eventID, err))
 	}
-	if !watchable(status, fromDB(start), duration, now) {
+	if !onair.Watchable(status, fromDB(start), duration, now) {
 		viewers, err = s.countViewers(ctx, tx, eventID, now)
 		return false, viewers, err
 	}
 
-	// The viewing session: the current one when its last beat is recent.
-	// Only a beat that continues it adds watch time: the time since the
-	// previous beat, capped. A beat out of order never moves time back.
+	// The viewing session: the current one, which the beat continues or
+	// not as onair.Heartbeat decides.
 	var sessionID, sessionSeen int64
-	var creditSeconds int64
-	seen := now
+	var last *time.Time
 	err = tx.QueryRowContext(ctx, `SELECT id, last_seen_at FROM viewer_sessions WHERE registration_id = $1
 		ORDER BY last_seen_at DESC, id DESC LIMIT 1`, regID).Scan(&sessionID, &sessionSeen)
 	switch {
-	case err == nil && now.Sub(fromDB(sessionSeen)) < PresenceTimeout:
-		prev := fromDB(sessionSeen)
-		credit := max(now.Sub(prev), 0)
-		creditSeconds = int64((credit + time.Second/2) / time.Second)
-		if prev.After(now) {
-			seen = prev
-		}
+	case err == nil:
+		t := fromDB(sessionSeen)
+		last = &t
+	case errors.Is(err, sql.ErrNoRows):
+		err = nil
+	default:
+		return false, 0, s.normalize(err)
+	}
+	b := onair.Heartbeat(last, now)
+	if b.Continues {
 		_, err = tx.ExecContext(ctx, `UPDATE viewer_sessions SET last_seen_at = $1, seconds = seconds + $2 WHERE id = $3`,
-			dbTime(seen), creditSeconds, sessionID)
-	case err == nil || errors.Is(err, sql.ErrNoRows):
+			dbTime(b.Seen), b.Seconds, sessionID)
+	} else {
 		_, err = tx.ExecContext(ctx, `INSERT INTO viewer_sessions (event_id, registration_id, started_at, last_seen_at, seconds)
 			VALUES ($1, $2, $3, $3, 0)`, eventID, regID, dbTime(now))
 	}
@@ -131,7 +102,7 @@ func (s *Store) beat(ctx context.Context, tx *sql.Tx, eventID, regID string, now
 		first_joined_at = COALESCE(first_joined_at, $1),
 		last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < $2 THEN $2 ELSE last_seen_at END,
 		watch_seconds = watch_seconds + $3 WHERE id = $4`,
-		dbTime(now), dbTime(seen), creditSeconds, regID)
+		dbTime(now), dbTime(b.Seen), b.Seconds, regID)
 	if err != nil {
 		return false, 0, s.normalize(err)
 	}
@@ -153,12 +124,12 @@ func (s *Store) countViewers(ctx context.Context, q interface {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(DISTINCT registration_id) FROM viewer_sessions
 		WHERE event_id = $1 AND last_seen_at > $2`,
-		eventID, dbTime(now.Add(-PresenceTimeout))).Scan(&n)
+		eventID, dbTime(onair.PresentSince(now))).Scan(&n)
 	return n, s.normalize(err)
 }
 
 // CurrentViewers is the number of viewers of eventID present at now: those
-// whose last heartbeat is younger than PresenceTimeout.
+// whose last heartbeat is younger than onair.PresenceTimeout.
 func (s *Store) CurrentViewers(ctx context.Context, eventID string, now time.Time) (int, error) {
 	if !onair.ValidID(eventID) {
 		return 0, errNoSuchEvent
@@ -198,32 +169,14 @@ func (s *Store) RegistrationAttendance(ctx context.Context, regID string) (Atten
 	return a, s.normalize(err)
 }
 
-// MaxEngagements is how many engagement actions one viewer may record at
-// one event: beyond it a script could only inflate the host's figures.
-const MaxEngagements = 1000
-
-// ErrEngagementCap is the error of an engagement beyond MaxEngagements.
-var ErrEngagementCap = onair.Errorf(onair.ErrTooManyRequests, "rate_limited",
-	"this viewer has recorded %d engagement actions at this event, the most one viewer may", MaxEngagements)
-
-// ValidEngagementAction checks that action is one of EngagementActions.
-func ValidEngagementAction(action string) error {
-	for _, a := range EngagementActions {
-		if a == action {
-			return nil
-		}
-	}
-	return onair.Invalid("action", "must be one of chat, reaction, poll, question, other")
-}
-
 // RecordEngagement records one engagement action (one of
-// EngagementActions) of registration regID at event eventID, at most
-// MaxEngagements of them (ErrEngagementCap beyond). The count is read
-// under the registration's row lock (PostgreSQL; SQLite writes one at a
-// time), so that the cap holds however many requests, on however many
-// nodes, arrive together.
+// onair.EngagementActions) of registration regID at event eventID, at
+// most onair.MaxEngagements of them (onair.ErrEngagementCap beyond). The
+// count is read under the registration's row lock (PostgreSQL; SQLite
+// writes one at a time), so that the cap holds however many requests, on
+// however many nodes, arrive together.
 func (s *Store) RecordEngagement(ctx context.Context, eventID, regID, action string, now time.Time) error {
-	if err := ValidEngagementAction(action); err != nil {
+	if err := onair.ValidEngagementAction(action); err != nil {
 		return err
 	}
 	notFound := fmt.Errorf("%w: no such registration in this event", onair.ErrNotFound)
@@ -245,8 +198,8 @@ func (s *Store) RecordEngagement(ctx context.Context, eventID, regID, action str
 			regID).Scan(&n); err != nil {
 			return s.normalize(err)
 		}
-		if n >= MaxEngagements {
-			return ErrEngagementCap
+		if err := onair.EngagementAllowed(n); err != nil {
+			return err
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO engagement_actions (event_id, registration_id, action, created_at)
 			VALUES ($1, $2, $3, $4)`, eventID, regID, action, dbTime(now))
@@ -254,26 +207,10 @@ func (s *Store) RecordEngagement(ctx context.Context, eventID, regID, action str
 	})
 }
 
-// MaxPurchaseCents bounds one purchase, in the currency's minor unit (ten
-// billion dollars). The revenue figures are int64 sums, which an absurd
-// amount would overflow, breaking the host's analytics for good.
-const MaxPurchaseCents = 1_000_000_000_000
-
-// RecordPurchase records a purchase of amountCents (more than 0, at most
-// MaxPurchaseCents) in currency (an ISO 4217 code: three upper-case
-// letters) by registration regID at event eventID.
+// RecordPurchase records a purchase of amountCents (as onair.ValidatePurchase
+// wants it) in currency by registration regID at event eventID.
 func (s *Store) RecordPurchase(ctx context.Context, eventID, regID string, amountCents int64, currency string, now time.Time) error {
-	v := &onair.ValidationError{}
-	switch {
-	case amountCents <= 0:
-		v.Add("amount_cents", "must be a whole number of cents greater than 0")
-	case amountCents > MaxPurchaseCents:
-		v.Add("amount_cents", fmt.Sprintf("must be at most %d", int64(MaxPurchaseCents)))
-	}
-	if !isCurrency(currency) {
-		v.Add("currency", "must be a three-letter ISO 4217 code in upper case, e.g. USD")
-	}
-	if err := v.Err(); err != nil {
+	if err := onair.ValidatePurchase(amountCents, currency); err != nil {
 		return err
 	}
 	return s.insertForRegistration(ctx, eventID, regID,
@@ -302,23 +239,11 @@ func (s *Store) insertForRegistration(ctx context.Context, eventID, regID, query
 	return nil
 }
 
-func isCurrency(c string) bool {
-	if len(c) != 3 {
-		return false
-	}
-	for i := range len(c) {
-		if c[i] < 'A' || c[i] > 'Z' {
-			return false
-		}
-	}
-	return true
-}
-
 // ActiveViewers is the number of viewers present at now across every event:
-// those whose last heartbeat is younger than PresenceTimeout.
+// those whose last heartbeat is younger than onair.PresenceTimeout.
 func (s *Store) ActiveViewers(ctx context.Context, now time.Time) (int, error) {
 	var n int
 	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT DISTINCT event_id, registration_id
-		FROM viewer_sessions WHERE last_seen_at > $1) AS present`, dbTime(now.Add(-PresenceTimeout))).Scan(&n)
+		FROM viewer_sessions WHERE last_seen_at > $1) AS present`, dbTime(onair.PresentSince(now))).Scan(&n)
 	return n, s.normalize(err)
 }

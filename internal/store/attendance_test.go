@@ -191,7 +191,7 @@ func TestEngagementAndRevenue(t *testing.T) {
 		ctx := t.Context()
 		ev, regs := attendanceFixture(t, s, now, 1)
 		r := regs[0]
-		for _, a := range store.EngagementActions {
+		for _, a := range onair.EngagementActions {
 			if err := s.RecordEngagement(ctx, ev.ID, r.ID, a, now); err != nil {
 				t.Errorf("RecordEngagement %s: %v", a, err)
 			}
@@ -209,7 +209,7 @@ func TestEngagementAndRevenue(t *testing.T) {
 			cents    int64
 			currency string
 			field    string
-		}{{0, "EUR", "amount_cents"}, {-5, "EUR", "amount_cents"}, {store.MaxPurchaseCents + 1, "EUR", "amount_cents"}, {100, "eur", "currency"},
+		}{{0, "EUR", "amount_cents"}, {-5, "EUR", "amount_cents"}, {onair.MaxPurchaseCents + 1, "EUR", "amount_cents"}, {100, "eur", "currency"},
 			{100, "EURO", "currency"}, {100, "", "currency"}} {
 			err := s.RecordPurchase(ctx, ev.ID, r.ID, c.cents, c.currency, now)
 			if !errors.As(err, &ve) || !ve.Has(c.field) || !errors.Is(err, onair.ErrUnprocessable) {

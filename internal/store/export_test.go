@@ -68,3 +68,35 @@ func (s *Store) QueuedRegistrations() int {
 	defer s.committer.mu.Unlock()
 	return len(s.committer.waiting)
 }
+
+// SQLRule is what the store's SQL of the domain's rules says of one
+// registration on one channel.
+type SQLRule struct {
+	Address         string // addressSQL, as onair.Address
+	DeliveryAddress string // deliveryAddressSQL of a delivery on that channel
+	Recipient       bool   // recipientSQL, as onair.RecipientReason == ""
+}
+
+// RulesInSQL evaluates the SQL of the domain's rules for every registration
+// of eventID on ch, by registration id.
+func (s *Store) RulesInSQL(ctx context.Context, eventID string, ch onair.Channel) (map[string]SQLRule, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT r.id, `+addressSQL(channelLiteral(ch))+`, `+deliveryAddressSQL+`,
+		CASE WHEN `+recipientSQL(ch)+` THEN 1 ELSE 0 END
+		FROM registrations r CROSS JOIN (SELECT CAST($2 AS TEXT) AS channel) d WHERE r.event_id = $1`, eventID, string(ch))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]SQLRule{}
+	for rows.Next() {
+		var id string
+		var rule SQLRule
+		var recipient int
+		if err := rows.Scan(&id, &rule.Address, &rule.DeliveryAddress, &recipient); err != nil {
+			return nil, err
+		}
+		rule.Recipient = recipient == 1
+		out[id] = rule
+	}
+	return out, rows.Err()
+}

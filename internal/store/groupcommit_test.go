@@ -55,19 +55,19 @@ func TestRegisterBatch(t *testing.T) {
 				}
 			}
 			ok(0, 2)
-			if !errors.Is(got[1].Err, store.ErrAlreadyRegistered) {
+			if !errors.Is(got[1].Err, onair.ErrAlreadyRegistered) {
 				t.Errorf("a stored repeat: %v; want already registered", got[1].Err)
 			}
 			ok(2, 3)
 			assertError(t, got[3].Err, onair.ErrConflict, "event_full")
-			if !errors.Is(got[4].Err, store.ErrAlreadyRegistered) {
+			if !errors.Is(got[4].Err, onair.ErrAlreadyRegistered) {
 				t.Errorf("a repeat of the batch's own registration: %v; want already registered", got[4].Err)
 			}
 			ok(5, 1)
 			if !errors.Is(got[6].Err, errAddrLimit) {
 				t.Errorf("past the address limit: %v; want the caller's error", got[6].Err)
 			}
-			if got[7].Err == nil || errors.Is(got[7].Err, store.ErrAlreadyRegistered) {
+			if got[7].Err == nil || errors.Is(got[7].Err, onair.ErrAlreadyRegistered) {
 				t.Errorf("a registration the database refuses: %v; want its error", got[7].Err)
 			}
 			if !errors.Is(got[8].Err, onair.ErrNotFound) {

@@ -43,7 +43,7 @@ func TestRegisterLimits(t *testing.T) {
 			}
 			// A repeated registration is no new one: it still gets its answer.
 			_, err = s.Register(ctx, newRegistration(t, events[0], onair.RegistrationInput{Email: "victim@example.com"}, at), at)
-			if !errors.Is(err, store.ErrAlreadyRegistered) {
+			if !errors.Is(err, onair.ErrAlreadyRegistered) {
 				t.Errorf("repeated registration: %v; want already registered", err)
 			}
 			// An hour after the first, one more may come.
@@ -61,7 +61,7 @@ func TestRegisterLimits(t *testing.T) {
 			if err := reg(events[0], "a@example.com"); err != nil {
 				t.Fatal(err)
 			}
-			if err := reg(events[0], "a@example.com"); !errors.Is(err, store.ErrAlreadyRegistered) {
+			if err := reg(events[0], "a@example.com"); !errors.Is(err, onair.ErrAlreadyRegistered) {
 				t.Fatalf("repeat: %v", err)
 			}
 			if err := reg(events[1], "b@example.com"); err != nil {

@@ -28,9 +28,6 @@ import (
 // erasedPrefix starts the email_norm of an erased registration or profile.
 const erasedPrefix = "erased:"
 
-// erasedReason is why a message pending for an erased viewer was skipped.
-const erasedReason = "the viewer's data was erased"
-
 // eraseBatch is how many registrations one transaction erases.
 const eraseBatch = 500
 
@@ -281,7 +278,7 @@ func (s *Store) eraseRegistrations(ctx context.Context, tx *sql.Tx, ids []string
 		return nil
 	}, `UPDATE deliveries SET status = 'skipped', error = $2, claimed_by = '', updated_at = $1
 		WHERE registration_id IN (`+placeholders(3, len(ids))+`) AND status = 'pending' RETURNING notification_id`,
-		append([]any{dbTime(now), erasedReason}, anys(ids)...)...)
+		append([]any{dbTime(now), onair.ReasonErased}, anys(ids)...)...)
 	if err != nil {
 		return 0, err
 	}

@@ -137,7 +137,7 @@ func TestEraseViewer(t *testing.T) {
 			t.Fatal(err)
 		}
 		// A second attempt to register leaves a confirmation pending.
-		if _, err := s.Register(ctx, newRegistration(t, ev, adaInput, at(3*time.Minute)), at(3*time.Minute)); !errors.Is(err, store.ErrAlreadyRegistered) {
+		if _, err := s.Register(ctx, newRegistration(t, ev, adaInput, at(3*time.Minute)), at(3*time.Minute)); !errors.Is(err, onair.ErrAlreadyRegistered) {
 			t.Fatalf("second registration: %v", err)
 		}
 

@@ -107,7 +107,7 @@ func (s *Store) claimStatements() claimStatements {
 		rows: `SELECT ` + registrationColumns + `, d.id, d.notification_id, d.channel,
 			d.seq, d.status, d.claimed_by, d.attempts,
 			EXISTS (SELECT 1 FROM suppressions sp WHERE sp.host_id = r.host_id AND sp.channel = d.channel
-				AND sp.address = CASE WHEN d.channel = 'sms' THEN r.phone ELSE r.email_norm END)
+				AND sp.address = ` + deliveryAddressSQL + `)
 			FROM deliveries d JOIN registrations r ON r.id = d.registration_id
 			WHERE d.id IN ` + s.jsonIDs("$1") + ` ORDER BY d.id`,
 		notification: `SELECT ` + notificationColumns + ` FROM notifications n WHERE n.id = $1`,

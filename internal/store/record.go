@@ -206,7 +206,7 @@ func (s *Store) suppressRecorded(ctx context.Context, tx *sql.Tx, outcomes []Out
 // again by its host.
 func (s *Store) suppressOutcome(ctx context.Context, tx *sql.Tx, o Outcome, now time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO suppressions (id, host_id, channel, address, kind, reason, created_at)
-		SELECT `+s.newID+`, r.host_id, d.channel, CASE WHEN d.channel = 'sms' THEN r.phone ELSE r.email_norm END,
+		SELECT `+s.newID+`, r.host_id, d.channel, `+deliveryAddressSQL+`,
 			-- a number that refuses SMS (Twilio's 21610) is a STOP
 			CASE WHEN d.channel = 'sms' THEN 'stop' ELSE 'bounced' END, CAST($2 AS TEXT), CAST($3 AS BIGINT)
 		FROM deliveries d JOIN registrations r ON r.id = d.registration_id

@@ -92,7 +92,7 @@ func TestAnalyticsMatchRecount(t *testing.T) {
 				}
 				if (i*k)%6 == 1 {
 					wg.Go(func() {
-						err := s.RecordEngagement(ctx, ev.ID, r.ID, store.EngagementActions[k%5], at)
+						err := s.RecordEngagement(ctx, ev.ID, r.ID, onair.EngagementActions[k%5], at)
 						mu.Lock()
 						actions++
 						mu.Unlock()
@@ -128,7 +128,7 @@ func TestAnalyticsMatchRecount(t *testing.T) {
 			for i := range viewers {
 				for j := len(beats[i]) - 1; j >= 0; j-- {
 					if !beats[i][j].After(t) {
-						if t.Sub(beats[i][j]) < store.PresenceTimeout {
+						if t.Sub(beats[i][j]) < onair.PresenceTimeout {
 							n++
 						}
 						break
@@ -146,7 +146,7 @@ func TestAnalyticsMatchRecount(t *testing.T) {
 				attended++
 			}
 			for j := 1; j < len(beats[i]); j++ {
-				if gap := beats[i][j].Sub(beats[i][j-1]); gap < store.PresenceTimeout {
+				if gap := beats[i][j].Sub(beats[i][j-1]); gap < onair.PresenceTimeout {
 					watched += int(gap / time.Second)
 				} else {
 					returns++
@@ -228,7 +228,7 @@ func peakFromSessions(t *testing.T, s *store.Store, ev onair.Event) int {
 		if err := rows.Scan(&sp.reg, &sp.start, &sp.end); err != nil {
 			t.Fatal(err)
 		}
-		sp.end += store.PresenceTimeout.Microseconds()
+		sp.end += onair.PresenceTimeout.Microseconds()
 		spans = append(spans, sp)
 	}
 	peak := 0

@@ -231,7 +231,7 @@ func (b *batch) read(ctx context.Context, reqs []*registerRequest) error {
 	b.known, b.hits, b.notes = l.known, l.hits, l.notes
 	var repeated []string // stored registrations that may be sent their confirmation again
 	for k, first := range b.known {
-		if first.status == onair.RegRegistered && b.events[k.eventID].Notifications.EmailEnabled {
+		if len(onair.ResendChannels(*b.events[k.eventID], first.status)) > 0 {
 			repeated = append(repeated, first.id)
 		}
 	}
@@ -285,10 +285,10 @@ func (b *batch) decide(req *registerRequest) registerResult {
 		// The answer is a conflict, but the attempt counts, and the
 		// confirmation goes again to the address that was registered.
 		b.keepHits(taken)
-		if first.status == onair.RegRegistered && ev.Notifications.EmailEnabled {
-			b.resend(ev, first.id, now)
+		if chs := onair.ResendChannels(*ev, first.status); len(chs) > 0 {
+			b.resend(ev, first.id, chs, now)
 		}
-		return refuse(ErrAlreadyRegistered)
+		return refuse(onair.ErrAlreadyRegistered)
 	}
 	if closed != nil {
 		return refuse(closed)
@@ -308,13 +308,7 @@ func (b *batch) decide(req *registerRequest) registerResult {
 		b.counts = map[string]int{}
 	}
 	b.counts[ev.ID]++
-	var channels []onair.Channel
-	for _, ch := range ev.Channels() {
-		if ch != onair.ChannelSMS || r.Phone != "" {
-			channels = append(channels, ch)
-		}
-	}
-	b.addConfirmations(ev, r.ID, channels, 0, at)
+	b.addConfirmations(ev, r.ID, onair.ConfirmationChannels(*ev, r), 0, at)
 	return registerResult{ev: *ev}
 }
 
@@ -325,21 +319,21 @@ func (b *batch) keepHits(taken map[string]limitRow) {
 	maps.Copy(b.limits, taken)
 }
 
-// resend sends the email confirmation again to a registration, at most
-// MaxResendsPerHour times an hour.
-func (b *batch) resend(ev *onair.Event, regID string, now time.Time) {
-	since := dbTime(now.Add(-time.Hour))
-	recent, lastSeq := 0, 0
+// resend sends the confirmation again on chs to a registration, as often
+// as onair.ResendAllowed lets it.
+func (b *batch) resend(ev *onair.Event, regID string, chs []onair.Channel, now time.Time) {
+	var resent []time.Time
+	lastSeq := 0
 	for _, c := range b.history[regID] {
-		if c.seq > 0 && c.at > since {
-			recent++
+		if c.seq > 0 {
+			resent = append(resent, fromDB(c.at))
 		}
 		lastSeq = max(lastSeq, c.seq)
 	}
-	if recent >= MaxResendsPerHour {
+	if !onair.ResendAllowed(resent, now) {
 		return
 	}
-	b.addConfirmations(ev, regID, []onair.Channel{onair.ChannelEmail}, lastSeq+1, dbTime(now))
+	b.addConfirmations(ev, regID, chs, lastSeq+1, dbTime(now))
 }
 
 // addConfirmations adds one confirmation delivery per channel (seq 0 for

@@ -232,7 +232,7 @@ func (q *pgBatch) write(ctx context.Context, w *batchWrites) ([]int64, error) {
 	}, pgWrite, pgWriteArgs(w)...)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.TableName == "registrations" {
-		return nil, ErrAlreadyRegistered
+		return nil, onair.ErrAlreadyRegistered
 	}
 	return ids, err
 }

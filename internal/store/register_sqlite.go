@@ -252,7 +252,7 @@ func (q *sqliteBatch) write(ctx context.Context, w *batchWrites) ([]int64, error
 			r.Email, onair.NormalizeEmail(r.Email), r.Phone, r.Company, r.Source, r.Timezone, r.Status,
 			searchText(r.FirstName, r.LastName, r.Email, r.Company), row.at)
 		if errors.Is(err, onair.ErrConflict) {
-			return nil, ErrAlreadyRegistered
+			return nil, onair.ErrAlreadyRegistered
 		}
 		if err != nil {
 			return nil, err

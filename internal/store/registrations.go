@@ -28,15 +28,6 @@ func scanRegistration(row scanner) (onair.Registration, error) {
 	return r, err
 }
 
-// ErrAlreadyRegistered is the conflict of a second registration for the same
-// event and email. Its message says nothing of the first registration.
-var ErrAlreadyRegistered = onair.Errorf(onair.ErrConflict, "already_registered",
-	"this email is already registered for this event; the confirmation has been sent to it again")
-
-// MaxResendsPerHour bounds how often a repeated registration attempt sends
-// the confirmation again to the same address for the same event.
-const MaxResendsPerHour = 3
-
 // Register adds r to its event: the event must still take registrations at
 // now (not cancelled, past, live, closed or full), and the email must not be
 // registered yet. It returns the event as it is after the registration. The

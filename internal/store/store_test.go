@@ -603,7 +603,7 @@ func TestRegister(t *testing.T) {
 			ev := newEvent(t, s, host.ID, nil)
 			mustRegister(t, s, ev, "dup@example.com", now)
 			_, err := s.Register(ctx, newRegistration(t, ev, onair.RegistrationInput{Email: " DUP@Example.COM "}, now), now)
-			if !errors.Is(err, store.ErrAlreadyRegistered) {
+			if !errors.Is(err, onair.ErrAlreadyRegistered) {
 				t.Fatalf("Register = %v; want ErrAlreadyRegistered", err)
 			}
 			assertError(t, err, onair.ErrConflict, "already_registered")
@@ -613,7 +613,7 @@ func TestRegister(t *testing.T) {
 			ev := newEvent(t, s, host.ID, func(e *onair.Event) { e.MaxRegistrations = 1 })
 			mustRegister(t, s, ev, "first@example.com", now)
 			_, err := s.Register(ctx, newRegistration(t, ev, onair.RegistrationInput{Email: "first@example.com"}, now), now)
-			if !errors.Is(err, store.ErrAlreadyRegistered) {
+			if !errors.Is(err, onair.ErrAlreadyRegistered) {
 				t.Fatalf("Register = %v; want ErrAlreadyRegistered", err)
 			}
 		})
@@ -986,7 +986,7 @@ func TestRegisterConcurrently(t *testing.T) {
 				switch {
 				case err == nil:
 					ok++
-				case errors.Is(err, store.ErrAlreadyRegistered):
+				case errors.Is(err, onair.ErrAlreadyRegistered):
 					dup++
 				default:
 					t.Errorf("unexpected error: %v", err)

@@ -49,7 +49,7 @@ func (s *Store) SuppressDeliveryAddress(ctx context.Context, deliveryID int64, r
 		var ch onair.Channel
 		var erased bool
 		err := tx.QueryRowContext(ctx, `SELECT r.host_id, d.channel,
-			CASE WHEN d.channel = 'sms' THEN r.phone ELSE r.email_norm END, r.erased_at IS NOT NULL
+			`+deliveryAddressSQL+`, r.erased_at IS NOT NULL
 			FROM deliveries d JOIN registrations r ON r.id = d.registration_id WHERE d.id = $1`, deliveryID).
 			Scan(&hostID, &ch, &address, &erased)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -161,13 +161,9 @@ func (s *Store) UnsubscribeFromHost(ctx context.Context, registrationID string, 
 			WHERE id = $2 AND status = 'registered'`, dbTime(now), r.ID); err != nil {
 			return s.normalize(err)
 		}
-		addresses := map[onair.Channel]string{onair.ChannelEmail: onair.NormalizeEmail(r.Email)}
-		if r.Phone != "" {
-			addresses[onair.ChannelSMS] = r.Phone
-		}
 		for _, ch := range []onair.Channel{onair.ChannelEmail, onair.ChannelSMS} {
-			address, ok := addresses[ch]
-			if !ok || address == "" {
+			address := onair.Address(ch, r)
+			if address == "" {
 				continue
 			}
 			// A suppression of another kind (a bounce) becomes the viewer's

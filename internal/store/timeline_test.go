@@ -63,7 +63,7 @@ func TestRegistrantTimeline(t *testing.T) {
 		// Ada registers twice more: the confirmation is queued again each time.
 		for _, d := range []time.Duration{2 * time.Minute, 3 * time.Minute} {
 			again := newRegistration(t, ev, onair.RegistrationInput{Email: "ADA@example.com"}, at(d))
-			if _, err := s.Register(ctx, again, at(d)); !errors.Is(err, store.ErrAlreadyRegistered) {
+			if _, err := s.Register(ctx, again, at(d)); !errors.Is(err, onair.ErrAlreadyRegistered) {
 				t.Fatalf("Register again: %v; want ErrAlreadyRegistered", err)
 			}
 		}

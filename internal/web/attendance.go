@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/onair-live/onair/internal/onair"
-	"github.com/onair-live/onair/internal/store"
 )
 
 // Attendance and engagement: what a viewer does on the watch page. Every
@@ -88,7 +87,7 @@ func (s *Server) recordEngagement(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := store.ValidEngagementAction(in.Action); err != nil {
+	if err := onair.ValidEngagementAction(in.Action); err != nil {
 		return err // before the rate: a mistake uses up nothing
 	}
 	now := s.clock()
@@ -97,7 +96,7 @@ func (s *Server) recordEngagement(w http.ResponseWriter, r *http.Request) error 
 			"at most %d engagement actions a second per viewer; try again in a moment", maxEngagementsPerSecond), wait)
 	}
 	err = s.store.RecordEngagement(r.Context(), reg.EventID, reg.ID, in.Action, now)
-	if errors.Is(err, store.ErrEngagementCap) {
+	if errors.Is(err, onair.ErrEngagementCap) {
 		return onair.RetryAfter(err, engagementCapRetry)
 	}
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -11,7 +12,6 @@ import (
 	"github.com/onair-live/onair/internal/links"
 	"github.com/onair-live/onair/internal/notify"
 	"github.com/onair-live/onair/internal/onair"
-	"github.com/onair-live/onair/internal/store"
 )
 
 // The viewer pages: the public registration page and the watch page. They
@@ -177,12 +177,13 @@ const honeypotField = "website"
 // renderRegistered is the success screen of reg.
 func (s *Server) renderRegistered(w http.ResponseWriter, r *http.Request, ev onair.Event, reg onair.Registration) error {
 	watch := s.links.Watch(reg)
+	confirmed := onair.ConfirmationChannels(ev, reg)
 	return s.render(w, r, http.StatusCreated, "register_done", page{Title: "You are registered", Data: registeredView{
 		Event: ev, Registration: reg, WatchURL: watch,
 		CalendarURL: s.links.CalendarPath(reg),
 		GoogleURL:   notify.GoogleCalendarURL(ev, watch),
-		EmailSent:   ev.Notifications.EmailEnabled,
-		SMSSent:     ev.Notifications.SMSEnabled && reg.Phone != "",
+		EmailSent:   slices.Contains(confirmed, onair.ChannelEmail),
+		SMSSent:     slices.Contains(confirmed, onair.ChannelSMS),
 	}})
 }
 
@@ -210,7 +211,7 @@ func (s *Server) newViewerRegistration(ev onair.Event, in onair.RegistrationInpu
 // closed state (full, cancelled…) as it is now, with the API's status.
 func (s *Server) registerFailed(w http.ResponseWriter, r *http.Request, ev onair.Event, in onair.RegistrationInput, err error) error {
 	status, d := describe(err)
-	if errors.Is(err, store.ErrAlreadyRegistered) || status == http.StatusTooManyRequests {
+	if errors.Is(err, onair.ErrAlreadyRegistered) || status == http.StatusTooManyRequests {
 		v := newRegisterView(ev, s.clock(), in, nil)
 		v.Error = sentence(d.Message)
 		setRetryAfter(w, err, status)

@@ -103,8 +103,10 @@ func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// phoneNote names text messages among what "everything from this host"
+// stops, when SMS reaches the registrant at all.
 func phoneNote(reg onair.Registration) string {
-	if reg.Phone == "" {
+	if onair.Address(onair.ChannelSMS, reg) == "" {
 		return ""
 	}
 	return " or text message"
