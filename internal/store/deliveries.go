@@ -71,21 +71,23 @@ func (s *Store) PendingDeliveries(ctx context.Context, idleSince time.Time, limi
 }
 
 // OutboxMessage is a message the outbox provider kept instead of sending.
+// The API shows it in a shape of its own (internal/web's outboxJSON).
 type OutboxMessage struct {
-	ID          int64             `json:"id"`
-	EventID     string            `json:"event_id"`
-	DeliveryID  int64             `json:"delivery_id"`
-	Channel     onair.Channel     `json:"channel"`
-	To          string            `json:"to"`
-	Subject     string            `json:"subject"`
-	Text        string            `json:"text"`
-	HTML        string            `json:"html"`
-	Headers     map[string]string `json:"headers"`
-	Attachments []OutboxFile      `json:"attachments"`
-	CreatedAt   time.Time         `json:"created_at"`
+	ID          int64
+	EventID     string
+	DeliveryID  int64
+	Channel     onair.Channel
+	To          string
+	Subject     string
+	Text        string
+	HTML        string
+	Headers     map[string]string
+	Attachments []OutboxFile
+	CreatedAt   time.Time
 }
 
-// OutboxFile is an attachment of an outbox message.
+// OutboxFile is an attachment of an outbox message. Its JSON names are the
+// form of the attachments column, which SaveOutbox writes and Outbox reads.
 type OutboxFile struct {
 	Filename    string `json:"filename"`
 	ContentType string `json:"content_type"`

@@ -1,31 +1,13 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/web/site"
 )
-
-// statuses maps each domain error kind to its HTTP status and default code.
-// It is the one place where the domain meets HTTP.
-var statuses = []struct {
-	kind   error
-	status int
-	code   string
-}{
-	{onair.ErrInvalid, http.StatusBadRequest, "bad_request"},
-	{onair.ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
-	{onair.ErrForbidden, http.StatusForbidden, "forbidden"},
-	{onair.ErrNotFound, http.StatusNotFound, "not_found"},
-	{onair.ErrConflict, http.StatusConflict, "conflict"},
-	{onair.ErrGone, http.StatusGone, "gone"},
-	{onair.ErrTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large"},
-	{onair.ErrUnprocessable, http.StatusUnprocessableEntity, "validation_failed"},
-	{onair.ErrTooManyRequests, http.StatusTooManyRequests, "rate_limited"},
-}
 
 // errorBody is the JSON shape of every error the API returns.
 type errorBody struct {
@@ -38,37 +20,11 @@ type errorDetail struct {
 	Fields  map[string]string `json:"fields,omitempty"`
 }
 
-// describe turns any error into a status and the body the client sees.
-// Errors outside the vocabulary are internal: their cause is logged, and the
-// client is told only that something went wrong.
+// describe turns any error into a status and the body the client sees,
+// by site.Describe's table.
 func describe(err error) (int, errorDetail) {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return http.StatusRequestEntityTooLarge, errorDetail{Code: "payload_too_large",
-			Message: "the request body is larger than " + strconv.FormatInt(mbe.Limit>>10, 10) + " KiB"}
-	}
-	var ve *onair.ValidationError
-	if errors.As(err, &ve) {
-		return http.StatusUnprocessableEntity, errorDetail{Code: "validation_failed",
-			Message: "some fields are not valid", Fields: ve.Fields}
-	}
-	for _, s := range statuses {
-		if !errors.Is(err, s.kind) {
-			continue
-		}
-		// Only the domain's own errors speak to the client; anything else
-		// (a driver's text, say) is replaced by the kind's plain name.
-		d := errorDetail{Code: s.code, Message: s.kind.Error()}
-		var oe *onair.Error
-		if errors.As(err, &oe) {
-			d.Code, d.Message = oe.Code, oe.Message
-			if d.Code == "" {
-				d.Code = s.code
-			}
-		}
-		return s.status, d
-	}
-	return http.StatusInternalServerError, errorDetail{Code: "internal_error", Message: "internal error"}
+	status, d := site.Describe(err)
+	return status, errorDetail(d)
 }
 
 // fail answers r with err in the form its address speaks: an HTML page

@@ -7,40 +7,18 @@ import (
 	"strings"
 
 	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/web/site"
 	"github.com/onair-live/onair/internal/web/ui"
 )
 
-// contentPolicy is the Content-Security-Policy of a response. Scripts
-// and styles come only from onair's own files (ui/static): no inline
-// script, no handler attribute, no inline style, so that text a registrant
-// or a host typed can never run, even where escaping failed. Images may
-// come from https (a host's logo), frames only from https (the event's
-// stream on the watch page); forms post only to onair itself. Unless
-// framable, no page may be framed (clickjacking). emailStyles lets the
-// inline styles of an email show in a preview: an <iframe srcdoc> inherits
-// the policy of its page, and emails are styled inline (scripts stay
-// forbidden there as everywhere).
-func contentPolicy(framable, emailStyles bool) string {
-	style := "style-src 'self'"
-	if emailStyles {
-		style += " 'unsafe-inline'"
-	}
-	p := "default-src 'self'; script-src 'self'; " + style + "; img-src 'self' https: data:; frame-src https:; " +
-		"object-src 'none'; base-uri 'none'; form-action 'self'"
-	if !framable {
-		p += "; frame-ancestors 'none'"
-	}
-	return p
-}
-
 // secureHeaders sets the security headers of every response; a handler
-// loosens them only where its page needs it (allowFraming,
-// allowEmailStyles).
+// loosens them only where its page needs it (allowFraming, and the
+// dashboard's site.AllowEmailStyles).
 func (s *Server) secureHeaders(next http.Handler) http.Handler {
 	https := strings.HasPrefix(s.appURL, "https://")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", contentPolicy(false, false))
+		h.Set("Content-Security-Policy", site.ContentPolicy(false, false))
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
@@ -56,13 +34,8 @@ func (s *Server) secureHeaders(next http.Handler) http.Handler {
 // allowFraming lets any site frame the response: the registration page,
 // which a host embeds on their own site.
 func allowFraming(w http.ResponseWriter) {
-	w.Header().Set("Content-Security-Policy", contentPolicy(true, false))
+	w.Header().Set("Content-Security-Policy", site.ContentPolicy(true, false))
 	w.Header().Del("X-Frame-Options")
-}
-
-// allowEmailStyles lets the page's email previews keep their inline styles.
-func allowEmailStyles(w http.ResponseWriter) {
-	w.Header().Set("Content-Security-Policy", contentPolicy(false, true))
 }
 
 // staticFiles serves ui/static: files only, never a listing of a

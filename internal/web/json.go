@@ -10,10 +10,10 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/web/site"
 )
 
 // maxBody is the largest request body the API reads.
@@ -234,12 +234,5 @@ func queryInt(r *http.Request, name string, def, max int) (int, error) {
 	return n, nil
 }
 
-// searchQuery reads the optional q parameter: one line of at most 200
-// characters.
-func searchQuery(r *http.Request) (string, error) {
-	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	if !utf8.ValidString(q) || strings.IndexFunc(q, unicode.IsControl) >= 0 || utf8.RuneCountInString(q) > 200 {
-		return "", onair.Errorf(onair.ErrInvalid, "bad_request", "q must be one line of text, at most 200 characters")
-	}
-	return q, nil
-}
+// searchQuery reads the optional q parameter, as the dashboard's lists do.
+var searchQuery = site.SearchQuery

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/onair-live/onair/internal/onair"
-	"github.com/onair-live/onair/internal/store"
 )
 
 // notificationJSON is a notification as its host sees it.
@@ -66,31 +65,6 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, host 
 		out[i] = viewNotification(n, figures[n.ID])
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"notifications": out})
-	return nil
-}
-
-func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request, host onair.Host) error {
-	f := store.OutboxFilter{HostID: host.ID, EventID: r.URL.Query().Get("event_id")}
-	if f.EventID != "" {
-		if _, err := s.store.HostEvent(r.Context(), host.ID, f.EventID); err != nil {
-			return err
-		}
-	}
-	var err error
-	if f.Limit, err = queryInt(r, "limit", 50, 200); err != nil {
-		return err
-	}
-	if f.Limit == 0 {
-		return onair.Errorf(onair.ErrInvalid, "bad_request", "limit must be between 1 and 200")
-	}
-	if f.Offset, err = queryInt(r, "offset", 0, 0); err != nil {
-		return err
-	}
-	msgs, total, err := s.store.Outbox(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": msgs, "total": total})
 	return nil
 }
 

@@ -1,105 +1,26 @@
 package web
 
 import (
-	"bytes"
 	"crypto/subtle"
-	"fmt"
-	"html/template"
-	"io/fs"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
 	"time"
 
-	"github.com/onair-live/onair/internal/notify"
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/store"
-	"github.com/onair-live/onair/internal/web/ui"
+	"github.com/onair-live/onair/internal/web/site"
 )
 
 // page is the data every page template gets.
-type page struct {
-	Title string
-	Host  *onair.Host // the signed-in host, or nil
-	CSRF  string
-	Flash string
-	Data  any
-}
+type page = site.Page
 
-// templateFuncs are the helpers templates may call.
-var templateFuncs = template.FuncMap{
-	// inZone formats t in an IANA zone with the zone named, as messages do.
-	"inZone":  func(t time.Time, zone string) string { return notify.FormatTime(t, zone) },
-	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"pct": func(part, whole int) int {
-		if whole <= 0 {
-			return 0
-		}
-		return min(100, part*100/whole)
-	},
-	"deref": func(p *int) int {
-		if p == nil {
-			return 0
-		}
-		return *p
-	},
-	"query": url.QueryEscape,
-	// mul100 turns a fraction into a percentage.
-	"mul100": func(f float64) float64 { return f * 100 },
-	// cents formats an amount in cents as a plain number with two decimals.
-}
-
-// loadPages parses the layout and partials once, and each page on top of a
-// copy of them.
-func loadPages() (map[string]*template.Template, error) {
-	names, err := fs.Glob(ui.FS, "templates/*.html")
-	if err != nil {
-		return nil, err
-	}
-	base := template.New("").Funcs(templateFuncs)
-	var pages []string
-	for _, n := range names {
-		if strings.HasPrefix(path.Base(n), "_") || path.Base(n) == "layout.html" {
-			if _, err := base.ParseFS(ui.FS, n); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		pages = append(pages, n)
-	}
-	out := map[string]*template.Template{}
-	for _, n := range pages {
-		t, err := template.Must(base.Clone()).ParseFS(ui.FS, n)
-		if err != nil {
-			return nil, err
-		}
-		out[strings.TrimSuffix(path.Base(n), ".html")] = t
-	}
-	return out, nil
-}
-
-// render writes page name with p. It renders into a buffer first, so that a
-// template error becomes a clean 500 page, not half a page.
+// render writes page name with p, with the CSRF token its forms echo.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p page) error {
-	t := s.pages[name]
-	if t == nil {
-		return fmt.Errorf("no page template %q", name)
-	}
 	if p.CSRF == "" {
 		p.CSRF = s.csrfToken(w, r)
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
-		return fmt.Errorf("rendering %s: %w", name, err)
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "same-origin")
-	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
-	return err
+	return s.pages.Render(w, status, name, p)
 }
 
 // Cookies of the pages.
@@ -191,20 +112,4 @@ func (s *Server) hostPage(h hostPageHandler) http.Handler {
 		}
 		return h(w, r, page{Host: &host, CSRF: s.csrfToken(w, r)})
 	})
-}
-
-// safeNext keeps a post-login redirect on this site's dashboard: a path
-// with no scheme, no host and no control character (a browser drops a tab,
-// so "/\t/evil.example" would become "//evil.example").
-func safeNext(next string) string {
-	const home = "/dashboard/events"
-	if strings.IndexFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) >= 0 {
-		return home
-	}
-	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || !strings.HasPrefix(u.Path, "/dashboard/") ||
-		strings.HasPrefix(u.Path, "//") {
-		return home
-	}
-	return u.RequestURI()
 }

@@ -51,21 +51,22 @@ func (s *Server) routes() {
 	m.Handle("POST /logout", s.page(s.logout))
 
 	// pages: dashboard
-	m.Handle("GET /dashboard/events", s.hostPage(s.dashEvents))
-	m.Handle("GET /dashboard/events/{id}", s.hostPage(s.dashEvent))
+	d := s.dash
+	m.Handle("GET /dashboard/events", s.hostPage(d.Events))
+	m.Handle("GET /dashboard/events/{id}", s.hostPage(d.Event))
 	// {action}: edit, reschedule, start, end, cancel. One wildcard segment
 	// leaves /dashboard/events/create/… to the wizard without overlap.
-	m.Handle("POST /dashboard/events/{id}/{action}", s.hostPage(s.dashEventAction))
-	m.Handle("GET /dashboard/events/{id}/registrants/{rid}", s.hostPage(s.dashRegistrant))
-	m.Handle("GET /dashboard/outbox", s.hostPage(s.dashOutbox))
-	m.Handle("GET /dashboard/suppressions", s.hostPage(s.dashSuppressions))
-	m.Handle("POST /dashboard/suppressions/{id}/lift", s.hostPage(s.dashLiftSuppression))
-	m.Handle("GET /dashboard/settings", s.hostPage(s.dashSettings))
-	m.Handle("POST /dashboard/settings", s.hostPage(s.dashSettingsSubmit))
+	m.Handle("POST /dashboard/events/{id}/{action}", s.hostPage(d.EventAction))
+	m.Handle("GET /dashboard/events/{id}/registrants/{rid}", s.hostPage(d.Registrant))
+	m.Handle("GET /dashboard/outbox", s.hostPage(d.Outbox))
+	m.Handle("GET /dashboard/suppressions", s.hostPage(d.Suppressions))
+	m.Handle("POST /dashboard/suppressions/{id}/lift", s.hostPage(d.LiftSuppression))
+	m.Handle("GET /dashboard/settings", s.hostPage(d.Settings))
+	m.Handle("POST /dashboard/settings", s.hostPage(d.SaveSettings))
 
 	// pages: create wizard
-	m.Handle("GET /dashboard/events/create", s.hostPage(s.wizardPage))
-	m.Handle("POST /dashboard/events/create", s.hostPage(s.wizardSubmit))
+	m.Handle("GET /dashboard/events/create", s.hostPage(d.Wizard))
+	m.Handle("POST /dashboard/events/create", s.hostPage(d.WizardStep))
 
 	// tracking: attendance and engagement
 	m.Handle("POST /api/watch/{id}/heartbeat", s.api(s.heartbeat))

@@ -1,11 +1,11 @@
-// Package web is onair's HTTP face: the JSON API, the public endpoints and,
-// in time, the pages. Every route is in routes.go; handlers return errors,
-// which errors.go turns into responses in one place.
+// Package web is onair's HTTP face: the JSON API, the public endpoints,
+// the viewer pages and sign-in; the host's pages are internal/web/dashboard,
+// mounted here. Every route is in routes.go; handlers return errors, which
+// errors.go turns into responses in one place.
 package web
 
 import (
 	"context"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -17,6 +17,9 @@ import (
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/phone"
 	"github.com/onair-live/onair/internal/store"
+	"github.com/onair-live/onair/internal/web/dashboard"
+	"github.com/onair-live/onair/internal/web/site"
+	"github.com/onair-live/onair/internal/web/ui"
 )
 
 // Config is what the HTTP side needs from the rest of the process.
@@ -78,7 +81,8 @@ type Server struct {
 	// engagements are the engagement actions per viewer (registration).
 	engagements *rateLimiter
 
-	pages map[string]*template.Template
+	pages site.Pages           // the viewer pages and sign-in
+	dash  *dashboard.Dashboard // the host's pages
 
 	secret       string
 	emailFrom    string
@@ -128,11 +132,15 @@ func New(cfg Config) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	pages, err := loadPages()
+	// The templates are embedded: a broken one is a build defect.
+	pages, err := site.ParsePages(ui.FS, "templates")
 	if err != nil {
-		panic(err) // the templates are embedded: a broken one is a build defect
+		panic(err)
 	}
 	s.pages = pages
+	if s.dash, err = dashboard.New(dashboard.Deps{Store: s.store, Links: s.links, Clock: s.clock, EmailFrom: cfg.EmailFrom}); err != nil {
+		panic(err)
+	}
 	s.metrics.CountViewers(func(ctx context.Context) (int, error) { return s.store.ActiveViewers(ctx, s.clock()) })
 	s.routes()
 	s.handler = s.secureHeaders(s.recoverer(s.logRequests(s.limitBody(s.fallback(s.mux)))))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/onair-live/onair/internal/accounts"
 	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/web/site"
 )
 
 type authForm struct {
@@ -60,7 +61,7 @@ func (s *Server) signupSubmit(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 	next := r.URL.Query().Get("next")
 	if _, ok := s.sessionHost(r); ok {
-		http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+		http.Redirect(w, r, site.SafeNext(next), http.StatusSeeOther)
 		return nil
 	}
 	return s.render(w, r, http.StatusOK, "login", page{Title: "Log in", Data: authForm{Next: next, SignupOpen: !s.signupClosed}})
@@ -87,7 +88,7 @@ func (s *Server) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err := s.startSession(w, r, host); err != nil {
 		return err
 	}
-	http.Redirect(w, r, safeNext(next), http.StatusSeeOther)
+	http.Redirect(w, r, site.SafeNext(next), http.StatusSeeOther)
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package web
+package dashboard
 
 import (
 	"testing"
@@ -7,7 +7,7 @@ import (
 	"github.com/onair-live/onair/internal/onair"
 )
 
-func TestDashMoney(t *testing.T) {
+func TestMoney(t *testing.T) {
 	for _, c := range []struct {
 		minor    int64
 		currency string
@@ -21,35 +21,35 @@ func TestDashMoney(t *testing.T) {
 		{500, "JPY", "500 JPY"},    // no minor unit
 		{1500, "KWD", "1.500 KWD"}, // a thousandth
 	} {
-		if got := dashMoney(c.minor, c.currency); got != c.want {
-			t.Errorf("dashMoney(%d, %s) = %q; want %q", c.minor, c.currency, got, c.want)
+		if got := money(c.minor, c.currency); got != c.want {
+			t.Errorf("money(%d, %s) = %q; want %q", c.minor, c.currency, got, c.want)
 		}
 	}
 }
 
-func TestDashPercent(t *testing.T) {
+func TestPercent(t *testing.T) {
 	for rate, want := range map[float64]string{
 		0: "0%", 1: "100%", 0.5: "50%", 2.0 / 3: "67%", 0.001: "<1%", 0.999: ">99%",
 	} {
-		if got := dashPercent(rate); got != want {
-			t.Errorf("dashPercent(%v) = %q; want %q", rate, got, want)
+		if got := percent(rate); got != want {
+			t.Errorf("percent(%v) = %q; want %q", rate, got, want)
 		}
 	}
 }
 
-func TestDashGrouped(t *testing.T) {
+func TestGrouped(t *testing.T) {
 	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -1234: "-1,234"} {
-		if got := dashGrouped(n); got != want {
-			t.Errorf("dashGrouped(%d) = %q; want %q", n, got, want)
+		if got := grouped(n); got != want {
+			t.Errorf("grouped(%d) = %q; want %q", n, got, want)
 		}
 	}
 }
 
-func TestDashFigures(t *testing.T) {
+func TestFigures(t *testing.T) {
 	started := time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC)
-	shown := func(ev onair.Event, sum onair.EventSummary) map[string]dashFigure {
-		out := map[string]dashFigure{}
-		for _, f := range dashFigures(ev, sum) {
+	shown := func(ev onair.Event, sum onair.EventSummary) map[string]figure {
+		out := map[string]figure{}
+		for _, f := range figures(ev, sum) {
 			out[f.Label] = f
 		}
 		return out
@@ -57,7 +57,7 @@ func TestDashFigures(t *testing.T) {
 	t.Run("an upcoming event with nothing yet: every figure of nothing is a dash", func(t *testing.T) {
 		f := shown(onair.Event{Status: onair.StatusScheduled}, onair.EventSummary{})
 		for _, label := range []string{"Opened", "Clicked", "Attended", "Peak viewers", "Revenue"} {
-			if f[label].Value != dashNone || !f[label].None() || f[label].Spoken == "" {
+			if f[label].Value != none || !f[label].None() || f[label].Spoken == "" {
 				t.Errorf("%s = %+v; want a dash with words for screen readers", label, f[label])
 			}
 		}
@@ -67,7 +67,7 @@ func TestDashFigures(t *testing.T) {
 	})
 	t.Run("SMS only: messages and clicks, but no open rate", func(t *testing.T) {
 		f := shown(onair.Event{Status: onair.StatusScheduled}, onair.EventSummary{NotificationsSent: 2, Registrations: 2})
-		if f["Opened"].Value != dashNone || f["Clicked"].Value != "0" || f["Messages sent"].Title != "0 by email, 2 by SMS" {
+		if f["Opened"].Value != none || f["Clicked"].Value != "0" || f["Messages sent"].Title != "0 by email, 2 by SMS" {
 			t.Errorf("opened %+v, clicked %+v, sent %+v", f["Opened"], f["Clicked"], f["Messages sent"])
 		}
 	})
@@ -91,7 +91,7 @@ func TestDashFigures(t *testing.T) {
 	})
 	t.Run("cancelled before it went live", func(t *testing.T) {
 		f := shown(onair.Event{Status: onair.StatusCancelled}, onair.EventSummary{Registrations: 2})
-		if f["Attended"].Value != dashNone || f["Attended"].Spoken != "none: the event never went live" {
+		if f["Attended"].Value != none || f["Attended"].Spoken != "none: the event never went live" {
 			t.Errorf("attended %+v", f["Attended"])
 		}
 	})

@@ -1,4 +1,4 @@
-package web
+package dashboard
 
 import (
 	"fmt"
@@ -8,20 +8,21 @@ import (
 
 	"github.com/onair-live/onair/internal/notify"
 	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/web/site"
 )
 
-// dashRegistrantPage is the data of a registrant's timeline page.
-type dashRegistrantPage struct {
+// registrantPage is the data of a registrant's timeline page.
+type registrantPage struct {
 	Event      onair.Event
 	Registrant onair.Registration
 	Name       string // the registrant's name, or the email when there is none
-	Entries    []dashTimelineEntry
+	Entries    []timelineEntry
 	WatchTime  string // the watch time in all
 	Spent      string // the purchases in all, per currency; "" when none
 }
 
-// dashTimelineEntry is one step of the timeline as the page shows it.
-type dashTimelineEntry struct {
+// timelineEntry is one step of the timeline as the page shows it.
+type timelineEntry struct {
 	Kind    onair.EntryKind
 	At      time.Time
 	Title   string
@@ -29,47 +30,47 @@ type dashTimelineEntry struct {
 	Details []string
 }
 
-// dashRegistrant is the timeline of one registrant of an event: GET
+// Registrant is the timeline of one registrant of an event: GET
 // /dashboard/events/{id}/registrants/{rid}. Another host's event, or a
 // registrant of another event, is a 404 page.
-func (s *Server) dashRegistrant(w http.ResponseWriter, r *http.Request, p page) error {
-	ev, err := s.store.HostEvent(r.Context(), p.Host.ID, r.PathValue("id"))
+func (d *Dashboard) Registrant(w http.ResponseWriter, r *http.Request, p site.Page) error {
+	ev, err := d.store.HostEvent(r.Context(), p.Host.ID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	tl, err := s.store.RegistrantTimeline(r.Context(), ev.ID, r.PathValue("rid"))
+	tl, err := d.store.RegistrantTimeline(r.Context(), ev.ID, r.PathValue("rid"))
 	if err != nil {
 		return err
 	}
 	reg := tl.Registration
-	v := dashRegistrantPage{Event: ev, Registrant: reg, WatchTime: dashDuration(tl.WatchSeconds)}
+	v := registrantPage{Event: ev, Registrant: reg, WatchTime: watchTime(tl.WatchSeconds)}
 	v.Name = strings.TrimSpace(reg.FirstName + " " + reg.LastName)
 	if v.Name == "" {
 		v.Name = reg.Email
 	}
 	var spent []string
 	for _, sum := range tl.Spent() {
-		spent = append(spent, dashMoney(sum.AmountCents, sum.Currency))
+		spent = append(spent, money(sum.AmountCents, sum.Currency))
 	}
 	v.Spent = strings.Join(spent, ", ")
 	for _, e := range tl.Entries() {
-		v.Entries = append(v.Entries, viewDashTimelineEntry(e, reg, ev.Timezone))
+		v.Entries = append(v.Entries, viewTimelineEntry(e, reg, ev.Timezone))
 	}
 	p.Title, p.Data = v.Name+" · "+ev.Title, v
-	return s.render(w, r, http.StatusOK, "registrant", p)
+	return d.pages.Render(w, http.StatusOK, "registrant", p)
 }
 
-// viewDashTimelineEntry words one step of reg's timeline; times in its
-// text are shown in zone, the event's.
-func viewDashTimelineEntry(e onair.TimelineEntry, reg onair.Registration, zone string) dashTimelineEntry {
-	d := dashTimelineEntry{Kind: e.Kind, At: e.At}
+// viewTimelineEntry words one step of reg's timeline; times in its
+// text are shown in zone, the event'd.
+func viewTimelineEntry(e onair.TimelineEntry, reg onair.Registration, zone string) timelineEntry {
+	d := timelineEntry{Kind: e.Kind, At: e.At}
 	switch e.Kind {
 	case onair.EntryRegistered:
 		d.Title = "Registered"
 		d.Details = []string{"Source: " + reg.Source}
 	case onair.EntryMessage:
 		m := e.Message
-		d.Title = dashMessageTitle(*m)
+		d.Title = messageTitle(*m)
 		d.Status = m.Status
 		switch m.Status {
 		case onair.DeliverySent:
@@ -98,27 +99,27 @@ func viewDashTimelineEntry(e onair.TimelineEntry, reg onair.Registration, zone s
 			}
 		}
 	case onair.EntryOpened:
-		d.Title = "Opened: " + dashMessageTitle(*e.Message)
-		d.Details = []string{dashPlural(e.Message.OpenCount, "open") + " in all (approximate: mail clients may fetch images ahead of the reader)"}
+		d.Title = "Opened: " + messageTitle(*e.Message)
+		d.Details = []string{plural(e.Message.OpenCount, "open") + " in all (approximate: mail clients may fetch images ahead of the reader)"}
 	case onair.EntryClicked:
-		d.Title = "Clicked a link: " + dashMessageTitle(*e.Message)
-		d.Details = []string{dashPlural(e.Message.ClickCount, "click") + " in all"}
+		d.Title = "Clicked a link: " + messageTitle(*e.Message)
+		d.Details = []string{plural(e.Message.ClickCount, "click") + " in all"}
 	case onair.EntryJoined:
 		d.Title = "Joined the event"
 		d.Details = []string{"First visit of the watch page that counted as attending."}
 	case onair.EntrySession:
 		v := e.Session
-		d.Title = "Watched " + dashDuration(v.Seconds)
+		d.Title = "Watched " + watchTime(v.Seconds)
 		d.Details = []string{"Viewing session until " + notify.FormatTime(v.LastSeenAt, zone) + "."}
 	case onair.EntryEngagement:
 		g := e.Engagement
 		d.Title = "Engagement: " + g.Action
-		d.Details = []string{dashPlural(g.Count, "time")}
+		d.Details = []string{plural(g.Count, "time")}
 		if g.Count > 1 {
 			d.Details[0] += ", the last " + notify.FormatTime(g.Last, zone)
 		}
 	case onair.EntryPurchase:
-		d.Title = "Purchase: " + dashMoney(e.Purchase.AmountCents, e.Purchase.Currency)
+		d.Title = "Purchase: " + money(e.Purchase.AmountCents, e.Purchase.Currency)
 	case onair.EntryUnsubscribed:
 		d.Title = "Unsubscribed"
 		d.Details = []string{"No further message of this event goes to this registrant."}
@@ -126,15 +127,12 @@ func viewDashTimelineEntry(e onair.TimelineEntry, reg onair.Registration, zone s
 	return d
 }
 
-// dashMessageTitle names a message as the host would: "Reminder, 1 hour
+// messageTitle names a message as the host would: "Reminder, 1 hour
 // before, by email".
-func dashMessageTitle(m onair.TimelineMessage) string {
-	label := dashKindLabels[m.Kind]
-	if label == "" {
-		label = string(m.Kind)
-	}
+func messageTitle(m onair.TimelineMessage) string {
+	label := kindLabel(m.Kind)
 	if m.Kind == onair.KindReminder && m.Interval != "" {
-		label += ", " + dashIntervalLabel(m.Interval) + ","
+		label += ", " + intervalLabel(m.Interval) + ","
 	}
 	if m.Seq > 0 {
 		label += " (sent again on request)"
@@ -146,16 +144,16 @@ func dashMessageTitle(m onair.TimelineMessage) string {
 	return label + " by " + channel
 }
 
-// dashPlural counts things: "1 open", "2 opens".
-func dashPlural(n int, thing string) string {
+// plural counts things: "1 open", "2 opens".
+func plural(n int, thing string) string {
 	if n == 1 {
 		return "1 " + thing
 	}
 	return fmt.Sprintf("%d %ss", n, thing)
 }
 
-// dashDuration shows a watch time: "45 s", "1 min 55 s", "2 h 5 min".
-func dashDuration(seconds int64) string {
+// watchTime shows a watch time: "45 s", "1 min 55 s", "2 h 5 min".
+func watchTime(seconds int64) string {
 	h, m, s := seconds/3600, seconds%3600/60, seconds%60
 	switch {
 	case h > 0:

@@ -1,4 +1,4 @@
-package web
+package dashboard
 
 import (
 	"strconv"
@@ -9,9 +9,10 @@ import (
 	"github.com/onair-live/onair/internal/onair"
 )
 
-// wizardZoneNames are the zones the select offers; any other IANA name can
-// be typed. (The standard library cannot list the zones it knows.)
-var wizardZoneNames = []string{
+// zoneNames are the zones the pages' selects offer (the wizard's, the
+// reschedule form's); the wizard takes any other IANA name typed. (The
+// standard library cannot list the zones it knows.)
+var zoneNames = []string{
 	"UTC",
 	"Africa/Abidjan", "Africa/Accra", "Africa/Algiers", "Africa/Cairo", "Africa/Casablanca",
 	"Africa/Johannesburg", "Africa/Lagos", "Africa/Nairobi",
@@ -26,7 +27,7 @@ var wizardZoneNames = []string{
 	"Asia/Shanghai", "Asia/Singapore", "Asia/Taipei", "Asia/Tashkent", "Asia/Tehran", "Asia/Tokyo",
 	"Asia/Vladivostok", "Asia/Yangon",
 	"Atlantic/Azores", "Atlantic/Reykjavik",
-	"Australia/Adelaide", "Australia/Brisbane", "Australia/Darwin", "Australia/Hobart",
+	"Australia/Adelaide", "Australia/Brisbane", "Australia/Darwin", "Australia/Hobart", "Australia/Lord_Howe",
 	"Australia/Melbourne", "Australia/Perth", "Australia/Sydney",
 	"Europe/Amsterdam", "Europe/Athens", "Europe/Berlin", "Europe/Brussels", "Europe/Bucharest",
 	"Europe/Budapest", "Europe/Copenhagen", "Europe/Dublin", "Europe/Helsinki", "Europe/Istanbul",
@@ -36,14 +37,23 @@ var wizardZoneNames = []string{
 	"Pacific/Auckland", "Pacific/Fiji", "Pacific/Guam", "Pacific/Honolulu",
 }
 
-// wizardZones loads the listed zones once; a name this binary's tzdata does
-// not know is left out rather than offered and refused.
-var wizardZones = sync.OnceValue(func() []*time.Location {
+// offeredZones loads the listed zones once; a name this binary's tzdata
+// does not know is left out rather than offered and refused.
+var offeredZones = sync.OnceValue(func() []*time.Location {
 	var out []*time.Location
-	for _, name := range wizardZoneNames {
+	for _, name := range zoneNames {
 		if loc, err := onair.LoadZone(name); err == nil {
 			out = append(out, loc)
 		}
+	}
+	return out
+})
+
+// offeredZoneNames are the names of offeredZones.
+var offeredZoneNames = sync.OnceValue(func() []string {
+	var out []string
+	for _, loc := range offeredZones() {
+		out = append(out, loc.String())
 	}
 	return out
 })
@@ -58,7 +68,7 @@ type zoneOption struct{ Name, Label string }
 // zoneGroups lists the zones by region, each with its offset at now.
 func zoneGroups(now time.Time) []zoneGroup {
 	var out []zoneGroup
-	for _, loc := range wizardZones() {
+	for _, loc := range offeredZones() {
 		name := loc.String()
 		region, city, ok := strings.Cut(name, "/")
 		if !ok {

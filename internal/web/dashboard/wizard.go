@@ -1,7 +1,6 @@
-package web
+package dashboard
 
 import (
-	"cmp"
 	"errors"
 	"html/template"
 	"net/http"
@@ -11,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/onair-live/onair/internal/notify"
 	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/web/site"
 )
 
 // The create wizard is four server-rendered steps posting to one URL. Every
@@ -156,11 +155,7 @@ func (f wizardForm) start(v *onair.ValidationError) *string {
 	if z := f.zone(); onair.ValidTimezone(z) {
 		loc, _ = onair.LoadZone(z)
 	}
-	layout := "2006-01-02 15:04"
-	if strings.Count(t, ":") == 2 {
-		layout += ":05" // some browsers send seconds
-	}
-	at, err := parseWallTime(layout, d+" "+t, loc)
+	at, err := parseLocal(d+" "+t, loc) // some browsers send seconds
 	if errors.Is(err, errSkippedTime) {
 		v.Add("scheduled_start", skippedTimeProblem(loc))
 		return nil
@@ -225,36 +220,36 @@ func (f wizardForm) sketch(now time.Time) onair.Event {
 	return ev
 }
 
-// wizardPage is the first step of a new event.
-func (s *Server) wizardPage(w http.ResponseWriter, r *http.Request, p page) error {
-	return s.renderWizard(w, r, p, http.StatusOK, 1, newWizardForm(), nil)
+// Wizard is the first step of a new event.
+func (d *Dashboard) Wizard(w http.ResponseWriter, r *http.Request, p site.Page) error {
+	return d.renderWizard(w, r, p, http.StatusOK, 1, newWizardForm(), nil)
 }
 
-// wizardSubmit moves between steps and, at the end, creates the event.
-func (s *Server) wizardSubmit(w http.ResponseWriter, r *http.Request, p page) error {
+// WizardStep moves between steps and, at the end, creates the event.
+func (d *Dashboard) WizardStep(w http.ResponseWriter, r *http.Request, p site.Page) error {
 	if err := r.ParseForm(); err != nil {
 		return onair.Errorf(onair.ErrInvalid, "bad_request", "the form could not be read")
 	}
 	f := readWizardForm(r)
 	step, _ := strconv.Atoi(r.PostForm.Get("step"))
 	step = min(max(step, 1), wizardSteps)
-	now := s.clock()
+	now := d.clock()
 	action := r.PostForm.Get("action")
 	switch action {
 	case "back":
-		return s.renderWizard(w, r, p, http.StatusOK, max(step-1, 1), f, nil)
+		return d.renderWizard(w, r, p, http.StatusOK, max(step-1, 1), f, nil)
 	case "edit1", "edit2", "edit3":
-		return s.renderWizard(w, r, p, http.StatusOK, int(action[4]-'0'), f, nil)
+		return d.renderWizard(w, r, p, http.StatusOK, int(action[4]-'0'), f, nil)
 	case "create":
 		ev, err := f.build(p.Host.ID, now)
 		var ve *onair.ValidationError
 		if errors.As(err, &ve) {
-			return s.renderWizard(w, r, p, http.StatusUnprocessableEntity, wizardSteps, f, ve.Fields)
+			return d.renderWizard(w, r, p, http.StatusUnprocessableEntity, wizardSteps, f, ve.Fields)
 		}
 		if err != nil {
 			return err
 		}
-		id, err := s.createDraft(r, ev)
+		id, err := d.createDraft(r, ev)
 		if err != nil {
 			return err
 		}
@@ -265,28 +260,28 @@ func (s *Server) wizardSubmit(w http.ResponseWriter, r *http.Request, p page) er
 	_, err := f.build(p.Host.ID, now)
 	var ve *onair.ValidationError
 	if errors.As(err, &ve) && hasStepProblem(ve.Fields, step) {
-		return s.renderWizard(w, r, p, http.StatusUnprocessableEntity, step, f, ve.Fields)
+		return d.renderWizard(w, r, p, http.StatusUnprocessableEntity, step, f, ve.Fields)
 	}
 	if action == "refresh" {
-		return s.renderWizard(w, r, p, http.StatusOK, step, f, nil)
+		return d.renderWizard(w, r, p, http.StatusOK, step, f, nil)
 	}
-	return s.renderWizard(w, r, p, http.StatusOK, min(step+1, wizardSteps), f, nil)
+	return d.renderWizard(w, r, p, http.StatusOK, min(step+1, wizardSteps), f, nil)
 }
 
 // createDraft stores ev under its draft id and returns the event's id. When
 // that id is taken by one of this host's events, the form was sent again and
 // the event exists already; when it is anyone else's (a forged draft), a
 // fresh id is used, which answers exactly as a first creation does.
-func (s *Server) createDraft(r *http.Request, ev onair.Event) (string, error) {
-	err := s.store.CreateEvent(r.Context(), ev)
+func (d *Dashboard) createDraft(r *http.Request, ev onair.Event) (string, error) {
+	err := d.store.CreateEvent(r.Context(), ev)
 	if !errors.Is(err, onair.ErrConflict) {
 		return ev.ID, err
 	}
-	if _, err := s.store.HostEvent(r.Context(), ev.HostID, ev.ID); err == nil {
+	if _, err := d.store.HostEvent(r.Context(), ev.HostID, ev.ID); err == nil {
 		return ev.ID, nil
 	}
 	ev.ID = onair.NewID()
-	return ev.ID, s.store.CreateEvent(r.Context(), ev)
+	return ev.ID, d.store.CreateEvent(r.Context(), ev)
 }
 
 func hasStepProblem(fields map[string]string, step int) bool {
@@ -363,8 +358,8 @@ func problemText(label, problem string) string {
 	return label + ": " + problem
 }
 
-func (s *Server) renderWizard(w http.ResponseWriter, r *http.Request, p page, status, step int, f wizardForm, fields map[string]string) error {
-	now := s.clock()
+func (d *Dashboard) renderWizard(w http.ResponseWriter, r *http.Request, p site.Page, status, step int, f wizardForm, fields map[string]string) error {
+	now := d.clock()
 	if step == wizardSteps && fields == nil {
 		// The review shows every problem left, whichever step it is on.
 		var ve *onair.ValidationError
@@ -405,131 +400,25 @@ func (s *Server) renderWizard(w http.ResponseWriter, r *http.Request, p page, st
 	case 2:
 		v.Zones = zoneGroups(now)
 		v.ZoneUnset = f.Timezone == "" && f.TimezoneOther == ""
-		if f.Timezone != "" && f.Timezone != "UTC" && onair.ValidTimezone(f.Timezone) && !slices.Contains(wizardZoneNames, f.Timezone) {
+		if f.Timezone != "" && f.Timezone != "UTC" && onair.ValidTimezone(f.Timezone) && !slices.Contains(offeredZoneNames(), f.Timezone) {
 			v.ExtraZone = f.Timezone
 		}
 	case 3:
 		for _, n := range onair.NamedIntervals {
-			v.Choices = append(v.Choices, intervalChoice{Name: n.Name, Label: intervalLabel(n),
+			v.Choices = append(v.Choices, intervalChoice{Name: n.Name, Label: intervalLabel(n.String()),
 				Checked: slices.Contains(f.Intervals, n.Name), Recommended: slices.Contains(onair.DefaultIntervals, n.Name)})
 		}
-		v.Preview = s.wizardPreview(*p.Host, f.sketch(now))
-		allowEmailStyles(w)
+		v.Preview = d.wizardPreview(*p.Host, f.sketch(now))
+		site.AllowEmailStyles(w)
 	case 4:
 		v.Review = reviewOf(f.sketch(now), now)
 	}
 	p.Title = "New event · " + v.StepName
 	p.Data = v
-	return s.render(w, r, status, "wizard", p)
+	return d.pages.Render(w, status, "wizard", p)
 }
 
 type intervalChoice struct {
 	Name, Label          string
 	Checked, Recommended bool
-}
-
-var intervalLabels = map[string]string{
-	"2weeks": "2 weeks before", "1week": "1 week before", "3days": "3 days before", "1day": "1 day before",
-	"12hours": "12 hours before", "1hour": "1 hour before", "15minutes": "15 minutes before", "now": "When it starts",
-}
-
-// intervalLabel names a reminder for people: "1 day before", "2h30m before".
-func intervalLabel(iv onair.Interval) string {
-	if l, ok := intervalLabels[iv.Name]; ok {
-		return l
-	}
-	d := iv.Offset.String() // "45m0s", "2h30m0s", "1h0m0s", "1m30s"
-	if strings.HasSuffix(d, "m0s") {
-		d = strings.TrimSuffix(d, "0s")
-	}
-	if strings.HasSuffix(d, "h0m") {
-		d = strings.TrimSuffix(d, "0m")
-	}
-	return d + " before"
-}
-
-// The sample registrant of the previews. The token has a real token's
-// length, so that the SMS is measured as the real one will be.
-const (
-	previewToken = "sample-token-that-each-viewer-gets-their-own"
-	previewPhone = "+15555550123"
-)
-
-// wizardPreview is the confirmation email and a reminder SMS as Alex, a
-// registrant in the event's own zone, will see them, from host.
-type wizardPreview struct {
-	Zone                     string
-	EmailOn, SMSOn           bool
-	Subject, EmailText       string
-	EmailHTML                string // for an <iframe sandbox srcdoc>: html/template escapes it into the attribute
-	SMSLabel, SMSText        string
-	EmailProblem, SMSProblem string
-	SMSCharacters            int
-}
-
-func (s *Server) wizardPreview(host onair.Host, ev onair.Event) *wizardPreview {
-	reg := onair.Registration{EventID: ev.ID, FirstName: "Alex", Email: "alex@example.com",
-		Phone: previewPhone, Timezone: ev.Timezone}
-	v := s.links.Sample(ev.ID, previewToken)
-	c := notify.Content{Kind: onair.KindConfirmation, Event: ev, Registration: reg,
-		WatchURL: v.Watch, CalendarURL: v.Calendar, UnsubscribeURL: v.Unsubscribe, From: s.sender(host)}
-	pv := &wizardPreview{Zone: ev.Timezone, EmailOn: ev.Notifications.EmailEnabled, SMSOn: ev.Notifications.SMSEnabled}
-	if m, err := notify.RenderEmail(c); err != nil {
-		pv.EmailProblem = "The email cannot be previewed: " + err.Error()
-	} else {
-		pv.Subject, pv.EmailText, pv.EmailHTML = m.Subject, m.Text, m.HTML
-	}
-	pv.SMSLabel = "Confirmation SMS (no reminder chosen)"
-	if len(ev.Intervals) > 0 {
-		c.Kind, c.Interval = onair.KindReminder, ev.Intervals[0]
-		pv.SMSLabel = "Reminder SMS, " + strings.ToLower(intervalLabel(ev.Intervals[0]))
-	}
-	if m, err := notify.RenderSMS(c); err != nil {
-		pv.SMSProblem = "The SMS cannot be previewed: " + err.Error()
-	} else {
-		pv.SMSText, pv.SMSCharacters = m.Text, len([]rune(m.Text))
-	}
-	return pv
-}
-
-// wizardReview is everything chosen, worded for the host.
-type wizardReview struct {
-	Title, Description, Capacity  string
-	When, WhenUTC, Zone, Duration string
-	Reminders                     []wizardReminder
-	Channels, CustomMessage       string
-}
-
-type wizardReminder struct {
-	Label, When string
-	Past        bool
-}
-
-func reviewOf(ev onair.Event, now time.Time) *wizardReview {
-	rv := &wizardReview{Title: ev.Title, Description: ev.Description, Capacity: "Unlimited",
-		When: notify.FormatTime(ev.ScheduledStart, ev.Timezone), WhenUTC: notify.FormatTime(ev.ScheduledStart, "UTC"),
-		Zone: ev.Timezone, Duration: strconv.Itoa(ev.DurationMinutes) + " minutes",
-		CustomMessage: ev.Notifications.CustomMessage}
-	if ev.MaxRegistrations > 0 {
-		rv.Capacity = strconv.Itoa(ev.MaxRegistrations)
-	}
-	switch n := ev.Notifications; {
-	case n.EmailEnabled && n.SMSEnabled:
-		rv.Channels = "Email and SMS"
-	case n.EmailEnabled:
-		rv.Channels = "Email"
-	case n.SMSEnabled:
-		rv.Channels = "SMS"
-	default:
-		rv.Channels = "None: registrants get no messages"
-	}
-	// In the order they go out.
-	ivs := slices.Clone(ev.Intervals)
-	slices.SortStableFunc(ivs, func(a, b onair.Interval) int { return cmp.Compare(b.Offset, a.Offset) })
-	for _, iv := range ivs {
-		at := ev.ScheduledStart.Add(-iv.Offset)
-		rv.Reminders = append(rv.Reminders, wizardReminder{Label: intervalLabel(iv),
-			When: notify.FormatTime(at, ev.Timezone), Past: !at.After(now)})
-	}
-	return rv
 }

@@ -1,4 +1,4 @@
-package web
+package dashboard
 
 import (
 	"errors"
@@ -28,4 +28,22 @@ func parseWallTime(layout, value string, loc *time.Location) (time.Time, error) 
 // skippedTimeProblem is the field problem of a time the clocks skip in loc.
 func skippedTimeProblem(loc *time.Location) string {
 	return "is not a time in " + loc.String() + ": the clocks skip it when they go forward; choose another time"
+}
+
+// localLayout is the value format of <input type=datetime-local>.
+const localLayout = "2006-01-02T15:04"
+
+// parseLocal reads a datetime-local value (or what a browser without
+// that input lets someone type, or the wizard's date and time joined by a
+// space) as a time in loc. A time the clocks skip in
+// loc is errSkippedTime.
+func parseLocal(s string, loc *time.Location) (time.Time, error) {
+	var err error
+	for _, layout := range []string{localLayout, "2006-01-02T15:04:05", "2006-01-02 15:04", "2006-01-02 15:04:05"} {
+		var t time.Time
+		if t, err = parseWallTime(layout, s, loc); err == nil || errors.Is(err, errSkippedTime) {
+			return t, err
+		}
+	}
+	return time.Time{}, err
 }

@@ -1,4 +1,4 @@
-package web
+package site
 
 import "testing"
 
@@ -18,8 +18,8 @@ func TestSafeNextStaysOnTheDashboard(t *testing.T) {
 		"/dashboard/../login":           "/dashboard/../login",
 	}
 	for in, want := range tests {
-		if got := safeNext(in); got != want {
-			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
+		if got := SafeNext(in); got != want {
+			t.Errorf("SafeNext(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -1,0 +1,35 @@
+package onair
+
+import "time"
+
+// Actions are the changes a host may make to an event as it stands: the
+// buttons a page offers. Each is found by trying the change itself (Update,
+// Start, End, Cancel) on a copy, so a page can never offer what the rules
+// refuse, nor hide what they allow.
+type Actions struct {
+	Edit, Reschedule, Start, End, Cancel bool
+}
+
+// Actions says which changes e allows at now.
+func (e Event) Actions(now time.Time) Actions {
+	_, _, edit := e.Update(EventInput{}, now)
+	// A reschedule is an Update of the start to another time ahead.
+	probe := now.Add(time.Hour).Truncate(time.Second)
+	if probe.Equal(e.ScheduledStart) {
+		probe = probe.Add(time.Hour)
+	}
+	start := probe.Format(time.RFC3339)
+	_, _, reschedule := e.Update(EventInput{ScheduledStart: &start}, now)
+	_, startErr := e.Start(now)
+	_, endErr := e.End(now)
+	_, cancelErr := e.Cancel(now)
+	return Actions{Edit: edit == nil, Reschedule: reschedule == nil, Start: startErr == nil,
+		End: endErr == nil, Cancel: cancelErr == nil}
+}
+
+// ReminderAt is when e's reminder of interval iv is due.
+func (e Event) ReminderAt(iv Interval) time.Time { return e.ScheduledStart.Add(-iv.Offset) }
+
+// ReminderPassed reports whether e's reminder of interval iv is already
+// past at now: the reminder PlanReminders plans as skipped.
+func (e Event) ReminderPassed(iv Interval, now time.Time) bool { return !e.ReminderAt(iv).After(now) }
