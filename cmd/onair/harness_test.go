@@ -64,6 +64,7 @@ const testAppURL = "http://onair.test"
 // reminder's time to come.
 func startApp(t *testing.T, databaseURL string, env map[string]string) *app {
 	t.Helper()
+	appTemplate.Seed(t, databaseURL)
 	vars := map[string]string{
 		"ONAIR_ADDR":   "127.0.0.1:0",
 		"DATABASE_URL": databaseURL,

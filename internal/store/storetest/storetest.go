@@ -7,9 +7,13 @@ package storetest
 import (
 	"context"
 	"database/sql"
+	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/onair-live/onair/internal/onair"
@@ -54,6 +58,7 @@ func URL(t testing.TB, backend string) string {
 // test ends.
 func Open(t testing.TB, databaseURL string) *store.Store {
 	t.Helper()
+	storeTemplate.Seed(t, databaseURL)
 	s, err := store.Open(context.Background(), databaseURL)
 	if err != nil {
 		t.Fatal(err)
@@ -117,4 +122,89 @@ func sanitize(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// A Template is a SQLite database migrated once per test binary and copied
+// into place for each test that asks for a fresh one. Migrating costs
+// thousands of parsed statements (far more under the race detector); a copy
+// costs a file's bytes. PostgreSQL databases are migrated where they are:
+// that work is the server's.
+type Template struct {
+	// Migrate brings a store up to date beyond the store's own migrations
+	// (for example the job queue's tables); nil for none.
+	Migrate func(ctx context.Context, s *store.Store) error
+
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// storeTemplate is the template of Open: the store's migrations alone.
+var storeTemplate Template
+
+// Seed copies the template into the SQLite file of databaseURL, unless the
+// file is there already; other URLs are left alone. What the test opens
+// afterwards finds every migration applied and applies none.
+func (tp *Template) Seed(t testing.TB, databaseURL string) {
+	t.Helper()
+	dialect, path, err := store.ParseURL(databaseURL)
+	if err != nil || dialect != store.SQLite {
+		return
+	}
+	if _, err := os.Stat(path); err == nil {
+		return
+	}
+	tp.once.Do(func() { tp.dir, tp.err = tp.build() })
+	if tp.err != nil {
+		t.Fatalf("the migrated template database: %v", tp.err)
+	}
+	for _, suffix := range []string{"", "-wal"} {
+		if err := copyFile(filepath.Join(tp.dir, "onair.db"+suffix), path+suffix); err != nil {
+			t.Fatalf("copying the template database: %v", err)
+		}
+	}
+}
+
+// build migrates the template in a directory of its own, kept for the
+// test binary's life (it is removed with the system's temporary files).
+func (tp *Template) build() (string, error) {
+	dir, err := os.MkdirTemp("", "onair-template-")
+	if err != nil {
+		return "", err
+	}
+	ctx := context.Background()
+	s, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "onair.db"))
+	if err != nil {
+		return "", err
+	}
+	err = s.Migrate(ctx)
+	if err == nil && tp.Migrate != nil {
+		err = tp.Migrate(ctx, s)
+	}
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	return dir, err
+}
+
+// copyFile copies src to dst, creating dst; a src that does not exist (a
+// WAL already checkpointed away) copies nothing.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if os.IsNotExist(err) && strings.HasSuffix(src, "-wal") {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("creating %s: %w", dst, err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
