@@ -35,7 +35,7 @@ func PlanReminders(ev Event, now time.Time) []Notification {
 				Kind:          KindReminder,
 				Interval:      iv.String(),
 				Channel:       ch,
-				ScheduledTime: ev.ScheduledStart.Add(-iv.Offset),
+				ScheduledTime: ev.ReminderAt(iv),
 				Status:        NotifScheduled,
 				EventVersion:  ev.Version,
 				CreatedAt:     now,
@@ -44,7 +44,7 @@ func PlanReminders(ev Event, now time.Time) []Notification {
 			if iv.Offset == 0 {
 				n.Kind = KindStartingNow
 			}
-			if !n.ScheduledTime.After(now) {
+			if ev.ReminderPassed(iv, now) {
 				n.Status = NotifSkipped
 				n.ErrorDetails = "its time had already passed when the event was scheduled for " + ev.ScheduledStart.UTC().Format(time.RFC3339)
 			}
@@ -93,7 +93,7 @@ func StaleReason(n Notification, ev Event, now time.Time) string {
 	case KindReminder:
 		deadline := ev.ScheduledStart
 		for _, iv := range ev.Intervals {
-			t := ev.ScheduledStart.Add(-iv.Offset)
+			t := ev.ReminderAt(iv)
 			if t.After(n.ScheduledTime) && t.Before(deadline) {
 				deadline = t
 			}
