@@ -314,7 +314,7 @@ func TestDeleteEvent(t *testing.T) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()
 		// A reminder two seconds ahead: its dispatch job is queued.
-		start := startsIn(5 * time.Second)
+		start := a.startsAt(5 * time.Second)
 		id := a.createEvent(token, map[string]any{"scheduled_start": start.Format(time.RFC3339),
 			"selected_intervals": []string{"3s", "now"}})["id"].(string)
 		kept := a.createEvent(token, nil)["id"].(string)
@@ -350,9 +350,8 @@ func TestDeleteEvent(t *testing.T) {
 		}
 		// Past the reminder's and the start's times, with the queue idle:
 		// nothing failed on the rows that went.
-		waitFor(t, 30*time.Second, "the deleted event's start to pass", func() (bool, string) {
-			return time.Now().After(start.Add(time.Second)), "its start is " + start.Format(time.RFC3339)
-		})
+		a.advanceTo(start.Add(time.Second))
+		a.waitIdle()
 		faultWaitQueueIdle(t, dbURL)
 		a.expect(http.StatusOK, "POST", "/api/events/"+kept+"/start", token, nil) // the workers still run
 		for _, line := range strings.Split(a.Log(), "\n") {
