@@ -44,7 +44,10 @@ type appDB struct {
 type testClock struct {
 	mu     sync.Mutex
 	offset time.Duration
-	jumps  []chan struct{} // one per process on this clock
+	jumps  []chan struct{} // one per run() on this clock
+	// children are told each new offset: onair processes of their own
+	// (faultStartNode) that run on this clock.
+	children []func(offset time.Duration)
 }
 
 func newTestClock() *testClock { return &testClock{} }
@@ -64,6 +67,9 @@ func (c *testClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.offset += d
+	for _, tell := range c.children {
+		tell(c.offset)
+	}
 	for _, ch := range c.jumps {
 		select {
 		case ch <- struct{}{}:
