@@ -47,7 +47,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv(faultChildEnv) == "1" {
 		faultChildMain()
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if sqliteTemplate.path != "" {
+		os.RemoveAll(filepath.Dir(sqliteTemplate.path))
+	}
+	os.Exit(code)
 }
 
 // faultChildMain is main on the clock of the parent test (faultClockEnv),

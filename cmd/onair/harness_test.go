@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -147,6 +151,7 @@ func startApp(t *testing.T, databaseURL string, env map[string]string) *app {
 // share theirs).
 func startAppOn(t *testing.T, databaseURL string, env map[string]string, clk *testClock) *app {
 	t.Helper()
+	fromSQLiteTemplate(t, databaseURL)
 	vars := map[string]string{
 		"ONAIR_ADDR":   "127.0.0.1:0",
 		"DATABASE_URL": databaseURL,
@@ -376,4 +381,65 @@ func (a *app) waitIdle() {
 		return len(due) == 0 && !pending && sending == 0,
 			fmt.Sprintf("%d notifications to dispatch, deliveries due: %v, %d being sent", len(due), pending, sending)
 	})
+}
+
+// sqliteTemplate is an empty SQLite database with every migration of
+// onair and of its job queue applied, made once per test process.
+var sqliteTemplate struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// fromSQLiteTemplate makes a new SQLite database at databaseURL a copy of
+// sqliteTemplate; a database that exists, or one on PostgreSQL, is left
+// as it is. Migrating a fresh SQLite file costs about a second of CPU under
+// the race detector (the SQL of every migration parsed by a SQLite
+// compiled to Go), which each start on a new file paid; the copy is what
+// those migrations make, and onair's own migration at start then finds
+// nothing to do. The migrations themselves are still run, on both
+// databases, by the store's tests, by `onair migrate` in the CLI test and
+// by every start on PostgreSQL.
+func fromSQLiteTemplate(t *testing.T, databaseURL string) {
+	t.Helper()
+	path, ok := strings.CutPrefix(databaseURL, "sqlite:")
+	if !ok {
+		return
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	tpl := &sqliteTemplate
+	tpl.once.Do(func() {
+		dir, err := os.MkdirTemp("", "onair-test-template-")
+		if err != nil {
+			tpl.err = err
+			return
+		}
+		tpl.path = filepath.Join(dir, "template.db")
+		tpl.err = makeSQLiteTemplate(filepath.Join(dir, "migrated.db"), tpl.path)
+	})
+	if tpl.err != nil {
+		t.Fatalf("the SQLite template: %v", tpl.err)
+	}
+	raw, err := os.ReadFile(tpl.path)
+	if err == nil {
+		err = os.WriteFile(path, raw, 0o600)
+	}
+	if err != nil {
+		t.Fatalf("copying the SQLite template: %v", err)
+	}
+}
+
+// makeSQLiteTemplate migrates a new database at work and writes it whole,
+// without its write-ahead log, to path.
+func makeSQLiteTemplate(work, path string) error {
+	ctx := context.Background()
+	st, err := openStore(ctx, "sqlite:"+work)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	_, err = st.DB().ExecContext(ctx, `VACUUM INTO '`+strings.ReplaceAll(path, "'", "''")+`'`)
+	return err
 }
