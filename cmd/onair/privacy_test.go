@@ -409,15 +409,23 @@ func TestProviderOutageLogsAFewLines(t *testing.T) {
 		for i := range viewers {
 			a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": fmt.Sprintf("outage%d@example.com", i)})
 		}
-		// Every confirmation fails, and is retried; the outage lasts 4 s.
+		// Every confirmation fails, and is retried a second later, and two
+		// seconds after that: the clock moves past each wait.
 		waitFor(t, 30*time.Second, "the first failures", func() (bool, string) {
 			return strings.Contains(a.Log(), "provider failing"), a.Log()
 		})
 		st := storetest.Open(t, dbURL)
+		waitFor(t, 60*time.Second, "every confirmation to fail once", func() (bool, string) {
+			return minAttempts(t, st) >= 1, fmt.Sprintf("fewest attempts: %d", minAttempts(t, st))
+		})
+		a.waitIdle()
+		a.advance(time.Second)
 		waitFor(t, 60*time.Second, "every confirmation to fail twice", func() (bool, string) {
 			return minAttempts(t, st) >= 2, fmt.Sprintf("fewest attempts: %d", minAttempts(t, st))
 		})
+		a.waitIdle()
 		srv.ClearFailures()
+		a.advance(2 * time.Second)
 		srv.WaitFor(viewers, 60*time.Second)
 
 		var outage []string
