@@ -161,7 +161,8 @@ func TestSMSOnlyToTextableNumbers(t *testing.T) {
 		})
 		// An event without SMS stores any possible number; turning SMS on
 		// later texts none of those that cost money.
-		quiet := a.createEvent(token, map[string]any{"scheduled_start": time.Now().Add(10 * time.Second).UTC().Format(time.RFC3339),
+		quietStart := a.startsAt(10 * time.Minute) // before the 15-minute reminder of the event above
+		quiet := a.createEvent(token, map[string]any{"scheduled_start": quietStart.Format(time.RFC3339),
 			"selected_intervals": []string{"now"}})["id"].(string)
 		a.expect(http.StatusCreated, "POST", "/api/events/"+quiet+"/register", "",
 			map[string]string{"email": "stored@example.com", "phone": "+19005550100"})
@@ -173,6 +174,7 @@ func TestSMSOnlyToTextableNumbers(t *testing.T) {
 			map[string]string{"email": "after@example.com", "phone": "+19005550100"}); status != http.StatusUnprocessableEntity {
 			t.Errorf("a number that costs money, just after SMS was turned on: status %d %v; want 422", status, out)
 		}
+		a.advanceTo(quietStart)
 		waitFor(t, 40*time.Second, "the starting-now SMS to be decided", func() (bool, string) {
 			ns := a.notifications(token, quiet)
 			return ns["starting_now/now/sms"]["status"] == "failed", fmt.Sprint(ns)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -29,14 +30,10 @@ func TestAnalyticsCountsFromTheRows(t *testing.T) {
 			a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", r)
 		}
 		var an map[string]any
-		deadline := time.Now().Add(10 * time.Second)
-		for {
+		waitFor(t, 15*time.Second, "the 4 confirmations to be recorded as sent", func() (bool, string) {
 			an = a.expect(http.StatusOK, "GET", "/api/events/"+id+"/analytics", token, nil)["analytics"].(map[string]any)
-			if an["notifications_sent"] == 4.0 || time.Now().After(deadline) {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			return an["notifications_sent"] == 4.0, fmt.Sprint(an["notifications_sent"])
+		})
 		want := map[string]any{
 			"registrations": 3.0, "notifications_sent": 4.0, "notifications_failed": 0.0,
 			"attended": 0.0, "attendance_rate": 0.0, "conversion_rate": 0.0, "revenue_cents": 0.0,
@@ -59,7 +56,7 @@ func TestAnalyticsCountsFromTheRows(t *testing.T) {
 		if f := an["funnel"].(map[string]any); f["registered"] != 3.0 || f["notified"] != 3.0 {
 			t.Errorf("funnel: %v", f)
 		}
-		if days := an["registrations_by_day"].(map[string]any); days[time.Now().UTC().Format(time.DateOnly)] != 3.0 {
+		if days := an["registrations_by_day"].(map[string]any); days[a.now().UTC().Format(time.DateOnly)] != 3.0 {
 			t.Errorf("by day: %v", days)
 		}
 		a.expect(http.StatusNotFound, "GET", "/api/events/"+id+"/analytics", a.signup(), nil)
@@ -90,8 +87,7 @@ func TestAnalyticsCountsFromTheRows(t *testing.T) {
 func confirmationLinks(t *testing.T, in *inbox, emails ...string) map[string][2]string {
 	t.Helper()
 	out := map[string][2]string{}
-	deadline := time.Now().Add(15 * time.Second)
-	for len(out) < len(emails) {
+	waitFor(t, 15*time.Second, "the confirmations", func() (bool, string) {
 		for _, m := range in.srv.Messages() {
 			if !strings.HasPrefix(m.Subject(), "You're registered") || len(m.To) != 1 {
 				continue
@@ -103,11 +99,8 @@ func confirmationLinks(t *testing.T, in *inbox, emails ...string) map[string][2]
 			}
 			out[m.To[0]] = [2]string{html.UnescapeString(pm[1]), html.UnescapeString(wm[1])}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("confirmations arrived for %v only", out)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return len(out) >= len(emails), fmt.Sprintf("confirmations arrived for %v only", out)
+	})
 	return out
 }
 
@@ -153,7 +146,7 @@ func TestAnalyticsFixture(t *testing.T) {
 				t.Errorf("heartbeat of %s: %v viewers, want %d", email, n, i+1)
 			}
 		}
-		time.Sleep(1100 * time.Millisecond) // a second of watching for r1 and r2
+		a.advance(1100 * time.Millisecond) // a second of watching for r1 and r2
 		beat("r1@example.com")
 		beat("r2@example.com")
 		for _, e := range []struct{ email, action string }{

@@ -63,16 +63,17 @@ func secretKey(ctx context.Context, st *store.Store, cfg config) (string, error)
 
 // newEngine builds the delivery engine with the providers cfg names, and
 // the outbox for a channel that has none.
-func newEngine(st *store.Store, cfg config, log *slog.Logger, workers bool, m *metrics.Metrics) (*jobs.Engine, func(), error) {
-	email, sms, closeProviders, err := providers(st, cfg)
+func newEngine(st *store.Store, cfg config, clk clock, log *slog.Logger, workers bool, m *metrics.Metrics) (*jobs.Engine, func(), error) {
+	email, sms, closeProviders, err := providers(st, cfg, clk.now)
 	if err != nil {
 		return nil, nil, err
 	}
 	sender := jobs.NewSender(jobs.SenderConfig{
 		Email: email, SMS: sms, EmailRate: cfg.EmailRate, SMSRate: cfg.SMSRate,
-		AppURL: cfg.AppURL, EmailFrom: cfg.EmailFrom, Concurrency: cfg.SMTPConns, Logger: log, Secret: cfg.SecretKey, Metrics: m,
+		AppURL: cfg.AppURL, EmailFrom: cfg.EmailFrom, Concurrency: cfg.SMTPConns, Logger: log, Secret: cfg.SecretKey, Metrics: m, Now: clk.now,
 	})
-	engine, err := jobs.New(jobs.Config{Store: st, Sender: sender, Logger: log, Workers: workers, OutboxDays: cfg.OutboxDays})
+	engine, err := jobs.New(jobs.Config{Store: st, Sender: sender, Logger: log, Now: clk.now, Jumps: clk.jumps,
+		Workers: workers, OutboxDays: cfg.OutboxDays})
 	if err != nil {
 		closeProviders()
 		return nil, nil, err
@@ -81,17 +82,17 @@ func newEngine(st *store.Store, cfg config, log *slog.Logger, workers bool, m *m
 	return engine, closeProviders, nil
 }
 
-func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, clk clock) error {
 	c := newCommand("serve", "Runs the HTTP API and pages, the scheduler and the delivery workers.\nMigrates the database first.", getenv, "ONAIR_ADDR", "DATABASE_URL", "APP_URL")
 	if help, err := c.parse(args, stdout, stderr); help || err != nil {
 		return err
 	}
-	return serve(ctx, c.cfg, stderr, nil)
+	return serve(ctx, c.cfg, clk, stderr, nil)
 }
 
 // serve runs onair until ctx ends. seed, when given, fills the database
 // once the workers run and before the server listens (onair demo).
-func serve(ctx context.Context, cfg config, stderr io.Writer, seed func(context.Context, *store.Store) error) error {
+func serve(ctx context.Context, cfg config, clk clock, stderr io.Writer, seed func(context.Context, *store.Store) error) error {
 	log := newLogger(stderr)
 	if cfg.PprofAddr != "" {
 		stopPprof, err := startPprof(cfg.PprofAddr, log)
@@ -112,7 +113,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer, seed func(context.
 	secret := cfg.SecretKey
 
 	m := metrics.New()
-	engine, closeProviders, err := newEngine(st, cfg, log, true, m)
+	engine, closeProviders, err := newEngine(st, cfg, clk, log, true, m)
 	if err != nil {
 		return err
 	}
@@ -130,7 +131,7 @@ func serve(ctx context.Context, cfg config, stderr io.Writer, seed func(context.
 	}
 
 	srv := &http.Server{
-		Handler: web.New(web.Config{Store: st, AppURL: cfg.AppURL, EmailFrom: cfg.EmailFrom, Logger: log,
+		Handler: web.New(web.Config{Store: st, AppURL: cfg.AppURL, EmailFrom: cfg.EmailFrom, Logger: log, Now: clk.now,
 			Sweep: engine.Sweep, CronSecret: cfg.CronSecret,
 			TwilioAuthToken: cfg.TwilioAuthToken, MailgunSigningKey: cfg.MailgunSigningKey, Secret: secret, Metrics: m,
 			RegisterLimit: cfg.RegisterLimit, TrustedProxies: cfg.TrustedProxies, SMSPolicy: &cfg.SMSPolicy,
@@ -175,7 +176,7 @@ func stopEngine(engine *jobs.Engine, log *slog.Logger) {
 	}
 }
 
-func runWorker(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runWorker(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, clk clock) error {
 	c := newCommand("worker", "Runs the scheduler and delivery workers without HTTP: an extra node beside\n'onair serve' on the same PostgreSQL database.", getenv, "DATABASE_URL", "APP_URL")
 	if help, err := c.parse(args, stdout, stderr); help || err != nil {
 		return err
@@ -196,7 +197,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	if c.cfg.SecretKey, err = secretKey(ctx, st, c.cfg); err != nil {
 		return err
 	}
-	engine, closeProviders, err := newEngine(st, c.cfg, log, true, nil)
+	engine, closeProviders, err := newEngine(st, c.cfg, clk, log, true, nil)
 	if err != nil {
 		return err
 	}
@@ -213,7 +214,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	return nil
 }
 
-func runSendDue(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runSendDue(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, clk clock) error {
 	c := newCommand("send-due", "Dispatches every notification that is due and sends every pending message,\nonce, then exits (what POST /api/cron/send-notifications does).", getenv, "DATABASE_URL", "APP_URL")
 	if help, err := c.parse(args, stdout, stderr); help || err != nil {
 		return err
@@ -227,7 +228,7 @@ func runSendDue(ctx context.Context, args []string, getenv func(string) string, 
 	if c.cfg.SecretKey, err = secretKey(ctx, st, c.cfg); err != nil {
 		return err
 	}
-	engine, closeProviders, err := newEngine(st, c.cfg, log, false, nil)
+	engine, closeProviders, err := newEngine(st, c.cfg, clk, log, false, nil)
 	if err != nil {
 		return err
 	}
@@ -254,7 +255,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	return nil
 }
 
-func runHostCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runHostCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, clk clock) error {
 	c := newCommand("host create", "Creates a host account and prints its API token on stdout.", getenv, "DATABASE_URL")
 	email := c.fs.String("email", "", "the host's email (required)")
 	password := c.fs.String("password", "", "the host's password, at least 8 characters (required)")
@@ -269,7 +270,7 @@ func runHostCreate(ctx context.Context, args []string, getenv func(string) strin
 		return err
 	}
 	defer st.Close()
-	host, err := accounts.SignUp(ctx, st, onair.Credentials{Email: *email, Password: *password}, time.Now().UTC())
+	host, err := accounts.SignUp(ctx, st, onair.Credentials{Email: *email, Password: *password}, clk.now().UTC())
 	var ve *onair.ValidationError
 	if errors.As(err, &ve) {
 		return fmt.Errorf("cannot create the host: %s", ve.Error())
@@ -277,7 +278,7 @@ func runHostCreate(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return fmt.Errorf("cannot create the host: %w", err)
 	}
-	token, err := accounts.NewToken(ctx, st, host.ID, time.Now().UTC())
+	token, err := accounts.NewToken(ctx, st, host.ID, clk.now().UTC())
 	if err != nil {
 		return err
 	}

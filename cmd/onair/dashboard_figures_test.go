@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -153,17 +154,10 @@ func TestDashboardEventFigures(t *testing.T) {
 // server has a message a moment before onair records it as sent.
 func figuresWaitSent(t *testing.T, a *app, token, id string, n int) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
+	waitFor(t, 15*time.Second, fmt.Sprintf("%d messages of %s recorded as sent", n, id), func() (bool, string) {
 		an := a.expect(http.StatusOK, "GET", "/api/events/"+id+"/analytics", token, nil)["analytics"].(map[string]any)
-		if an["notifications_sent"] == float64(n) {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("messages sent of %s: %v; want %d", id, an["notifications_sent"], n)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return an["notifications_sent"] == float64(n), fmt.Sprint(an["notifications_sent"])
+	})
 }
 
 // figuresTrackingLinks are the open pixel and the tracked watch button of

@@ -187,15 +187,10 @@ func TestDashboard(t *testing.T) {
 		t.Run("the outbox shows a registrant's confirmation email", func(t *testing.T) {
 			host, other := host.in(t), other.in(t)
 			var body string
-			for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			waitFor(t, 15*time.Second, "the confirmations in the outbox", func() (bool, string) {
 				body = host.expect(http.StatusOK, "/dashboard/outbox?event_id="+launch)
-				if strings.Contains(body, "mallory@example.com") && strings.Contains(body, "ada@example.com") {
-					break
-				}
-			}
-			if !strings.Contains(body, "ada@example.com") || !strings.Contains(body, "mallory@example.com") {
-				t.Fatalf("no confirmation in the outbox:\n%s", body)
-			}
+				return strings.Contains(body, "mallory@example.com") && strings.Contains(body, "ada@example.com"), body
+			})
 			for _, want := range []string{
 				`<iframe class="dash-mail" sandbox srcdoc="`,
 				"&lt;!DOCTYPE html&gt;",  // the HTML part, as an attribute value
@@ -310,13 +305,10 @@ func TestDashboard(t *testing.T) {
 			outbox := func() float64 {
 				return a.expect(http.StatusOK, "GET", "/api/outbox?event_id="+review, token, nil)["total"].(float64)
 			}
-			for deadline := time.Now().Add(15 * time.Second); outbox() == 0 && time.Now().Before(deadline); {
-				time.Sleep(100 * time.Millisecond)
-			}
+			waitFor(t, 15*time.Second, "the confirmation of the event's registrant in the outbox", func() (bool, string) {
+				return outbox() > 0, "none"
+			})
 			before := outbox()
-			if before == 0 {
-				t.Fatal("the confirmation of the event's registrant never reached the outbox")
-			}
 			host.expectRedirect("/dashboard/events/"+review+"/start",
 				url.Values{"next": {"/dashboard/events?status=upcoming"}}, "/dashboard/events?done=started&status=upcoming")
 			if st := dashStatus(a, token, review); st != "live" {
@@ -332,7 +324,7 @@ func TestDashboard(t *testing.T) {
 			// A redirect never leaves the dashboard.
 			host.expectRedirect("/dashboard/events/"+review+"/end", url.Values{"next": {"//evil.example/x"}},
 				"/dashboard/events/"+review+"?done=ended")
-			time.Sleep(300 * time.Millisecond)
+			a.waitIdle()
 			if after := outbox(); after != before {
 				t.Errorf("going live and ending sent messages: outbox %v → %v", before, after)
 			}

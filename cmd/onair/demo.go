@@ -19,7 +19,7 @@ const (
 	demoPassword = "onair-demo"
 )
 
-func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, clk clock) error {
 	c := newCommand("demo", "Serves onair on a fresh demo database (a new SQLite file in a temporary folder)\nwith a sample host, three events, registrants and an outbox full of messages.\nNothing is sent: every message goes to the outbox.", getenv, "ONAIR_ADDR", "APP_URL")
 	if help, err := c.parse(args, stdout, stderr); help || err != nil {
 		return err
@@ -36,7 +36,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	cfg.TwilioAccountSID, cfg.TwilioAuthToken, cfg.TwilioPhoneNumber = "", "", ""
 	fmt.Fprintf(stdout, "onair demo: database %s\n", filepath.Join(dir, "demo.db"))
 	fmt.Fprintf(stdout, "Log in at %s/login as %s with the password %s\n", cfg.AppURL, demoEmail, demoPassword)
-	return serve(ctx, cfg, stderr, seedDemo)
+	return serve(ctx, cfg, clk, stderr, seedDemo)
 }
 
 // seedDemo creates the demo host and three events: one upcoming with

@@ -13,19 +13,22 @@ import (
 	"github.com/onair-live/onair/internal/store/storetest"
 )
 
-// inbox watches a test SMTP server and notes when each message was first
-// seen, so that a test can tell that none arrived before its time.
+// inbox watches a test SMTP server and notes, on the clock of the app it
+// serves, when each message was first seen, so that a test can tell that
+// none arrived before its time.
 type inbox struct {
-	t    *testing.T
-	srv  *notifytest.SMTPServer
-	mu   sync.Mutex
-	seen []time.Time
-	stop chan struct{}
+	t     *testing.T
+	srv   *notifytest.SMTPServer
+	clock *testClock // the app's: startAppOn(t, dbURL, in.env(), in.clock)
+	mu    sync.Mutex
+	seen  []time.Time
+	noted chan struct{} // closed and replaced when seen grows
+	stop  chan struct{}
 }
 
 func newInbox(t *testing.T) *inbox {
 	t.Helper()
-	in := &inbox{t: t, srv: notifytest.NewSMTPServer(t), stop: make(chan struct{})}
+	in := &inbox{t: t, srv: notifytest.NewSMTPServer(t), clock: newTestClock(), noted: make(chan struct{}), stop: make(chan struct{})}
 	go func() {
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
@@ -36,8 +39,12 @@ func newInbox(t *testing.T) *inbox {
 			case <-tick.C:
 				n := in.srv.Count()
 				in.mu.Lock()
-				for len(in.seen) < n {
-					in.seen = append(in.seen, time.Now())
+				if len(in.seen) < n {
+					for len(in.seen) < n {
+						in.seen = append(in.seen, in.clock.Now())
+					}
+					close(in.noted)
+					in.noted = make(chan struct{})
 				}
 				in.mu.Unlock()
 			}
@@ -65,14 +72,28 @@ func (in *inbox) wait(n int, timeout time.Duration) []received {
 	if len(msgs) < n {
 		in.t.Fatalf("%d messages arrived in %v, want %d:\n%s", len(msgs), timeout, n, summarize(in.simplify(msgs)))
 	}
-	time.Sleep(50 * time.Millisecond) // let the watcher note the last arrivals
+	// The watcher notes the last arrivals on its next tick.
+	for {
+		in.mu.Lock()
+		seen, noted := len(in.seen), in.noted
+		in.mu.Unlock()
+		if seen >= len(msgs) {
+			break
+		}
+		select {
+		case <-noted:
+		case <-time.After(timeout):
+			in.t.Fatalf("the watcher noted %d of %d messages in %v", seen, len(msgs), timeout)
+		}
+	}
 	return in.simplify(msgs)
 }
 
-// settle waits a moment and returns every message, to check that no more
-// came than expected.
-func (in *inbox) settle(d time.Duration) []received {
-	time.Sleep(d)
+// settle waits until a has nothing left due (waitIdle) and returns every
+// message, to check that no more came than expected.
+func (in *inbox) settle(a *app) []received {
+	in.t.Helper()
+	a.waitIdle()
 	return in.simplify(in.srv.Messages())
 }
 
@@ -150,24 +171,38 @@ func (a *app) notifications(token, eventID string) map[string]map[string]any {
 
 func startsIn(d time.Duration) time.Time { return time.Now().Add(d).UTC().Truncate(time.Second) }
 
+// startsAt is a start d after the app's now, in whole seconds.
+func (a *app) startsAt(d time.Duration) time.Time { return a.now().Add(d).UTC().Truncate(time.Second) }
+
 func TestRemindersArriveOnceAndOnTime(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
-		a := startApp(t, dbURL, in.env())
+		a := startAppOn(t, dbURL, in.env(), in.clock)
 		token := a.signup()
-		// Seconds apart, so that a busy machine's delays do not make a
-		// reminder stale before it leaves.
-		start := startsIn(12 * time.Second)
+		start := a.startsAt(2 * time.Hour)
 		ev := a.createEvent(token, map[string]any{
-			"scheduled_start": start.Format(time.RFC3339), "selected_intervals": []string{"8s", "4s", "now"},
+			"scheduled_start": start.Format(time.RFC3339), "selected_intervals": []string{"1hour", "15minutes", "now"},
 		})
 		id := ev["id"].(string)
 		viewers := []string{"ada@example.com", "grace@example.com", "alan@example.com"}
 		for _, v := range viewers {
 			a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": v, "first_name": "V"})
 		}
-		got := in.wait(12, 40*time.Second)
+		in.wait(3, 20*time.Second)
+		// Each reminder's time comes in two steps: a second before it,
+		// nothing may leave; at it, the reminder does.
+		sent := 3
+		for _, due := range []time.Time{start.Add(-time.Hour), start.Add(-15 * time.Minute), start} {
+			a.advanceTo(due.Add(-time.Second))
+			if early := in.settle(a); len(early) != sent {
+				t.Fatalf("%d messages a second before %v, want %d:\n%s", len(early), due, sent, summarize(early))
+			}
+			a.advanceTo(due)
+			sent += len(viewers)
+			in.wait(sent, 20*time.Second)
+		}
+		got := in.wait(12, 20*time.Second)
 		want := map[string]int{}
 		for _, v := range viewers {
 			want[v+" You're registered"], want[v+" Starting"], want[v+" Live now"] = 1, 2, 1
@@ -179,7 +214,7 @@ func TestRemindersArriveOnceAndOnTime(t *testing.T) {
 			case strings.HasPrefix(m.Subject, "Live now"):
 				due = start
 			case strings.HasPrefix(m.Subject, "Starting"):
-				due = start.Add(-8 * time.Second)
+				due = start.Add(-time.Hour)
 			}
 			// The watcher polls every 20 ms: a message seen before its time
 			// minus that was sent early.
@@ -191,13 +226,13 @@ func TestRemindersArriveOnceAndOnTime(t *testing.T) {
 		t.Run("go live and end send nothing", func(t *testing.T) {
 			a.expect(http.StatusOK, "POST", "/api/events/"+id+"/start", token, nil)
 			a.expect(http.StatusOK, "POST", "/api/events/"+id+"/end", token, nil)
-			if after := in.settle(1500 * time.Millisecond); len(after) != 12 {
+			if after := in.settle(a); len(after) != 12 {
 				t.Errorf("%d messages after go live and end, want 12:\n%s", len(after), summarize(after))
 			}
 		})
 		t.Run("the notifications show what was sent", func(t *testing.T) {
 			ns := a.notifications(token, id)
-			for _, key := range []string{"confirmation/email", "reminder/8s/email", "reminder/4s/email", "starting_now/now/email"} {
+			for _, key := range []string{"confirmation/email", "reminder/1hour/email", "reminder/15minutes/email", "starting_now/now/email"} {
 				n := ns[key]
 				if n == nil || n["status"] != "sent" || n["sent_count"] != 3.0 || n["recipients"] != 3.0 || n["failed_count"] != 0.0 {
 					t.Errorf("%s: %v", key, n)
@@ -213,9 +248,9 @@ func TestLateRegistrantGetsOnlyWhatIsAhead(t *testing.T) {
 		in := newInbox(t)
 		a := startApp(t, dbURL, in.env())
 		token := a.signup()
-		start := startsIn(14 * time.Second)
+		start := a.startsAt(2 * time.Hour)
 		id := a.createEvent(token, map[string]any{
-			"scheduled_start": start.Format(time.RFC3339), "selected_intervals": []string{"1week", "1day", "8s", "now"},
+			"scheduled_start": start.Format(time.RFC3339), "selected_intervals": []string{"1week", "1day", "1hour", "now"},
 		})["id"].(string)
 
 		ns := a.notifications(token, id)
@@ -225,10 +260,14 @@ func TestLateRegistrantGetsOnlyWhatIsAhead(t *testing.T) {
 			}
 		}
 		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": "early@example.com"})
-		in.wait(2, 20*time.Second) // the confirmation and the 8s reminder
+		in.wait(1, 20*time.Second)
+		a.advanceTo(start.Add(-time.Hour))
+		in.wait(2, 20*time.Second) // the confirmation and the 1hour reminder
 		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": "late@example.com"})
-		got := in.wait(5, 30*time.Second)
-		expectCounts(t, got, map[string]int{
+		in.wait(3, 20*time.Second)
+		a.advanceTo(start)
+		in.wait(5, 20*time.Second)
+		expectCounts(t, in.settle(a), map[string]int{
 			"early@example.com You're registered": 1, "early@example.com Starting": 1, "early@example.com Live now": 1,
 			"late@example.com You're registered": 1, "late@example.com Live now": 1,
 		})
@@ -329,8 +368,8 @@ func TestRescheduleCancelAndUnsubscribe(t *testing.T) {
 		})
 
 		a.expect(http.StatusOK, "POST", "/api/events/"+id+"/cancel", token, nil)
-		got = in.wait(5, 10*time.Second)
-		after := in.settle(1500 * time.Millisecond)
+		in.wait(5, 10*time.Second)
+		after := in.settle(a)
 		expectCounts(t, after, map[string]int{
 			"stays@example.com You're registered": 1, "leaves@example.com You're registered": 1,
 			"stays@example.com New time": 1, "leaves@example.com New time": 1,
@@ -363,7 +402,7 @@ func TestConfirmationSentAgainOnRepeatedRegistration(t *testing.T) {
 			a.expect(http.StatusConflict, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": "AGAIN@example.com"})
 		}
 		in.wait(4, 10*time.Second)
-		expectCounts(t, in.settle(time.Second), map[string]int{"again@example.com You're registered": 4})
+		expectCounts(t, in.settle(a), map[string]int{"again@example.com You're registered": 4})
 	})
 }
 
@@ -373,9 +412,9 @@ func TestSMTPFailures(t *testing.T) {
 		in := newInbox(t)
 		a := startApp(t, dbURL, in.env())
 		token := a.signup()
-		// The reminder comes after the confirmations' retries (1 s, then 2 s).
+		start := a.startsAt(2 * time.Hour)
 		id := a.createEvent(token, map[string]any{
-			"scheduled_start": startsIn(10 * time.Second).Format(time.RFC3339), "selected_intervals": []string{"4s"},
+			"scheduled_start": start.Format(time.RFC3339), "selected_intervals": []string{"1hour"},
 		})["id"].(string)
 
 		in.srv.FailRecipient("bounce@example.com", 550)
@@ -383,8 +422,16 @@ func TestSMTPFailures(t *testing.T) {
 		for _, v := range []string{"ok@example.com", "bounce@example.com", "retry@example.com"} {
 			a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": v})
 		}
+		// The first tries are made; the retries wait a second, then (for
+		// one that failed twice) two more.
+		a.waitIdle()
+		a.advance(time.Second)
+		a.waitIdle()
+		a.advance(2 * time.Second)
+		in.wait(2, 20*time.Second)
+		a.advanceTo(start.Add(-time.Hour))
 		in.wait(4, 20*time.Second)
-		expectCounts(t, in.settle(time.Second), map[string]int{
+		expectCounts(t, in.settle(a), map[string]int{
 			"ok@example.com You're registered": 1, "retry@example.com You're registered": 1,
 			"ok@example.com Starting": 1, "retry@example.com Starting": 1,
 		})
@@ -394,7 +441,7 @@ func TestSMTPFailures(t *testing.T) {
 			t.Errorf("confirmation: %v", n)
 		}
 		// The hard bounce suppressed the address: the reminder skips it.
-		if n := ns["reminder/4s/email"]; n["status"] != "sent" || n["sent_count"] != 2.0 || n["skipped_count"] != 1.0 {
+		if n := ns["reminder/1hour/email"]; n["status"] != "sent" || n["sent_count"] != 2.0 || n["skipped_count"] != 1.0 {
 			t.Errorf("reminder: %v", n)
 		}
 	})

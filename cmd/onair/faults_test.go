@@ -17,6 +17,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -36,12 +38,59 @@ import (
 // process of its own, to kill it with SIGKILL.
 const faultChildEnv = "ONAIR_FAULT_CHILD"
 
+// faultClockEnv names the file in which a child finds its clock's offset
+// from the wall clock, read at start and on each SIGUSR1: the parent's
+// testClock, moved by the test.
+const faultClockEnv = "ONAIR_FAULT_CLOCK"
+
 func TestMain(m *testing.M) {
 	if os.Getenv(faultChildEnv) == "1" {
-		main() // exits by itself on an error
-		os.Exit(0)
+		faultChildMain()
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	storetest.RemoveTemplates()
+	os.Exit(code)
+}
+
+// faultChildMain is main on the clock of the parent test (faultClockEnv),
+// or on the wall clock when it names none.
+func faultChildMain() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	clk := newTestClock()
+	file := os.Getenv(faultClockEnv)
+	follow := func() {
+		if file == "" {
+			return // a child of onair bench: the wall clock
+		}
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "onair: reading the clock:", err)
+			os.Exit(1)
+		}
+		offset, err := time.ParseDuration(strings.TrimSpace(string(raw)))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "onair: reading the clock:", err)
+			os.Exit(1)
+		}
+		clk.mu.Lock()
+		d := offset - clk.offset
+		clk.mu.Unlock()
+		clk.Advance(d)
+	}
+	moved := make(chan os.Signal, 1)
+	signal.Notify(moved, syscall.SIGUSR1)
+	follow()
+	go func() {
+		for range moved {
+			follow()
+		}
+	}()
+	if err := runWith(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, clk.forRun()); err != nil {
+		fmt.Fprintln(os.Stderr, "onair:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
 }
 
 // Rule 5: a reminder found late after downtime goes out only while it is
@@ -53,16 +102,13 @@ func TestFaultDowntimeSkipsStaleReminders(t *testing.T) {
 		t.Parallel() // the backends side by side: their waits overlap
 		mail := notifytest.NewSMTPServer(t)
 		env := map[string]string{"SMTP_URL": mail.URL()}
-		a := startApp(t, dbURL, env)
+		clk := newTestClock() // the servers' before and after the downtime
+		a := startAppOn(t, dbURL, env, clk)
 		token := a.signup()
 
-		// The start 14 to 15 s from now; reminders 11 s and 8 s before it
-		// and at the start. The second reminder leaves room before the
-		// start: after a start, River's scheduler (leader only) first moves
-		// due jobs after a random 0–1 s stagger of each maintenance service
-		// started before it, measured 1–3 s here, and a reminder still
-		// waiting at the start is rightly stale.
-		start := time.Now().Truncate(time.Second).Add(15 * time.Second)
+		// The start an hour from now; reminders 11 s and 8 s before it and
+		// at the start.
+		start := clk.Now().Truncate(time.Second).Add(time.Hour)
 		remindFirst, remindLate := start.Add(-11*time.Second), start.Add(-8*time.Second)
 		ev := a.createEvent(token, map[string]any{
 			"scheduled_start":    start.UTC().Format(time.RFC3339),
@@ -73,7 +119,7 @@ func TestFaultDowntimeSkipsStaleReminders(t *testing.T) {
 		// The confirmations, sent and recorded, before going down.
 		faultWaitConfirmed(t, a, token, id, len(emails))
 		a.Stop()
-		if stopped := time.Now(); !stopped.Before(remindFirst) {
+		if stopped := clk.Now(); !stopped.Before(remindFirst) {
 			t.Fatalf("setup too slow: the server stopped at %s, after the first reminder's time %s",
 				stopped.Format(time.RFC3339Nano), remindFirst.Format(time.RFC3339Nano))
 		}
@@ -81,27 +127,29 @@ func TestFaultDowntimeSkipsStaleReminders(t *testing.T) {
 		// Down until the "8s" reminder is late: the "11s" one is then past
 		// the next reminder's time (stale), the "8s" one still before the
 		// start and before the next ("now") time.
-		faultSleepUntil(remindLate.Add(500 * time.Millisecond))
-		b := startApp(t, dbURL, env)
-		up := time.Now()
+		clk.AdvanceTo(remindLate.Add(500 * time.Millisecond))
+		b := startAppOn(t, dbURL, env, clk)
+		up := clk.Now()
 		if !up.Before(start.Add(-5 * time.Second)) {
 			t.Fatalf("restart too slow: up at %s, the start is at %s", up.Format(time.RFC3339Nano), start.Format(time.RFC3339Nano))
 		}
 		var byInterval map[string]faultNotification
-		var lateArrived time.Duration
-		took := waitFor(t, 30*time.Second, "the reminders to settle", func() (bool, string) {
-			if lateArrived == 0 && len(faultOfKind(faultParse(t, mail.Messages()), "reminder")) >= len(emails) {
-				lateArrived = time.Since(up)
-			}
+		settled := func(iv string) bool {
+			return byInterval[iv].Status != "scheduled" && byInterval[iv].Status != "sending"
+		}
+		lateArrived := waitFor(t, 30*time.Second, "the stale reminder skipped and the late one sent", func() (bool, string) {
 			byInterval = faultByInterval(faultNotifications(b, token, id))
-			settled := func(iv string) bool {
-				return byInterval[iv].Status != "scheduled" && byInterval[iv].Status != "sending"
-			}
+			return settled("11s") && settled("8s"), fmt.Sprintf("%+v", byInterval)
+		})
+		// Then the start, for the "now" message.
+		clk.AdvanceTo(start)
+		took := waitFor(t, 30*time.Second, "the reminders to settle", func() (bool, string) {
+			byInterval = faultByInterval(faultNotifications(b, token, id))
 			return settled("11s") && settled("8s") && settled("now"), fmt.Sprintf("%+v", byInterval)
 		})
-		t.Logf("down from %.1fs to %.1fs before the start; the late reminder arrived %v after the restart; all settled %v after it",
+		t.Logf("down from %.1fs to %.1fs before the start; the late reminder was settled %v after the restart, the start's %v after its time",
 			start.Sub(remindFirst).Seconds(), start.Sub(up).Seconds(), lateArrived.Round(time.Millisecond), took.Round(time.Millisecond))
-		time.Sleep(500 * time.Millisecond) // room for a message that should not come
+		b.waitIdle() // room for a message that should not come
 
 		stale, late, now := byInterval["11s"], byInterval["8s"], byInterval["now"]
 		if stale.Status != "skipped" || stale.Recipients != 0 || stale.SentCount != 0 || stale.ErrorDetails == nil ||
@@ -158,7 +206,9 @@ func TestFaultCronInParallelSendsNothingTwice(t *testing.T) {
 		envSweeps := map[string]string{"SMTP_URL": mailSweeps.URL(), "CRON_SECRET": secret}
 		envCron := map[string]string{"SMTP_URL": mailCron.URL(), "CRON_SECRET": secret}
 
-		a := startApp(t, dbSweeps, envSweeps)
+		// Each database's servers and sweeps share a clock.
+		clkSweeps, clkCron := newTestClock(), newTestClock()
+		a := startAppOn(t, dbSweeps, envSweeps, clkSweeps)
 		for _, c := range []struct{ name, authz string }{
 			{"no Authorization", ""},
 			{"a wrong secret", "Bearer wrong-" + secret},
@@ -173,10 +223,10 @@ func TestFaultCronInParallelSendsNothingTwice(t *testing.T) {
 		if status, out, err := faultCron(a.URL, "Bearer "+secret); err != nil || status != http.StatusOK || out["processed"] != 0.0 {
 			t.Errorf("cron with the secret, nothing due: %d %v %v, want 200 processed 0", status, out, err)
 		}
-		c := startApp(t, dbCron, envCron)
+		c := startAppOn(t, dbCron, envCron, clkCron)
 
 		setup := time.Now()
-		remindAt := setup.Add(24 * time.Second)
+		remindAt := a.now().Add(time.Hour)
 		tokenSweeps := a.signup()
 		idSweeps, atSweeps := faultEventRemindingAt(t, a, tokenSweeps, remindAt)
 		tokenCron := c.signup()
@@ -202,12 +252,12 @@ func TestFaultCronInParallelSendsNothingTwice(t *testing.T) {
 		a.Stop()
 		c.Stop()
 		t.Logf("setup: %v", time.Since(setup).Round(time.Millisecond))
-		if stopped := time.Now(); !stopped.Before(atSweeps) || !stopped.Before(atCron) {
+		if !a.now().Before(atSweeps) || !c.now().Before(atCron) {
 			t.Fatalf("setup too slow: the servers stopped at %s, after the reminders' time %s",
-				stopped.Format(time.RFC3339Nano), atSweeps.Format(time.RFC3339Nano))
+				a.now().Format(time.RFC3339Nano), atSweeps.Format(time.RFC3339Nano))
 		}
-		faultSleepUntil(atSweeps.Add(300 * time.Millisecond))
-		faultSleepUntil(atCron.Add(300 * time.Millisecond))
+		clkSweeps.AdvanceTo(atSweeps.Add(300 * time.Millisecond))
+		clkCron.AdvanceTo(atCron.Add(300 * time.Millisecond))
 
 		// send-due, 20 at once, with no worker running anywhere.
 		getenv := func(k string) string {
@@ -227,7 +277,7 @@ func TestFaultCronInParallelSendsNothingTwice(t *testing.T) {
 				defer wg.Done()
 				<-gate
 				var stdout, stderr bytes.Buffer
-				err := run(context.Background(), []string{"send-due"}, getenv, &stdout, &stderr)
+				err := runWith(context.Background(), []string{"send-due"}, getenv, &stdout, &stderr, clkSweeps.forRun())
 				r := result{stdout: stdout.String(), stderr: stderr.String(), err: err}
 				if _, serr := fmt.Sscanf(r.stdout, "processed %d messages", &r.processed); serr != nil && err == nil {
 					r.err = fmt.Errorf("stdout %q: %v", r.stdout, serr)
@@ -257,7 +307,7 @@ func TestFaultCronInParallelSendsNothingTwice(t *testing.T) {
 		// A server started on that database now: its workers find the send
 		// jobs the sweeps queued, and must send nothing again. Without
 		// CRON_SECRET, the endpoint is not there.
-		b := startApp(t, dbSweeps, map[string]string{"SMTP_URL": mailSweeps.URL()})
+		b := startAppOn(t, dbSweeps, map[string]string{"SMTP_URL": mailSweeps.URL()}, clkSweeps)
 		for _, authz := range []string{"Bearer " + secret, ""} {
 			if status, out, err := faultCron(b.URL, authz); err != nil || status != http.StatusNotFound {
 				t.Errorf("cron without CRON_SECRET (Authorization %q): %d %v %v, want 404", authz, status, out, err)
@@ -272,7 +322,7 @@ func TestFaultCronInParallelSendsNothingTwice(t *testing.T) {
 
 		// The cron endpoint, 20 calls at once, on a server whose own
 		// workers are dispatching and sending the same reminder.
-		c2 := startApp(t, dbCron, envCron)
+		c2 := startAppOn(t, dbCron, envCron, clkCron)
 		type cronResult struct {
 			status    int
 			processed int
@@ -343,29 +393,31 @@ func TestFaultWorkerKilledMidBatch(t *testing.T) {
 			recovery = 60 * time.Second
 		}
 		mail := notifytest.NewSMTPServer(t)
-		a, first := faultStartChild(t, dbURL, mail.URL())
+		clk := newTestClock() // both processes'
+		a, first := faultStartChildOn(t, clk, dbURL, mail.URL())
 		token := a.signup()
 		// A start far enough ahead that the reminder is not stale after a
-		// PostgreSQL recovery; the reminder once the setup is surely done.
-		remindAt := time.Now().Add(60 * time.Second)
+		// PostgreSQL recovery; the reminder an hour ahead, its time come
+		// when the setup is done.
+		remindAt := clk.Now().Add(time.Hour)
 		id, at := faultEventRemindingAt(t, a, token, remindAt, 5*time.Minute)
 		reminder := faultReminderOf(t, faultNotifications(a, token, id))
 		setup := time.Now()
 		emails := faultRegister(t, a, id, "viewer", viewers)
 		faultWaitConfirmed(t, a, token, id, viewers)
 		t.Logf("registered %d and sent their confirmations in %v", viewers, time.Since(setup).Round(time.Millisecond))
-		if now := time.Now(); !now.Before(at.Add(-500 * time.Millisecond)) {
+		if now := clk.Now(); !now.Before(at.Add(-500 * time.Millisecond)) {
 			t.Fatalf("setup too slow: confirmations done at %s, the reminder is due at %s", now.Format(time.RFC3339Nano), at.Format(time.RFC3339Nano))
 		}
 		mail.DelayData(delay) // every message now stays in flight a while
+		clk.AdvanceTo(at)
 
 		// Kill once some reminders have arrived, preferably after a batch
 		// has been recorded as sent, and before they all have.
 		var killedAt time.Time
 		var sentAtKill, arrivedAtKill int
 		lastPoll := time.Time{}
-		// The reminder's time is still to come: wait for it, and a while.
-		waitFor(t, time.Until(at)+60*time.Second, "some but not all reminders to arrive", func() (bool, string) {
+		waitFor(t, 60*time.Second, "some but not all reminders to arrive", func() (bool, string) {
 			arrived := mail.Count() - viewers
 			if arrived >= viewers {
 				t.Fatalf("all %d reminders arrived before the kill: raise the SMTP delay", viewers)
@@ -376,7 +428,7 @@ func TestFaultWorkerKilledMidBatch(t *testing.T) {
 			}
 			if arrived > 0 && (sentAtKill > 0 || arrived >= viewers*2/3) {
 				first.kill()
-				killedAt, arrivedAtKill = time.Now(), arrived
+				killedAt, arrivedAtKill = clk.Now(), arrived
 				return true, ""
 			}
 			return false, fmt.Sprintf("%d arrived, %d recorded sent", arrived, sentAtKill)
@@ -406,7 +458,10 @@ func TestFaultWorkerKilledMidBatch(t *testing.T) {
 		}
 
 		mail.DelayData(0)
-		b, second := faultStartChild(t, dbURL, mail.URL())
+		b, second := faultStartChildOn(t, clk, dbURL, mail.URL())
+		// The dead process's heartbeat is old enough at once for its
+		// claims to go back (PostgreSQL; SQLite took them at the start).
+		clk.Advance(11 * time.Second)
 		var final faultNotification
 		took := waitFor(t, recovery, "every registrant to get the reminder", func() (bool, string) {
 			final = faultReminderOf(t, faultNotifications(b, token, id))
@@ -415,7 +470,7 @@ func TestFaultWorkerKilledMidBatch(t *testing.T) {
 				fmt.Sprintf("%d of %d registrants have it; %+v", got, viewers, final)
 		})
 		t.Logf("%s: every registrant had the reminder %v after the restart (%v after the kill)",
-			faultBackend(dbURL), took.Round(time.Millisecond), time.Since(killedAt).Round(time.Millisecond))
+			faultBackend(dbURL), took.Round(time.Millisecond), clk.Now().Sub(killedAt).Round(time.Millisecond))
 		faultWaitQueueIdle(t, dbURL)
 		second.stop(t)
 
@@ -483,10 +538,9 @@ func TestFaultGracefulStopFinishesInFlightSends(t *testing.T) {
 		// has arrived; the server is stopped meanwhile.
 		mail.DelayData(2 * time.Second)
 		emails := faultRegister(t, a, id, "graceful", 1)
-		waitFor(t, 10*time.Second, "the confirmation to be in flight", func() (bool, string) {
-			return mail.OpenConnections() > 0, "no SMTP connection yet"
+		waitFor(t, 10*time.Second, "the confirmation's data to be at the server", func() (bool, string) {
+			return mail.Held() > 0, fmt.Sprintf("%d SMTP connections open, no message held", mail.OpenConnections())
 		})
-		time.Sleep(500 * time.Millisecond) // its DATA is at the server now
 		stopping := time.Now()
 		a.Stop()
 		t.Logf("stopped in %v with the message in flight", time.Since(stopping).Round(time.Millisecond))
@@ -496,7 +550,7 @@ func TestFaultGracefulStopFinishesInFlightSends(t *testing.T) {
 		b := startApp(t, dbURL, env)
 		faultWaitConfirmed(t, b, token, id, 1)
 		faultWaitQueueIdle(t, dbURL)
-		time.Sleep(300 * time.Millisecond)
+		b.waitIdle()
 		got := faultTally(faultParse(t, mail.Messages()))
 		if got[emails[0]]["confirmation"] != 1 {
 			t.Errorf("%s received %d confirmations across a graceful restart, want 1 (%v)",
@@ -841,12 +895,6 @@ func faultWaitQueueIdle(t *testing.T, dbURL string) {
 	})
 }
 
-func faultSleepUntil(at time.Time) {
-	if d := time.Until(at); d > 0 {
-		time.Sleep(d)
-	}
-}
-
 // faultChild is `onair serve` or `onair worker` running as a process of
 // its own: the test binary re-executed with faultChildEnv set.
 type faultChild struct {
@@ -863,14 +911,37 @@ func faultStartChild(t *testing.T, dbURL, smtpURL string) (*app, *faultChild) {
 	return faultStartNode(t, "serve", dbURL, map[string]string{"SMTP_URL": smtpURL})
 }
 
+// faultStartChildOn is faultStartChild on the clock clk, which the test
+// moves for the child as for an app of its own.
+func faultStartChildOn(t *testing.T, clk *testClock, dbURL, smtpURL string) (*app, *faultChild) {
+	t.Helper()
+	return faultStartNodeOn(t, clk, "serve", dbURL, map[string]string{"SMTP_URL": smtpURL})
+}
+
 // faultStartNode starts `onair serve` (on a free port) or `onair worker`
 // in a new process on dbURL, env on top of the test's settings, and waits
 // until it runs; a serve comes with a client of it, a worker with none.
 // The process is killed when the test ends.
 func faultStartNode(t *testing.T, command, dbURL string, env map[string]string) (*app, *faultChild) {
 	t.Helper()
+	return faultStartNodeOn(t, newTestClock(), command, dbURL, env)
+}
+
+// faultStartNodeOn is faultStartNode on the clock clk: the child reads
+// its offset from a file, again on each SIGUSR1 that a move of clk sends.
+func faultStartNodeOn(t *testing.T, clk *testClock, command, dbURL string, env map[string]string) (*app, *faultChild) {
+	t.Helper()
+	clockFile := filepath.Join(t.TempDir(), "clock")
+	writeOffset := func(offset time.Duration) {
+		if err := os.WriteFile(clockFile+".new", []byte(offset.String()), 0o600); err == nil {
+			_ = os.Rename(clockFile+".new", clockFile)
+		}
+	}
+	clk.mu.Lock()
+	writeOffset(clk.offset)
+	clk.mu.Unlock()
 	cmd := exec.Command(os.Args[0], command)
-	cmd.Env = append(os.Environ(), faultChildEnv+"=1", "ONAIR_ADDR=127.0.0.1:0", "DATABASE_URL="+dbURL,
+	cmd.Env = append(os.Environ(), faultChildEnv+"=1", faultClockEnv+"="+clockFile, "ONAIR_ADDR=127.0.0.1:0", "DATABASE_URL="+dbURL,
 		"APP_URL="+testAppURL, "CRON_SECRET=", "ONAIR_REGISTER_LIMIT=0")
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
@@ -888,6 +959,24 @@ func faultStartNode(t *testing.T, command, dbURL string, env map[string]string) 
 		c.err = cmd.Wait()
 		close(c.done)
 	}()
+	// Moves of clk reach the file at once, and the child by a signal once
+	// it runs (before, the signal would kill it).
+	var running bool
+	tell := func() {
+		select {
+		case <-c.done:
+		default:
+			_ = cmd.Process.Signal(syscall.SIGUSR1)
+		}
+	}
+	clk.mu.Lock()
+	clk.children = append(clk.children, func(offset time.Duration) {
+		writeOffset(offset)
+		if running {
+			tell()
+		}
+	})
+	clk.mu.Unlock()
 	t.Cleanup(func() {
 		c.kill()
 		if t.Failed() {
@@ -902,10 +991,20 @@ func faultStartNode(t *testing.T, command, dbURL string, env map[string]string) 
 	case <-time.After(60 * time.Second):
 		t.Fatalf("onair %s did not start in 60s\n%s", command, c.log)
 	}
+	clk.mu.Lock()
+	running = true
+	clk.mu.Unlock()
+	tell() // a move since the child read its file
 	if command != "serve" {
 		return nil, c
 	}
-	return &app{t: t, URL: "http://" + addr, DBURL: dbURL, stop: c.kill}, c
+	a := &app{t: t, URL: "http://" + addr, DBURL: dbURL, stop: c.kill, clock: clk, db: &appDB{}}
+	t.Cleanup(func() {
+		if a.db.st != nil {
+			a.db.st.Close()
+		}
+	})
+	return a, c
 }
 
 // kill ends the process with SIGKILL, as a crash or the OOM killer would,

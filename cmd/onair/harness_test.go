@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/onair-live/onair/internal/store"
 )
 
 // app is onair running in-process through run(), on a free port.
@@ -20,8 +22,83 @@ type app struct {
 	URL   string
 	DBURL string
 	stop  func()
-	log   *logSink // what the process logged
+	log   *logSink   // what the process logged
+	clock *testClock // what it tells the time by
+	db    *appDB     // its database, as the test reads it
 }
+
+// appDB is an app's database opened beside it, once, when the test first
+// reads it; shared by the copies of the app that subtests make.
+type appDB struct {
+	once sync.Once
+	st   *store.Store
+	err  error
+}
+
+// testClock is onair's clock in a test: the wall clock plus an offset that
+// the test moves forward, so that a reminder's time, a retry's or the end
+// of a window comes when the test says instead of when the wall clock gets
+// there. Between moves it ticks with the wall clock, so that whatever
+// measures real time (heartbeats, watch time, timeouts) goes on as it
+// would.
+type testClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+	jumps  []chan struct{} // one per run() on this clock
+	// children are told each new offset: onair processes of their own
+	// (faultStartNode) that run on this clock.
+	children []func(offset time.Duration)
+}
+
+func newTestClock() *testClock { return &testClock{} }
+
+// Now is the clock's time.
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// Advance moves the clock d ahead and tells every process on it.
+func (c *testClock) Advance(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+	for _, tell := range c.children {
+		tell(c.offset)
+	}
+	for _, ch := range c.jumps {
+		select {
+		case ch <- struct{}{}:
+		default: // a jump not yet taken up covers this one too
+		}
+	}
+}
+
+// AdvanceTo moves the clock ahead to t, if it is not there yet.
+func (c *testClock) AdvanceTo(t time.Time) { c.Advance(t.Sub(c.Now())) }
+
+// forRun is the clock one run() of onair tells the time by.
+func (c *testClock) forRun() clock {
+	ch := make(chan struct{}, 1)
+	c.mu.Lock()
+	c.jumps = append(c.jumps, ch)
+	c.mu.Unlock()
+	return clock{now: c.Now, jumps: ch}
+}
+
+// now is the app's time.
+func (a *app) now() time.Time { return a.clock.Now() }
+
+// advance moves the app's clock d ahead: what falls due in that time is
+// due at once.
+func (a *app) advance(d time.Duration) { a.clock.Advance(d) }
+
+// advanceTo moves the app's clock ahead to t.
+func (a *app) advanceTo(t time.Time) { a.clock.AdvanceTo(t) }
 
 // Stop shuts the process down as SIGTERM would, and waits for it.
 func (a *app) Stop() { a.stop() }
@@ -58,11 +135,17 @@ func (l *logSink) String() string {
 // testAppURL is the public base URL the tests give onair.
 const testAppURL = "http://onair.test"
 
-// startApp runs `onair serve` on databaseURL until the test ends. env adds
-// to or overrides the environment. Each test has its own database and port,
-// so the tests run in parallel: most of their time is spent waiting for a
-// reminder's time to come.
+// startApp runs `onair serve` on databaseURL, on a clock of its own, until
+// the test ends. env adds to or overrides the environment. Each test has
+// its own database, port and clock, so the tests run in parallel.
 func startApp(t *testing.T, databaseURL string, env map[string]string) *app {
+	t.Helper()
+	return startAppOn(t, databaseURL, env, newTestClock())
+}
+
+// startAppOn is startApp on the clock clk (several nodes of one database
+// share theirs).
+func startAppOn(t *testing.T, databaseURL string, env map[string]string, clk *testClock) *app {
 	t.Helper()
 	appTemplate.Seed(t, databaseURL)
 	vars := map[string]string{
@@ -80,7 +163,7 @@ func startApp(t *testing.T, databaseURL string, env map[string]string) *app {
 	sink := &logSink{addr: make(chan string, 1)}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve"}, func(k string) string { return vars[k] }, io.Discard, sink)
+		done <- runWith(ctx, []string{"serve"}, func(k string) string { return vars[k] }, io.Discard, sink, clk.forRun())
 	}()
 	var addr string
 	select {
@@ -110,7 +193,12 @@ func startApp(t *testing.T, databaseURL string, env map[string]string) *app {
 			t.Logf("onair log:\n%s", sink)
 		}
 	})
-	a := &app{t: t, URL: "http://" + addr, DBURL: databaseURL, stop: stop, log: sink}
+	a := &app{t: t, URL: "http://" + addr, DBURL: databaseURL, stop: stop, log: sink, clock: clk, db: &appDB{}}
+	t.Cleanup(func() {
+		if a.db.st != nil {
+			a.db.st.Close()
+		}
+	})
 	if status, _ := a.do("GET", "/healthz", "", nil); status != http.StatusOK {
 		t.Fatalf("/healthz: %d", status)
 	}
@@ -211,7 +299,7 @@ func (a *app) createEvent(token string, fields map[string]any) map[string]any {
 	a.t.Helper()
 	body := map[string]any{
 		"title":           "Product Launch Webinar",
-		"scheduled_start": time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
+		"scheduled_start": a.now().Add(time.Hour).UTC().Format(time.RFC3339),
 	}
 	for k, v := range fields {
 		body[k] = v
@@ -249,4 +337,44 @@ func waitFor(t *testing.T, timeout time.Duration, what string, done func() (bool
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// store is the app's database, opened beside it for the test to read.
+func (a *app) store() *store.Store {
+	a.t.Helper()
+	a.db.once.Do(func() { a.db.st, a.db.err = store.Open(context.Background(), a.DBURL) })
+	if a.db.err != nil {
+		a.t.Fatalf("opening the app's database: %v", a.db.err)
+	}
+	return a.db.st
+}
+
+// waitIdle waits until nothing is due at the app's time: no notification
+// left to dispatch, no delivery due to be sent, none being sent. A message
+// that was to leave has left then (the test's servers have it before
+// onair records it), and one that should not have left has had every
+// chance to; what waits for a later time (a retry, a reminder) waits for
+// the clock to move. It stands for "wait a moment to see that nothing
+// more comes", which a busy machine makes too short.
+func (a *app) waitIdle() {
+	a.t.Helper()
+	st := a.store()
+	ctx := context.Background()
+	waitFor(a.t, 30*time.Second, "nothing due to be left", func() (bool, string) {
+		now := a.now()
+		due, err := st.DueNotifications(ctx, now, 10)
+		if err != nil {
+			return false, err.Error()
+		}
+		pending, err := st.HasDue(ctx, now)
+		if err != nil {
+			return false, err.Error()
+		}
+		var sending int
+		if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE status = 'sending'`).Scan(&sending); err != nil {
+			return false, err.Error()
+		}
+		return len(due) == 0 && !pending && sending == 0,
+			fmt.Sprintf("%d notifications to dispatch, deliveries due: %v, %d being sent", len(due), pending, sending)
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 	_ "time/tzdata" // every IANA zone, whatever the machine has installed
 )
 
@@ -59,6 +60,24 @@ overrides the variable of the same name.
 // run is onair's main, with its inputs and outputs as parameters so that
 // tests can run the whole program in-process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return runWith(ctx, args, getenv, stdout, stderr, wallClock())
+}
+
+// clock is what onair tells the time by: what is due, when a retry may go,
+// what a page shows as past. onair runs on the wall clock; the end-to-end
+// tests run it on one of their own that they move forward, instead of
+// waiting for a reminder's time to come.
+type clock struct {
+	now func() time.Time
+	// jumps receives when now has moved ahead by more than its own
+	// ticking; nil for a clock that only ticks.
+	jumps <-chan struct{}
+}
+
+func wallClock() clock { return clock{now: time.Now} }
+
+// runWith is run on the clock clk.
+func runWith(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, clk clock) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usageError{"no command given"}
@@ -69,15 +88,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage)
 		return nil
 	case "serve":
-		return runServe(ctx, rest, getenv, stdout, stderr)
+		return runServe(ctx, rest, getenv, stdout, stderr, clk)
 	case "demo":
-		return runDemo(ctx, rest, getenv, stdout, stderr)
+		return runDemo(ctx, rest, getenv, stdout, stderr, clk)
 	case "migrate":
 		return runMigrate(ctx, rest, getenv, stdout, stderr)
 	case "worker":
-		return runWorker(ctx, rest, getenv, stdout, stderr)
+		return runWorker(ctx, rest, getenv, stdout, stderr, clk)
 	case "send-due":
-		return runSendDue(ctx, rest, getenv, stdout, stderr)
+		return runSendDue(ctx, rest, getenv, stdout, stderr, clk)
 	case "host":
 		if len(rest) == 0 || isHelp(rest[0]) {
 			fmt.Fprint(stdout, hostUsage)
@@ -89,9 +108,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if rest[0] != "create" {
 			return usageError{fmt.Sprintf("unknown host subcommand %q (known: create)", rest[0])}
 		}
-		return runHostCreate(ctx, rest[1:], getenv, stdout, stderr)
+		return runHostCreate(ctx, rest[1:], getenv, stdout, stderr, clk)
 	case "viewer":
-		return runViewer(ctx, rest, getenv, stdout, stderr)
+		return runViewer(ctx, rest, getenv, stdout, stderr, clk)
 	case "bench":
 		return runBench(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version":

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -19,10 +20,12 @@ func TestMetrics(t *testing.T) {
 		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": "m@example.com"})
 		a.expect(http.StatusUnprocessableEntity, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": "nope"})
 		// A reminder, for the queue lag.
+		soonStart := a.startsAt(10 * time.Minute) // before the 15-minute reminder of the event above
 		soon := a.createEvent(token, map[string]any{
-			"scheduled_start": startsIn(8 * time.Second).Format(time.RFC3339), "selected_intervals": []string{"4s"},
+			"scheduled_start": soonStart.Format(time.RFC3339), "selected_intervals": []string{"4s"},
 		})["id"].(string)
 		a.expect(http.StatusCreated, "POST", "/api/events/"+soon+"/register", "", map[string]string{"email": "m@example.com"})
+		a.advanceTo(soonStart.Add(-4 * time.Second))
 		// Two viewers present at a live event.
 		viewers := []string{registerViewer(t, a, id, "v1@example.com"), registerViewer(t, a, id, "v2@example.com")}
 		a.expect(http.StatusOK, "POST", "/api/events/"+id+"/start", token, nil)
@@ -39,8 +42,7 @@ func TestMetrics(t *testing.T) {
 			"onair_active_viewers 2",
 			"go_goroutines",
 		}
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		waitFor(t, 30*time.Second, "the figures in /metrics", func() (bool, string) {
 			status, body, header := a.raw("GET", "/metrics", "", nil)
 			var missing []string
 			for _, w := range want {
@@ -48,13 +50,8 @@ func TestMetrics(t *testing.T) {
 					missing = append(missing, w)
 				}
 			}
-			if status == http.StatusOK && strings.HasPrefix(header.Get("Content-Type"), "text/plain") && len(missing) == 0 {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("/metrics: %d, missing %q", status, missing)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			return status == http.StatusOK && strings.HasPrefix(header.Get("Content-Type"), "text/plain") && len(missing) == 0,
+				fmt.Sprintf("%d, missing %q", status, missing)
+		})
 	})
 }

@@ -21,22 +21,20 @@ func TestOutboxKeepsEveryMessage(t *testing.T) {
 		token := a.signup()
 		other := a.signup()
 		id := a.createEvent(token, map[string]any{
-			"scheduled_start":       startsIn(8 * time.Second).Format(time.RFC3339),
+			"scheduled_start":       a.startsAt(time.Hour).Format(time.RFC3339),
 			"selected_intervals":    []string{"4s"},
 			"notification_settings": map[string]any{"sms_enabled": true, "custom_message": "<b>See you</b>"},
 		})["id"].(string)
 		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "",
 			map[string]string{"email": "ada@example.com", "first_name": "<script>x</script>", "phone": "+14155550100"})
 
+		a.advance(time.Hour - 4*time.Second)
 		var msgs []any
-		deadline := time.Now().Add(30 * time.Second)
-		for time.Now().Before(deadline) {
+		waitFor(t, 30*time.Second, "4 messages in the outbox", func() (bool, string) {
 			out := a.expect(http.StatusOK, "GET", "/api/outbox?event_id="+id, token, nil)
-			if msgs = out["messages"].([]any); len(msgs) >= 4 {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			msgs = out["messages"].([]any)
+			return len(msgs) >= 4, fmt.Sprintf("%d", len(msgs))
+		})
 		if len(msgs) != 4 {
 			t.Fatalf("%d outbox messages, want 4 (confirmation and reminder, email and SMS); notifications: %v", len(msgs), a.notifications(token, id))
 		}

@@ -314,7 +314,7 @@ func TestDeleteEvent(t *testing.T) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()
 		// A reminder two seconds ahead: its dispatch job is queued.
-		start := startsIn(5 * time.Second)
+		start := a.startsAt(5 * time.Second)
 		id := a.createEvent(token, map[string]any{"scheduled_start": start.Format(time.RFC3339),
 			"selected_intervals": []string{"3s", "now"}})["id"].(string)
 		kept := a.createEvent(token, nil)["id"].(string)
@@ -350,9 +350,8 @@ func TestDeleteEvent(t *testing.T) {
 		}
 		// Past the reminder's and the start's times, with the queue idle:
 		// nothing failed on the rows that went.
-		waitFor(t, 30*time.Second, "the deleted event's start to pass", func() (bool, string) {
-			return time.Now().After(start.Add(time.Second)), "its start is " + start.Format(time.RFC3339)
-		})
+		a.advanceTo(start.Add(time.Second))
+		a.waitIdle()
 		faultWaitQueueIdle(t, dbURL)
 		a.expect(http.StatusOK, "POST", "/api/events/"+kept+"/start", token, nil) // the workers still run
 		for _, line := range strings.Split(a.Log(), "\n") {
@@ -410,15 +409,23 @@ func TestProviderOutageLogsAFewLines(t *testing.T) {
 		for i := range viewers {
 			a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": fmt.Sprintf("outage%d@example.com", i)})
 		}
-		// Every confirmation fails, and is retried; the outage lasts 4 s.
+		// Every confirmation fails, and is retried a second later, and two
+		// seconds after that: the clock moves past each wait.
 		waitFor(t, 30*time.Second, "the first failures", func() (bool, string) {
 			return strings.Contains(a.Log(), "provider failing"), a.Log()
 		})
 		st := storetest.Open(t, dbURL)
+		waitFor(t, 60*time.Second, "every confirmation to fail once", func() (bool, string) {
+			return minAttempts(t, st) >= 1, fmt.Sprintf("fewest attempts: %d", minAttempts(t, st))
+		})
+		a.waitIdle()
+		a.advance(time.Second)
 		waitFor(t, 60*time.Second, "every confirmation to fail twice", func() (bool, string) {
 			return minAttempts(t, st) >= 2, fmt.Sprintf("fewest attempts: %d", minAttempts(t, st))
 		})
+		a.waitIdle()
 		srv.ClearFailures()
+		a.advance(2 * time.Second)
 		srv.WaitFor(viewers, 60*time.Second)
 
 		var outage []string

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/onair-live/onair/internal/jobs"
 	"github.com/onair-live/onair/internal/notify"
@@ -14,8 +15,8 @@ import (
 
 // providers builds the email and SMS providers the configuration names;
 // a channel with none configured uses the outbox, so no message is lost.
-func providers(st *store.Store, cfg config) (email, sms notify.Provider, closeAll func(), err error) {
-	outbox := &jobs.Outbox{Store: st, From: cfg.EmailFrom}
+func providers(st *store.Store, cfg config, now func() time.Time) (email, sms notify.Provider, closeAll func(), err error) {
+	outbox := &jobs.Outbox{Store: st, From: cfg.EmailFrom, Now: now}
 	email, sms = outbox, outbox
 	var closers []func() error
 	closeAll = func() {

@@ -148,8 +148,9 @@ func TestRegistration(t *testing.T) {
 			})
 		}
 		t.Run("past its start without going live", func(t *testing.T) {
-			id := a.createEvent(token, map[string]any{"scheduled_start": time.Now().Add(1500 * time.Millisecond).UTC().Format(time.RFC3339Nano)})["id"].(string)
-			time.Sleep(1600 * time.Millisecond)
+			start := a.now().Add(1500 * time.Millisecond)
+			id := a.createEvent(token, map[string]any{"scheduled_start": start.UTC().Format(time.RFC3339Nano)})["id"].(string)
+			a.advanceTo(start.Add(100 * time.Millisecond))
 			a.expect(http.StatusGone, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": "late@example.com"})
 			if info := a.expect(http.StatusOK, "GET", "/api/events/"+id+"/register", "", nil); info["reason"] != "past" {
 				t.Errorf("got %v", info)
@@ -279,14 +280,9 @@ func TestRegistrationsWhileSending(t *testing.T) {
 		wg.Wait()
 		in.wait(300, time.Minute)
 		// The last outcomes are recorded just after the server took them.
-		deadline := time.Now().Add(10 * time.Second)
-		n := a.notifications(token, id)["confirmation/email"]
-		for (n["sent_count"] != 300.0 || n["status"] != "sent") && time.Now().Before(deadline) {
-			time.Sleep(100 * time.Millisecond)
-			n = a.notifications(token, id)["confirmation/email"]
-		}
-		if n["sent_count"] != 300.0 || n["status"] != "sent" {
-			t.Errorf("confirmations: %v", n)
-		}
+		waitFor(t, 15*time.Second, "the 300 confirmations recorded as sent", func() (bool, string) {
+			n := a.notifications(token, id)["confirmation/email"]
+			return n["sent_count"] == 300.0 && n["status"] == "sent", fmt.Sprint(n)
+		})
 	})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -33,22 +34,17 @@ func twilioEnv(tw *notifytest.Twilio, env map[string]string) map[string]string {
 // waitSMS waits until the double has accepted n messages.
 func waitSMS(t *testing.T, tw *notifytest.Twilio, n int, timeout time.Duration) []notifytest.TwilioRequest {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		var ok []notifytest.TwilioRequest
+	var ok []notifytest.TwilioRequest
+	waitFor(t, timeout, fmt.Sprintf("%d SMS accepted", n), func() (bool, string) {
+		ok = ok[:0]
 		for _, r := range tw.Requests() {
 			if r.Status == http.StatusCreated {
 				ok = append(ok, r)
 			}
 		}
-		if len(ok) >= n {
-			return ok
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d SMS accepted in %v, want %d: %+v", len(ok), timeout, n, ok)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return len(ok) >= n, fmt.Sprintf("%d: %+v", len(ok), ok)
+	})
+	return ok
 }
 
 // inboundSMS posts a reply as Twilio would, signed unless sig is given.
@@ -75,7 +71,7 @@ func TestSMSThroughTwilioAndSTOP(t *testing.T) {
 		tw := notifytest.NewTwilio(t, testTwilioSID, testTwilioToken)
 		a := startApp(t, dbURL, twilioEnv(tw, nil))
 		token := a.signup()
-		start := startsIn(6 * time.Second)
+		start := a.startsAt(time.Hour)
 		id := a.createEvent(token, map[string]any{
 			"scheduled_start": start.Format(time.RFC3339), "selected_intervals": []string{"3s"},
 			"notification_settings": map[string]any{"email_enabled": false, "sms_enabled": true},
@@ -115,15 +111,12 @@ func TestSMSThroughTwilioAndSTOP(t *testing.T) {
 		}
 
 		// The reminder goes to the number that stayed only.
-		deadline := time.Now().Add(15 * time.Second)
+		a.advanceTo(start.Add(-3 * time.Second))
 		var n map[string]any
-		for time.Now().Before(deadline) {
+		waitFor(t, 15*time.Second, "the reminder sent", func() (bool, string) {
 			n = a.notifications(token, id)["reminder/3s/sms"]
-			if n["status"] == "sent" {
-				break
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+			return n["status"] == "sent", fmt.Sprint(n)
+		})
 		if n["status"] != "sent" || n["sent_count"] != 1.0 || n["skipped_count"] != 1.0 {
 			t.Errorf("reminder after STOP: %v", n)
 		}

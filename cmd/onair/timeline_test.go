@@ -55,15 +55,10 @@ func TestDashboardRegistrantTimeline(t *testing.T) {
 		// Ada's confirmation is received and recorded as sent (an open
 		// fetched in between would come before it); the bounce's failed.
 		msg := waitForMessage(t, in, "ada@example.com")
-		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		waitFor(t, 15*time.Second, "the confirmations to settle", func() (bool, string) {
 			n := a.notifications(token, id)["confirmation/email"]
-			if n["sent_count"] == 1.0 && n["failed_count"] == 1.0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("the confirmations did not settle: %v", n)
-			}
-		}
+			return n["sent_count"] == 1.0 && n["failed_count"] == 1.0, fmt.Sprint(n)
+		})
 
 		// Ada opens her confirmation twice and follows its watch link.
 		part, ok := msg.PartOf("text/html")
@@ -99,7 +94,7 @@ func TestDashboardRegistrantTimeline(t *testing.T) {
 			t.Fatal("the page's join does not count Ada as attended")
 		}
 		heartbeat := "/api/watch/" + id + "/heartbeat?token=" + url.QueryEscape(viewer)
-		time.Sleep(1100 * time.Millisecond) // watch time is counted in whole seconds
+		a.advance(1100 * time.Millisecond) // watch time is counted in whole seconds
 		a.expect(http.StatusOK, "POST", heartbeat, "", map[string]any{})
 		for _, action := range []string{"chat", "chat", "reaction"} {
 			a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/engagement", "", map[string]any{"token": viewer, "action": action})
@@ -229,13 +224,15 @@ func TestDashboardRegistrantTimeline(t *testing.T) {
 // waitForMessage waits for the first message to address and returns it.
 func waitForMessage(t *testing.T, in *inbox, address string) notifytest.ReceivedMessage {
 	t.Helper()
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	var msg notifytest.ReceivedMessage
+	waitFor(t, 15*time.Second, "a message to "+address, func() (bool, string) {
 		for _, m := range in.srv.Messages() {
 			if slices.Contains(m.To, address) {
-				return m
+				msg = m
+				return true, ""
 			}
 		}
-	}
-	t.Fatalf("no message to %s arrived", address)
-	return notifytest.ReceivedMessage{}
+		return false, fmt.Sprintf("%d messages to others", in.srv.Count())
+	})
+	return msg
 }

@@ -57,18 +57,14 @@ func TestTrackingOpensAndClicks(t *testing.T) {
 
 		// The confirmation, as the mail server received it.
 		var msg notifytest.ReceivedMessage
-		deadline := time.Now().Add(15 * time.Second)
-		for msg.Data == nil {
+		waitFor(t, 15*time.Second, "the confirmation", func() (bool, string) {
 			for _, m := range in.srv.Messages() {
 				if strings.HasPrefix(m.Subject(), "You're registered") {
 					msg = m
 				}
 			}
-			if msg.Data == nil && time.Now().After(deadline) {
-				t.Fatal("no confirmation arrived")
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+			return msg.Data != nil, "none arrived"
+		})
 		htmlPart, ok := msg.PartOf("text/html")
 		textPart, ok2 := msg.PartOf("text/plain")
 		if !ok || !ok2 {

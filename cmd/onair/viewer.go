@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/web"
@@ -20,7 +19,7 @@ const viewerUsage = `Usage:
 // runViewer serves a viewer's requests about their own data on a host's
 // behalf: a copy of it, or its erasure. Each prints the JSON that the API
 // answers (GET /api/viewers/export, DELETE /api/viewers).
-func runViewer(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runViewer(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, clk clock) error {
 	if len(args) == 0 || isHelp(args[0]) {
 		fmt.Fprint(stdout, viewerUsage)
 		if len(args) == 0 {
@@ -63,7 +62,7 @@ func runViewer(ctx context.Context, args []string, getenv func(string) string, s
 	if sub == "export" {
 		out, err = web.ExportViewer(ctx, st, host.ID, *email)
 	} else {
-		out, err = web.EraseViewer(ctx, st, host.ID, *email, time.Now().UTC())
+		out, err = web.EraseViewer(ctx, st, host.ID, *email, clk.now().UTC())
 	}
 	var ve *onair.ValidationError
 	if errors.As(err, &ve) && ve.Has("email") {

@@ -67,6 +67,7 @@ func testFixture(t *testing.T, st *store.Store, at time.Time) (onair.Host, onair
 }
 
 func TestRetentionJob(t *testing.T) {
+	t.Parallel()
 	for _, backend := range storetest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			ctx := t.Context()
@@ -118,6 +119,7 @@ func TestRetentionJob(t *testing.T) {
 }
 
 func TestOutboxPruneJob(t *testing.T) {
+	t.Parallel()
 	for _, backend := range storetest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			ctx := t.Context()
@@ -169,6 +171,7 @@ func TestOutboxPruneJob(t *testing.T) {
 // A deleted event takes its queued dispatch jobs with it, and a dispatch
 // that was already running finds nothing and ends without an error.
 func TestDeletedEventTakesItsJobs(t *testing.T) {
+	t.Parallel()
 	for _, backend := range storetest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			ctx := t.Context()
@@ -255,6 +258,7 @@ func (p *failing) Send(ctx context.Context, m notify.Message) (string, error) {
 // An outage is a few log lines, whatever the number of messages and
 // retries in it, and none names a recipient.
 func TestOutageLogging(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	var mu sync.Mutex
 	log := slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
@@ -335,6 +339,7 @@ func (p picky) Send(ctx context.Context, m notify.Message) (string, error) {
 // One recipient's mailbox full for a while is not one line per retry
 // either, though every other message goes through between its retries.
 func TestRecipientTroubleLogging(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, nil))
 	s := NewSender(SenderConfig{Email: picky{bad: "full@example.com"}, Concurrency: 1, Logger: log, AppURL: "https://onair.test"})

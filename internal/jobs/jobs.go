@@ -61,6 +61,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Jumps receives when Now moves ahead by more than its own ticking (a
+	// test driving the clock); the workers then do at once what fell due,
+	// as they do at start. Nil in production, where time only ticks.
+	Jumps <-chan struct{}
 	// Workers is false for a process that only enqueues (onair send-due).
 	Workers bool
 	// OutboxDays is how long outbox entries are kept (ONAIR_OUTBOX_DAYS);
@@ -76,6 +80,7 @@ type Engine struct {
 	sender  *Sender
 	log     *slog.Logger
 	now     func() time.Time
+	jumps   <-chan struct{}
 	// client inserts jobs, in the store's transactions (database/sql).
 	client *river.Client[*sql.Tx]
 	// runner fetches and works the jobs: client itself on SQLite; on
@@ -121,7 +126,7 @@ func Migrate(ctx context.Context, st *store.Store) error {
 
 // New builds the engine and makes it the store's enqueuer.
 func New(cfg Config) (*Engine, error) {
-	e := &Engine{store: cfg.Store, sender: cfg.Sender, log: cfg.Logger, now: cfg.Now, workers: cfg.Workers,
+	e := &Engine{store: cfg.Store, sender: cfg.Sender, log: cfg.Logger, now: cfg.Now, jumps: cfg.Jumps, workers: cfg.Workers,
 		outboxDays: cfg.OutboxDays, owner: workerOwnerPrefix + onair.RandomString(12), wake: make(chan struct{}, 1)}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -250,10 +255,12 @@ func (e *Engine) Start(ctx context.Context) error {
 		go func() {
 			defer close(e.pumpDone)
 			alive := e.heartbeat(pumpCtx, e.owner, true)
+			jumped := e.followJumps(pumpCtx)
 			if _, err := e.runPump(pumpCtx, sendCtx, e.owner, false, e.wake); err != nil {
 				e.log.Error("the delivery pump stopped", "err", err)
 			}
 			<-alive
+			<-jumped
 		}()
 	}
 	return nil
@@ -292,6 +299,34 @@ func (e *Engine) heartbeat(ctx context.Context, owner string, release bool) <-ch
 					e.log.Warn("a node stopped with deliveries in flight; they are sent again, and a few may arrive twice", "count", n)
 				}
 			}
+		}
+	}()
+	return done
+}
+
+// followJumps, until ctx ends, dispatches what fell due each time the
+// clock jumps ahead, and wakes the pump for what became due to send (a
+// retry's time, say). River's scheduler, on the wall clock, would only
+// come to it at the wall time the job was scheduled for. The returned
+// channel is closed when it has ended.
+func (e *Engine) followJumps(ctx context.Context) <-chan struct{} {
+	done := make(chan struct{})
+	if e.jumps == nil {
+		close(done)
+		return done
+	}
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-e.jumps:
+			}
+			if err := e.dispatchDue(ctx); err != nil && ctx.Err() == nil {
+				e.log.Warn("dispatching what fell due failed", "err", err)
+			}
+			e.DeliveriesReady()
 		}
 	}()
 	return done
@@ -354,8 +389,11 @@ const schedulerLookahead = 5 * time.Second
 // and version.
 func (e *Engine) EnqueueDispatch(ctx context.Context, tx *sql.Tx, n onair.Notification) error {
 	opts := &river.InsertOpts{Queue: queueDispatch, UniqueOpts: river.UniqueOpts{ByArgs: true}}
-	if n.ScheduledTime.Sub(e.now()) > schedulerLookahead {
-		opts.ScheduledAt = n.ScheduledTime
+	// River tells the time by the wall clock: the job is scheduled for
+	// the wall time at which e.now reaches n's time (the same time, but
+	// for a clock that a test moves).
+	if wait := n.ScheduledTime.Sub(e.now()); wait > schedulerLookahead {
+		opts.ScheduledAt = time.Now().Add(wait)
 	}
 	_, err := e.client.InsertTx(ctx, tx, dispatchArgs{NotificationID: n.ID, Version: n.EventVersion}, opts)
 	return err

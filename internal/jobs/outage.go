@@ -64,7 +64,7 @@ func (s *Sender) noteOutages(items []store.SendItem, outcomes []store.Outcome, e
 			t.sent++
 		}
 	}
-	now := time.Now()
+	now := s.now()
 	s.outages.mu.Lock()
 	defer s.outages.mu.Unlock()
 	for provider, t := range byProvider {

@@ -78,6 +78,7 @@ func waitUntil(t *testing.T, timeout time.Duration, cond func() (bool, string)) 
 // Two pumps on one database, as two nodes run them: every delivery leaves
 // once, and both take part.
 func TestPumpsShareTheWork(t *testing.T) {
+	t.Parallel()
 	for _, backend := range storetest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			clock := time.Now().UTC()
@@ -122,6 +123,7 @@ func TestPumpsShareTheWork(t *testing.T) {
 // A node whose heartbeat stopped gives its claims back; a live one keeps
 // them.
 func TestDeadNodesReleaseTheirClaims(t *testing.T) {
+	t.Parallel()
 	for _, backend := range storetest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			ctx := t.Context()
@@ -165,6 +167,7 @@ func TestDeadNodesReleaseTheirClaims(t *testing.T) {
 // each recipient's message their own; confirmations, which carry the
 // viewer's calendar file, go one by one.
 func TestPumpBatchesMailgun(t *testing.T) {
+	t.Parallel()
 	clock := time.Now().UTC().Truncate(time.Second)
 	e, st := testEngine(t, storetest.Backends[0], &clock, 0, nil)
 	mg := notifytest.NewMailgun(t, "key-test", "mg.example.com")

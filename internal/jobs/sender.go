@@ -27,6 +27,7 @@ type Sender struct {
 	metrics     *metrics.Metrics
 	concurrency int
 	log         *slog.Logger
+	now         func() time.Time
 	outages     outages
 	// templates are the prepared messages of the notifications being sent.
 	templatesMu sync.Mutex
@@ -51,6 +52,9 @@ type SenderConfig struct {
 	// Metrics count deliveries and the queue lag; nil counts nothing.
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
+	// Now is the clock that retry times, the queue lag and the outage log
+	// are told by; nil means time.Now.
+	Now func() time.Time
 }
 
 // NewSender builds a Sender.
@@ -63,11 +67,15 @@ func NewSender(cfg SenderConfig) *Sender {
 		metrics:     cfg.Metrics,
 		concurrency: max(cfg.Concurrency, 1),
 		log:         cfg.Logger,
+		now:         cfg.Now,
 		outages:     outages{byProvider: map[string]*outage{}},
 		templates:   map[templateKey]prepared{},
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	for ch, r := range map[onair.Channel]float64{onair.ChannelEmail: cfg.EmailRate, onair.ChannelSMS: cfg.SMSRate} {
 		if r > 0 {
@@ -106,7 +114,7 @@ func (s *Sender) deliverBatch(ctx context.Context, b notify.BatchProvider, items
 	}
 	results := b.SendBatch(ctx, t.email, ps)
 	for i, it := range items {
-		out, transient := outcomeOf(it, store.Outcome{DeliveryID: it.Delivery.ID, Provider: b.Name()}, results[i].ProviderID, results[i].Err)
+		out, transient := s.outcomeOf(it, store.Outcome{DeliveryID: it.Delivery.ID, Provider: b.Name()}, results[i].ProviderID, results[i].Err)
 		s.count(it, out, transient)
 		outcomes[i] = out
 	}
@@ -140,7 +148,7 @@ func (s *Sender) count(it store.SendItem, out store.Outcome, transient error) {
 	// Confirmations are due the moment they are queued; their lag
 	// would only say how long ago the first registration came.
 	hasLag := it.Notification.Kind != onair.KindConfirmation
-	s.metrics.Delivered(string(it.Delivery.Channel), out.Provider, status, time.Since(it.Notification.ScheduledTime), hasLag)
+	s.metrics.Delivered(string(it.Delivery.Channel), out.Provider, status, s.now().Sub(it.Notification.ScheduledTime), hasLag)
 	s.noteOutages([]store.SendItem{it}, []store.Outcome{out}, []error{transient})
 }
 
@@ -163,12 +171,12 @@ func (s *Sender) attempt(ctx context.Context, it store.SendItem, msg notify.Mess
 		}
 	}
 	id, err := p.Send(ctx, msg)
-	return outcomeOf(it, out, id, err)
+	return s.outcomeOf(it, out, id, err)
 }
 
 // outcomeOf is what the provider's answer (id, err) to it's message makes
 // of out: sent, failed for good, or pending again with the transient error.
-func outcomeOf(it store.SendItem, out store.Outcome, id string, err error) (store.Outcome, error) {
+func (s *Sender) outcomeOf(it store.SendItem, out store.Outcome, id string, err error) (store.Outcome, error) {
 	switch {
 	case err == nil:
 		out.Status, out.ProviderID = onair.DeliverySent, id
@@ -185,7 +193,7 @@ func outcomeOf(it store.SendItem, out store.Outcome, id string, err error) (stor
 		return out, nil
 	}
 	wait := max(notify.RetryAfter(err), backoff(it.Delivery.Attempts))
-	out.Status, out.Error, out.RetryAt = onair.DeliveryPending, err.Error(), time.Now().Add(wait)
+	out.Status, out.Error, out.RetryAt = onair.DeliveryPending, err.Error(), s.now().Add(wait)
 	return out, err
 }
 

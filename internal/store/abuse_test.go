@@ -13,6 +13,7 @@ import (
 )
 
 func TestEngagementCapHoldsUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		ev, regs := attendanceFixture(t, s, now.Add(time.Hour), 2)
@@ -65,6 +66,7 @@ func TestEngagementCapHoldsUnderConcurrency(t *testing.T) {
 }
 
 func TestFirstWebhookIsFirstOnce(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		const keep = 30 * time.Minute

@@ -59,6 +59,7 @@ func beat(t *testing.T, s *store.Store, ev onair.Event, r onair.Registration, at
 }
 
 func TestAttendanceJoin(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		start := now.Add(time.Hour)
 		ev, regs := attendanceFixture(t, s, start, 2)
@@ -106,6 +107,7 @@ func TestAttendanceJoin(t *testing.T) {
 }
 
 func TestHeartbeatWatchTime(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		start := now
 		ev, regs := attendanceFixture(t, s, start, 1)
@@ -136,6 +138,7 @@ func TestHeartbeatWatchTime(t *testing.T) {
 }
 
 func TestHeartbeatPeak(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		t.Run("two viewers overlapping: peak 2", func(t *testing.T) {
 			ev, regs := attendanceFixture(t, s, now, 2)
@@ -187,6 +190,7 @@ func TestHeartbeatPeak(t *testing.T) {
 }
 
 func TestEngagementAndRevenue(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		ev, regs := attendanceFixture(t, s, now, 1)

@@ -13,6 +13,7 @@ import (
 // The writer does not checkpoint on SQLite: only the checkpointing
 // connection copies the WAL into the database file, while the store runs.
 func TestSQLiteCheckpointsBesideTheWriter(t *testing.T) {
+	t.Parallel()
 	s := storetest.Open(t, storetest.URL(t, "sqlite"))
 	host := newHost(t, s, "wal@example.com")
 	ev := newEvent(t, s, host.ID, nil)

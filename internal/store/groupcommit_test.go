@@ -16,6 +16,7 @@ import (
 )
 
 func TestRegisterBatch(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		host := newHost(t, s, "batch@example.com")
@@ -195,6 +196,7 @@ func (r *sendRecorder) DeliveriesReady() {
 }
 
 func TestRegisterContext(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		host := newHost(t, s, "context@example.com")
@@ -305,6 +307,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 }
 
 func TestCloseWithRegistrationsInFlight(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, databaseURL string) {
 		s := storetest.Open(t, databaseURL)
 		host := newHost(t, s, "closing@example.com")
@@ -363,6 +366,7 @@ func TestCloseWithRegistrationsInFlight(t *testing.T) {
 }
 
 func TestRegisterAgainst(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		h := newHost(t, s, "host@example.com")
 		ev := newEvent(t, s, h.ID, nil)

@@ -12,6 +12,7 @@ import (
 )
 
 func TestHostSettings(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		h := newHost(t, s, "settings@example.com")

@@ -15,6 +15,7 @@ import (
 var errAddrLimit = onair.Errorf(onair.ErrTooManyRequests, "rate_limited", "too many from this address")
 
 func TestRegisterLimits(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		host := newHost(t, s, "host@example.com")

@@ -75,6 +75,7 @@ func traces(t *testing.T, s *store.Store, hostID string, words []string) map[str
 }
 
 func TestEraseViewer(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		at := func(d time.Duration) time.Time { return now.Add(d) }
@@ -279,6 +280,7 @@ func TestEraseViewer(t *testing.T) {
 }
 
 func TestEraseExpired(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		day := 24 * time.Hour
@@ -367,6 +369,7 @@ func TestEraseExpired(t *testing.T) {
 }
 
 func TestSetHostRetention(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		h := newHost(t, s, "settings@example.com")
@@ -392,6 +395,7 @@ func TestSetHostRetention(t *testing.T) {
 }
 
 func TestDeleteEvent(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		h := newHost(t, s, "delete@example.com")
@@ -466,6 +470,7 @@ func TestDeleteEvent(t *testing.T) {
 }
 
 func TestPruneOutbox(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		h := newHost(t, s, "prune@example.com")

@@ -68,6 +68,7 @@ func sentFigures(t *testing.T, s *store.Store, ev onair.Event) (sent, failed int
 // the same time, by page or by id, never both get one, and together they
 // get them all.
 func TestClaimersNeverShare(t *testing.T) {
+	t.Parallel()
 	const n = 40
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		_, want := queueFixture(t, s, n)
@@ -149,6 +150,7 @@ func TestClaimersNeverShare(t *testing.T) {
 // ReleaseDeadNodes once its heart stopped; the claims of the living stay
 // theirs.
 func TestClaimAfterCrash(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		_, ids := queueFixture(t, s, 6)
@@ -222,6 +224,7 @@ func TestClaimAfterCrash(t *testing.T) {
 // delivery (its claim was released, and maybe taken by another) changes
 // and counts nothing, suppresses nothing; the holder's record counts once.
 func TestRecordByFormerOwner(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		ev, ids := queueFixture(t, s, 2)

@@ -18,6 +18,7 @@ import (
 // viewers, each registration's watch time and attendance) against a recount
 // from the raw rows (viewing sessions, deliveries, purchases).
 func TestAnalyticsMatchRecount(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		const viewers, rounds, step = 16, 24, 10 * time.Second
 		ev, regs := attendanceFixture(t, s, now, viewers)

@@ -19,6 +19,7 @@ import (
 var now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
 func TestMigrate(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, databaseURL string) {
 		ctx := t.Context()
 		s := storetest.Open(t, databaseURL) // migrates once
@@ -49,6 +50,7 @@ func TestMigrate(t *testing.T) {
 }
 
 func TestSetting(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 
@@ -104,6 +106,7 @@ func TestSetting(t *testing.T) {
 }
 
 func TestHosts(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		ada := newHost(t, s, "Ada.Lovelace@Example.COM")
@@ -129,6 +132,7 @@ func TestHosts(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		host := newHost(t, s, "tokens@example.com")
@@ -200,6 +204,7 @@ func TestTokens(t *testing.T) {
 }
 
 func TestEventRoundTrip(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		host := newHost(t, s, "events@example.com")
@@ -323,6 +328,7 @@ func TestEventRoundTrip(t *testing.T) {
 }
 
 func TestFindEvents(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		host := newHost(t, s, "find@example.com")
@@ -462,6 +468,7 @@ func TestFindEvents(t *testing.T) {
 }
 
 func TestUpdateEvent(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		host := newHost(t, s, "update@example.com")
@@ -570,6 +577,7 @@ func TestUpdateEvent(t *testing.T) {
 }
 
 func TestRegister(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		host := newHost(t, s, "register@example.com")
@@ -700,6 +708,7 @@ func TestRegister(t *testing.T) {
 }
 
 func TestRegistrations(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		host := newHost(t, s, "list@example.com")
@@ -820,6 +829,7 @@ func TestRegistrations(t *testing.T) {
 const testSecret = "a-secret-key-of-the-tests-32-chars-or-more"
 
 func TestRegistrationByToken(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		host := newHost(t, s, "token@example.com")
@@ -888,6 +898,7 @@ func TestRegistrationByToken(t *testing.T) {
 // stored in clear; migration 00006 keeps only its hash, and the link still
 // works.
 func TestLegacyWatchTokensSurviveTheMigration(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, databaseURL string) {
 		ctx := t.Context()
 		s, err := store.Open(ctx, databaseURL)
@@ -944,6 +955,7 @@ func TestLegacyWatchTokensSurviveTheMigration(t *testing.T) {
 }
 
 func TestRegisterConcurrently(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		host := newHost(t, s, "race@example.com")

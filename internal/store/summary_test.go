@@ -130,6 +130,7 @@ func newSummaryFixture(t *testing.T, s *store.Store) summaryFixture {
 }
 
 func TestEventSummaries(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		f := newSummaryFixture(t, s)

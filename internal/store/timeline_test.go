@@ -16,6 +16,7 @@ import (
 // unsubscription, with a second registrant beside her whose rows must not
 // show in her timeline.
 func TestRegistrantTimeline(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		at := func(d time.Duration) time.Time { return now.Add(d) }
@@ -292,6 +293,7 @@ func assertSameList[T any](t *testing.T, what string, got, want []T) {
 // moment between taking a message and onair recording that it sent it; the
 // record must keep the bounce and its reason.
 func TestBounceBeforeTheSendIsRecorded(t *testing.T) {
+	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
 		ctx := t.Context()
 		h := newHost(t, s, "early-bounce@example.com")

@@ -67,6 +67,7 @@ type SMTPServer struct {
 	faults    map[SMTPFault]*smtpFaultScript
 	refused   []ReceivedMessage
 	dataDelay time.Duration
+	held      int // messages read and waiting out dataDelay
 	accepted  int
 	open      map[*trackedConn]struct{}
 }
@@ -261,6 +262,14 @@ func (s *SMTPServer) DelayData(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.dataDelay = d
+}
+
+// Held is the number of messages whose data the server has read and
+// holds for DelayData's wait before answering: messages in flight.
+func (s *SMTPServer) Held() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
 }
 
 // Connections is the number of connections accepted since the start: a

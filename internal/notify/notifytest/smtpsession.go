@@ -96,8 +96,12 @@ func (se *session) Data(r io.Reader) error {
 	}
 	se.s.mu.Lock()
 	delay := se.s.dataDelay
+	se.s.held++
 	se.s.mu.Unlock()
 	time.Sleep(delay)
+	se.s.mu.Lock()
+	se.s.held--
+	se.s.mu.Unlock()
 	se.s.record(se.message(data))
 	return nil
 }

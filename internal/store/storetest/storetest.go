@@ -165,13 +165,42 @@ func (tp *Template) Seed(t testing.TB, databaseURL string) {
 	}
 }
 
+// templateDirs are the directories of the templates this test binary made,
+// for RemoveTemplates.
+var templateDirs struct {
+	sync.Mutex
+	list []string
+}
+
+// RemoveTemplates removes the templates this test binary made: a TestMain
+// calls it after the tests (Main does).
+func RemoveTemplates() {
+	templateDirs.Lock()
+	defer templateDirs.Unlock()
+	for _, dir := range templateDirs.list {
+		os.RemoveAll(dir)
+	}
+	templateDirs.list = nil
+}
+
+// Main is a TestMain for the packages whose tests open databases: it runs
+// the tests, then removes the templates.
+func Main(m *testing.M) {
+	code := m.Run()
+	RemoveTemplates()
+	os.Exit(code)
+}
+
 // build migrates the template in a directory of its own, kept for the
-// test binary's life (it is removed with the system's temporary files).
+// test binary's life.
 func (tp *Template) build() (string, error) {
 	dir, err := os.MkdirTemp("", "onair-template-")
 	if err != nil {
 		return "", err
 	}
+	templateDirs.Lock()
+	templateDirs.list = append(templateDirs.list, dir)
+	templateDirs.Unlock()
 	ctx := context.Background()
 	s, err := store.Open(ctx, "sqlite:"+filepath.Join(dir, "onair.db"))
 	if err != nil {
