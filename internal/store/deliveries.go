@@ -19,13 +19,15 @@ func truncate(s string, n int) string {
 }
 
 // ReleaseStaleClaims returns to pending the deliveries claimed before
-// claimedBefore and never recorded: their sender died without a retry that
-// would take them up (a sweep, or a job River gave up on). Whether such a
-// message left is unknown; sending it again is the lesser harm than losing
-// it. It returns how many it released.
+// claimedBefore and never recorded by an owner that is no node: their
+// sender (a sweep, or a job River gave up on) died without a retry that
+// would take them up. Whether such a message left is unknown; sending it
+// again is the lesser harm than losing it. A node's claims are left to its
+// heartbeat (ReleaseDeadNodes): a node still beating is sending them, however
+// long ago the clock says it took them. It returns how many it released.
 func (s *Store) ReleaseStaleClaims(ctx context.Context, claimedBefore time.Time) (int, error) {
 	res, err := s.write.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', claimed_by = ''
-		WHERE status = 'sending' AND claimed_at < $1`, dbTime(claimedBefore))
+		WHERE status = 'sending' AND claimed_at < $1 AND claimed_by NOT IN (SELECT id FROM nodes)`, dbTime(claimedBefore))
 	if err != nil {
 		return 0, s.normalize(err)
 	}

@@ -220,6 +220,31 @@ func TestClaimAfterCrash(t *testing.T) {
 	})
 }
 
+// TestStaleClaimsOfLiveNodesStay: a claim long unrecorded goes back to
+// pending when its owner is no node; a beating node's stays with it,
+// however old the claim.
+func TestStaleClaimsOfLiveNodesStay(t *testing.T) {
+	t.Parallel()
+	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		_, ids := queueFixture(t, s, 3)
+		if err := s.NodeAlive(ctx, "node-a", now); err != nil {
+			t.Fatalf("NodeAlive: %v", err)
+		}
+		for owner, id := range map[string]int64{"node-a": ids[0], "sweep-1": ids[1]} {
+			if got, err := s.ClaimDeliveries(ctx, []int64{id}, owner, now); err != nil || len(got) != 1 {
+				t.Fatalf("ClaimDeliveries(%d, %s) = %d items, %v", id, owner, len(got), err)
+			}
+		}
+		if n, err := s.ReleaseStaleClaims(ctx, now.Add(time.Hour)); err != nil || n != 1 {
+			t.Fatalf("ReleaseStaleClaims = %d, %v; want the sweep's 1 claim", n, err)
+		}
+		if got := deliveryIDs(claimAllDue(t, s, "node-b")); !slices.Equal(got, ids[1:]) {
+			t.Fatalf("after the release node-b claimed %v; want %v, not node-a's %d", got, ids[1:], ids[0])
+		}
+	})
+}
+
 // TestRecordByFormerOwner: a record by an owner that no longer holds the
 // delivery (its claim was released, and maybe taken by another) changes
 // and counts nothing, suppresses nothing; the holder's record counts once.
