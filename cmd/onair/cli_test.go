@@ -84,6 +84,8 @@ func TestConfigErrors(t *testing.T) {
 		{"part of Twilio", map[string]string{"TWILIO_ACCOUNT_SID": "AC1"}, nil, []string{"TWILIO_AUTH_TOKEN"}},
 		{"negative rate", map[string]string{"ONAIR_SMS_RATE": "-1"}, nil, []string{"ONAIR_SMS_RATE"}},
 		{"zero SMTP connections", map[string]string{"ONAIR_SMTP_CONNS": "0"}, nil, []string{"ONAIR_SMTP_CONNS"}},
+		{"an SMTP timeout without a unit", map[string]string{"ONAIR_SMTP_TIMEOUT": "30"}, nil, []string{"ONAIR_SMTP_TIMEOUT", "duration"}},
+		{"an SMTP timeout too short", map[string]string{"ONAIR_SMTP_TIMEOUT": "10ms"}, nil, []string{"ONAIR_SMTP_TIMEOUT", "from 1s"}},
 		{"sign-up neither open nor closed", map[string]string{"ONAIR_SIGNUP": "invite-only"}, nil, []string{"ONAIR_SIGNUP", "onair host create"}},
 		{"negative outbox days", map[string]string{"ONAIR_OUTBOX_DAYS": "-1"}, nil, []string{"ONAIR_OUTBOX_DAYS", "0 keeps"}},
 		{"outbox days that are not days", map[string]string{"ONAIR_OUTBOX_DAYS": "30d"}, nil, []string{"ONAIR_OUTBOX_DAYS", "whole number"}},

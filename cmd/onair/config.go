@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/phone"
@@ -39,6 +40,9 @@ type config struct {
 	EmailRate float64
 	SMSRate   float64
 	SMTPConns int
+	// SMTPTimeout bounds one SMTP send, connecting included
+	// (ONAIR_SMTP_TIMEOUT): a relay that stops answering costs no more.
+	SMTPTimeout time.Duration
 
 	// The abuse limits of the public registration.
 	RegisterLimit  onair.RateLimit
@@ -86,10 +90,11 @@ func loadConfig(getenv func(string) string) (config, map[string]string) {
 		PprofAddr:         get("ONAIR_PPROF_ADDR", ""),
 	}
 	numbers := map[string]string{
-		"ONAIR_EMAIL_RATE":  get("ONAIR_EMAIL_RATE", "0"),
-		"ONAIR_SMS_RATE":    get("ONAIR_SMS_RATE", "10"),
-		"ONAIR_SMTP_CONNS":  get("ONAIR_SMTP_CONNS", "10"),
-		"ONAIR_OUTBOX_DAYS": get("ONAIR_OUTBOX_DAYS", "30"),
+		"ONAIR_EMAIL_RATE":   get("ONAIR_EMAIL_RATE", "0"),
+		"ONAIR_SMS_RATE":     get("ONAIR_SMS_RATE", "10"),
+		"ONAIR_SMTP_CONNS":   get("ONAIR_SMTP_CONNS", "10"),
+		"ONAIR_SMTP_TIMEOUT": get("ONAIR_SMTP_TIMEOUT", "30s"),
+		"ONAIR_OUTBOX_DAYS":  get("ONAIR_OUTBOX_DAYS", "30"),
 
 		"ONAIR_REGISTER_LIMIT":  get("ONAIR_REGISTER_LIMIT", "20/10m"),
 		"ONAIR_TRUSTED_PROXIES": get("ONAIR_TRUSTED_PROXIES", ""),
@@ -168,6 +173,11 @@ func (c *config) validate(numbers map[string]string) error {
 		bad("ONAIR_SMTP_CONNS %q must be a whole number from 1 to 1000", numbers["ONAIR_SMTP_CONNS"])
 	} else {
 		c.SMTPConns = n
+	}
+	if d, err := time.ParseDuration(numbers["ONAIR_SMTP_TIMEOUT"]); err != nil || d < time.Second || d > 10*time.Minute {
+		bad("ONAIR_SMTP_TIMEOUT %q must be a duration from 1s to 10m, such as 30s", numbers["ONAIR_SMTP_TIMEOUT"])
+	} else {
+		c.SMTPTimeout = d
 	}
 	if n, err := strconv.Atoi(numbers["ONAIR_OUTBOX_DAYS"]); err != nil || n < 0 || n > maxOutboxDays {
 		bad("ONAIR_OUTBOX_DAYS %q must be a whole number of days from 0 to %d (0 keeps every outbox entry)",

@@ -83,13 +83,14 @@ func TestFaultSendWorkerKilledRepeatedly(t *testing.T) {
 		}
 		if postgres {
 			// The serve goes on sending while the worker is killed again
-			// and again (and takes seconds to start again): both are slowed
-			// so that the send, at about 12 messages a second for 1,000,
-			// leaves work for all the kills; the worker does most of it.
+			// and again: it is slowed (2.5 messages a second for 1,000)
+			// so that what it sends while the worker starts again leaves
+			// work for all the kills; the worker, at about 40 a second,
+			// does most of it, and a kill waits for its first message.
 			delay := 10 * 100 * time.Second / time.Duration(viewers)
 			mail.DelayData(4 * delay)
 			victimMail = notifytest.NewSMTPServer(t)
-			victimMail.DelayData(delay)
+			victimMail.DelayData(delay / 4)
 			servers = append(servers, victimMail)
 			restart = func() {
 				_, victim = faultStartNode(t, "worker", dbURL, map[string]string{"SMTP_URL": victimMail.URL()})
@@ -222,7 +223,9 @@ func TestFaultSendSMTPServerMisbehaves(t *testing.T) {
 			mail.InjectNext(f, n)
 		}
 		const window = 2 * time.Second // of 421 at every MAIL FROM
-		a := startApp(t, dbURL, map[string]string{"SMTP_URL": mail.URL()})
+		// A stall costs onair ONAIR_SMTP_TIMEOUT; the default 30 s would
+		// make it most of the test's time.
+		a := startApp(t, dbURL, map[string]string{"SMTP_URL": mail.URL(), "ONAIR_SMTP_TIMEOUT": "5s"})
 		nid, due := faultRemindAt(t, a, token, eventID, start, 3*time.Second)
 		got := newFaultReceipts(mail)
 

@@ -29,7 +29,7 @@ func providers(st *store.Store, cfg config, now func() time.Time) (email, sms no
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		sc.From, sc.Conns = cfg.EmailFrom, cfg.SMTPConns
+		sc.From, sc.Conns, sc.Timeout = cfg.EmailFrom, cfg.SMTPConns, cfg.SMTPTimeout
 		p, err := smtp.New(sc)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("SMTP_URL: %w", err)
