@@ -87,13 +87,21 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if help, err := c.parse(args, stdout, stderr); help || err != nil {
 		return err
 	}
-	return serve(ctx, c.cfg, clk, stderr, nil)
+	return serve(ctx, c.cfg, clk, stderr, nil, nil)
 }
 
-// serve runs onair until ctx ends. seed, when given, fills the database
-// once the workers run and before the server listens (onair demo).
-func serve(ctx context.Context, cfg config, clk clock, stderr io.Writer, seed func(context.Context, *store.Store) error) error {
+// serve runs onair until ctx ends, on ln (nil: it listens on cfg.Addr
+// itself). seed, when given, fills the database once the workers run and
+// before the server serves (onair demo).
+func serve(ctx context.Context, cfg config, clk clock, stderr io.Writer, ln net.Listener, seed func(context.Context, *store.Store) error) error {
 	log := newLogger(stderr)
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
+		}
+	}
+	defer ln.Close()
 	if cfg.PprofAddr != "" {
 		stopPprof, err := startPprof(cfg.PprofAddr, log)
 		if err != nil {
@@ -140,10 +148,6 @@ func serve(ctx context.Context, cfg config, clk clock, stderr io.Writer, seed fu
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
 	}
 	log.Info("onair listening", "addr", ln.Addr().String(), "database", string(st.Dialect()), "app_url", cfg.AppURL)
 
