@@ -177,6 +177,31 @@ func (s *Server) changeEvent(w http.ResponseWriter, r *http.Request, host onair.
 
 // deleteEvent deletes an event that is over, with its registrations,
 // messages and outbox entries.
+// duplicateEvent copies every setting of one of the host's events into a
+// new one at another start, with no registrants.
+func (s *Server) duplicateEvent(w http.ResponseWriter, r *http.Request, host onair.Host) error {
+	var in struct {
+		ScheduledStart *string `json:"scheduled_start"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	orig, err := s.store.HostEvent(r.Context(), host.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	ev, err := orig.Duplicate(in.ScheduledStart, s.clock())
+	if err != nil {
+		return err
+	}
+	if err := s.store.CreateEvent(r.Context(), ev); err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/events/"+ev.ID)
+	writeJSON(w, http.StatusCreated, eventResponse{s.viewEvent(ev)})
+	return nil
+}
+
 func (s *Server) deleteEvent(w http.ResponseWriter, r *http.Request, host onair.Host) error {
 	if err := s.store.DeleteEvent(r.Context(), host.ID, r.PathValue("id"), s.clock()); err != nil {
 		return err

@@ -19,6 +19,7 @@ func (s *Server) routes() {
 	m.Handle("GET /api/events/{id}", s.host(s.getEvent))
 	m.Handle("PATCH /api/events/{id}", s.host(s.patchEvent))
 	m.Handle("DELETE /api/events/{id}", s.host(s.deleteEvent))
+	m.Handle("POST /api/events/{id}/duplicate", s.host(s.duplicateEvent))
 	m.Handle("POST /api/events/{id}/start", s.host(s.startEvent))
 	m.Handle("POST /api/events/{id}/end", s.host(s.endEvent))
 	m.Handle("POST /api/events/{id}/cancel", s.host(s.cancelEvent))

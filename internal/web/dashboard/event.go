@@ -58,6 +58,30 @@ type rescheduleForm struct {
 	Fields map[string]string
 }
 
+// start is the form's time, read in its zone (the event's own when none
+// is chosen), in RFC 3339.
+func (f rescheduleForm) start(ev onair.Event) (string, error) {
+	zone := f.Zone
+	if zone == "" {
+		zone = ev.Timezone
+	}
+	if !onair.ValidTimezone(zone) {
+		return "", onair.Invalid("timezone", "is not a known time zone")
+	}
+	loc, err := onair.LoadZone(zone)
+	if err != nil {
+		return "", onair.Invalid("timezone", "is not a known time zone")
+	}
+	t, err := parseLocal(f.Start, loc)
+	if errors.Is(err, errSkippedTime) {
+		return "", onair.Invalid("scheduled_start", skippedTimeProblem(loc))
+	}
+	if err != nil {
+		return "", onair.Invalid("scheduled_start", "must be a date and time, e.g. 2026-12-15 14:00")
+	}
+	return t.Format(time.RFC3339), nil
+}
+
 func rescheduleFormOf(ev onair.Event) rescheduleForm {
 	loc, err := onair.LoadZone(ev.Timezone)
 	if err != nil {
@@ -75,10 +99,11 @@ type eventPage struct {
 	Query         string
 	Pager         pager
 	CSVURL        string
-	Form          string // the form that was sent and refused: "edit" or "reschedule"
+	Form          string // the form that was sent and refused: "edit", "reschedule" or "duplicate"
 	Error         string // why the last action was refused
 	Edit          editForm
 	Reschedule    rescheduleForm
+	Duplicate     rescheduleForm // the start of a copy, read the same way
 	Zones         []string
 	Analytics     analytics
 
@@ -158,9 +183,14 @@ func (d *Dashboard) renderEvent(w http.ResponseWriter, r *http.Request, status i
 	if v.Form != "reschedule" {
 		v.Reschedule = rescheduleFormOf(ev)
 	}
+	if v.Form != "duplicate" {
+		v.Duplicate = duplicateFormOf(ev, d.clock())
+	}
 	v.Zones = offeredZoneNames()
-	if z := v.Reschedule.Zone; z != "" && onair.ValidTimezone(z) && !slices.Contains(v.Zones, z) {
-		v.Zones = append([]string{z}, v.Zones...)
+	for _, z := range []string{v.Duplicate.Zone, v.Reschedule.Zone} {
+		if z != "" && onair.ValidTimezone(z) && !slices.Contains(v.Zones, z) {
+			v.Zones = append([]string{z}, v.Zones...)
+		}
 	}
 
 	v.ConfirmStart, v.ConfirmEnd = confirmStart, confirmEnd
@@ -198,6 +228,8 @@ func (d *Dashboard) EventAction(w http.ResponseWriter, r *http.Request, p site.P
 		return d.edit(w, r, p)
 	case "reschedule":
 		return d.reschedule(w, r, p)
+	case "duplicate":
+		return d.duplicate(w, r, p)
 	default:
 		l, ok := lifecycle[action]
 		if !ok {
@@ -258,25 +290,10 @@ func (d *Dashboard) reschedule(w http.ResponseWriter, r *http.Request, p site.Pa
 	now := d.clock()
 	moved := false
 	_, err := d.store.UpdateEvent(r.Context(), p.Host.ID, r.PathValue("id"), func(ev onair.Event) (onair.Event, error) {
-		zone := f.Zone
-		if zone == "" {
-			zone = ev.Timezone
-		}
-		if !onair.ValidTimezone(zone) {
-			return ev, onair.Invalid("timezone", "is not a known time zone")
-		}
-		loc, err := onair.LoadZone(zone)
+		start, err := f.start(ev)
 		if err != nil {
-			return ev, onair.Invalid("timezone", "is not a known time zone")
+			return ev, err
 		}
-		t, err := parseLocal(f.Start, loc)
-		if errors.Is(err, errSkippedTime) {
-			return ev, onair.Invalid("scheduled_start", skippedTimeProblem(loc))
-		}
-		if err != nil {
-			return ev, onair.Invalid("scheduled_start", "must be a date and time, e.g. 2026-12-15 14:00")
-		}
-		start := t.Format(time.RFC3339)
 		next, ch, err := ev.Update(onair.EventInput{ScheduledStart: &start}, now)
 		moved = ch.Rescheduled
 		return next, err
@@ -314,6 +331,9 @@ func (d *Dashboard) after(w http.ResponseWriter, r *http.Request, p site.Page, e
 	case errors.As(err, &ve) && v.Form == "reschedule":
 		v.Reschedule.Fields = ve.Fields
 		v.Error = "The event was not rescheduled: the new time needs attention."
+	case errors.As(err, &ve) && v.Form == "duplicate":
+		v.Duplicate.Fields = ve.Fields
+		v.Error = "The event was not duplicated: the new time needs attention."
 	default:
 		v.Form = ""
 		v.Error = sentence(detail.Message)

@@ -217,6 +217,7 @@ var flashes = map[string]string{
 	"ended":       "The event has ended. Nothing pending will be sent.",
 	"cancelled":   "The event is cancelled. Registrants are being told once; pending reminders are cancelled.",
 	"settings":    "Your settings are saved. Every message from now on uses them.",
+	"duplicated":  "This is a copy of the event, with every setting and no registrants. Check its title and start.",
 }
 
 func flash(done string) string { return flashes[done] }
