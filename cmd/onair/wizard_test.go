@@ -71,10 +71,36 @@ func TestWizard(t *testing.T) {
 			}
 		})
 
-		t.Run("step 1 to step 2", func(t *testing.T) {
-			page := b.submit(http.StatusOK, "next", url.Values{
-				"title": {"Wizard Launch"}, "description": {"Line one\nLine two"}, "max_registrations": {"250"}})
+		t.Run("a stream link that is not a web address is refused at step 1", func(t *testing.T) {
+			page := b.submit(http.StatusUnprocessableEntity, "next", url.Values{"title": {"Wizard Launch"}, "stream_url": {"ftp://stream.example"}})
+			wizExpectStep(t, page, "Details")
+			if !strings.Contains(page, "Stream link must be an http or https URL") || !strings.Contains(page, "embed link") {
+				t.Errorf("no problem or no hint for the stream link:\n%s", wizErrors(page))
+			}
+		})
+
+		t.Run("step 1 to step 2, through a redirect that a reload only shows again", func(t *testing.T) {
+			form := wizMerge(wizFields(b.page), url.Values{"title": {"Wizard Launch"}, "description": {"Line one\nLine two"},
+				"max_registrations": {"250"}, "stream_url": {"https://www.youtube.com/embed/abc123"}})
+			form.Set("action", "next")
+			status, _, loc := b.post(form)
+			if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/dashboard/events/create?") || strings.Contains(loc, "csrf") {
+				t.Fatalf("next: %d to %q", status, loc)
+			}
+			var page string
+			for range 2 { // the page, then a reload of it
+				if status, page, _ = b.get(loc); status != http.StatusOK {
+					t.Fatalf("GET %s: %d", loc, status)
+				}
+			}
 			wizExpectStep(t, page, "Schedule")
+			if f := wizFields(page); f.Get("title") != "Wizard Launch" || f.Get("description") != "Line one\nLine two" ||
+				f.Get("stream_url") != "https://www.youtube.com/embed/abc123" {
+				t.Errorf("the answers of step 1, kept: %v", f)
+			}
+			if n := len(b.events()); n != 0 {
+				t.Errorf("%d events before Create", n)
+			}
 			if f := wizFields(page); f.Get("timezone") != "UTC" || f.Get("duration_minutes") != "60" {
 				t.Errorf("server defaults: zone %q, duration %q", f.Get("timezone"), f.Get("duration_minutes"))
 			}
@@ -175,7 +201,7 @@ func TestWizard(t *testing.T) {
 		t.Run("the review shows everything chosen", func(t *testing.T) {
 			page := b.submit(http.StatusOK, "next", nil)
 			wizExpectStep(t, page, "Review")
-			for _, s := range []string{"Wizard Launch", "250", "Europe/Paris", "90 minutes", "45m before", "1 day before", "Email and SMS", "Create event"} {
+			for _, s := range []string{"Wizard Launch", "250", "https://www.youtube.com/embed/abc123", "Europe/Paris", "90 minutes", "45m before", "1 day before", "Email and SMS", "Create event"} {
 				if !strings.Contains(page, s) {
 					t.Errorf("the review lacks %q", s)
 				}
@@ -210,6 +236,7 @@ func TestWizard(t *testing.T) {
 				"id":                {ev["id"], id},
 				"title":             {ev["title"], "Wizard Launch"},
 				"description":       {ev["description"], "Line one\nLine two"},
+				"stream_url":        {ev["stream_url"], "https://www.youtube.com/embed/abc123"},
 				"scheduled_start":   {ev["scheduled_start"], wantStart},
 				"timezone":          {ev["timezone"], "Europe/Paris"},
 				"duration_minutes":  {ev["duration_minutes"], 90.0},
@@ -343,12 +370,17 @@ func (b *wizBrowser) send(method, path string, form url.Values) (int, string, st
 }
 
 // submit presses the button action on the current page's form, after typing
-// set over its fields (an empty list unticks a box), and expects status.
+// set over its fields (an empty list unticks a box), and expects status. A
+// step that goes through redirects to the next step's page, which it
+// follows, as a browser does.
 func (b *wizBrowser) submit(status int, action string, set url.Values) string {
 	b.t.Helper()
 	form := wizMerge(wizFields(b.page), set)
 	form.Set("action", action)
 	got, page, loc := b.post(form)
+	if got == http.StatusSeeOther && strings.HasPrefix(loc, "/dashboard/events/create?") {
+		got, page, loc = b.get(loc)
+	}
 	if got != status {
 		b.t.Fatalf("%s: status %d (to %q), want %d\n%s", action, got, loc, status, wizErrors(page))
 	}

@@ -37,6 +37,7 @@ var wizardFields = []wizardField{
 	{"title", "title", "title", "Title", 1},
 	{"description", "description", "description", "Description", 1},
 	{"max_registrations", "max_registrations", "max_registrations", "Max registrations", 1},
+	{"stream_url", "stream_url", "stream_url", "Stream link", 1},
 	{"scheduled_start", "start", "date", "Date and time", 2},
 	{"timezone", "timezone", "timezone", "Time zone", 2},
 	{"duration_minutes", "duration_minutes", "duration_minutes", "Duration", 2},
@@ -50,6 +51,7 @@ type wizardForm struct {
 	// click, a reload) makes one event, not two.
 	Draft                                string
 	Title, Description, MaxRegistrations string
+	StreamURL                            string
 	Date, Time, Timezone, TimezoneOther  string
 	Duration                             string
 	Intervals                            []string // the named intervals ticked
@@ -65,14 +67,15 @@ func newWizardForm() wizardForm {
 		Intervals: slices.Clone(onair.DefaultIntervals), EmailEnabled: true}
 }
 
-// readWizardForm reads the answers a step posted.
-func readWizardForm(r *http.Request) wizardForm {
+// readWizardForm reads the answers a step posted, or the query of the
+// step's page that a post redirected to.
+func readWizardForm(v url.Values) wizardForm {
 	f := newWizardForm()
-	v := r.PostForm
 	if d := v.Get("draft"); onair.ValidID(d) {
 		f.Draft = d
 	}
 	f.Title, f.Description, f.MaxRegistrations = v.Get("title"), v.Get("description"), v.Get("max_registrations")
+	f.StreamURL = strings.TrimSpace(v.Get("stream_url"))
 	f.Date, f.Time, f.Duration = v.Get("date"), v.Get("time"), v.Get("duration_minutes")
 	f.Timezone, f.TimezoneOther = strings.TrimSpace(v.Get("timezone")), strings.TrimSpace(v.Get("timezone_other"))
 	if onair.ValidTimezone(f.TimezoneOther) {
@@ -93,6 +96,29 @@ func readWizardForm(r *http.Request) wizardForm {
 	}
 	f.CustomIntervals, f.CustomMessage = v.Get("custom_intervals"), v.Get("custom_message")
 	return f
+}
+
+// values are the answers as the form posts them: readWizardForm's
+// inverse, for the address of a step's page.
+func (f wizardForm) values() url.Values {
+	v := url.Values{"draft": {f.Draft}, "notify_set": {"1"}}
+	for k, s := range map[string]string{"title": f.Title, "description": f.Description,
+		"max_registrations": f.MaxRegistrations, "stream_url": f.StreamURL, "date": f.Date, "time": f.Time,
+		"timezone": f.Timezone, "timezone_other": f.TimezoneOther, "duration_minutes": f.Duration,
+		"custom_intervals": f.CustomIntervals, "custom_message": f.CustomMessage} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if len(f.Intervals) > 0 {
+		v["intervals"] = slices.Clone(f.Intervals)
+	}
+	for k, on := range map[string]bool{"email_enabled": f.EmailEnabled, "sms_enabled": f.SMSEnabled} {
+		if on {
+			v.Set(k, "on")
+		}
+	}
+	return v
 }
 
 // zone is the chosen time zone as typed ("" is the API's default, UTC).
@@ -117,7 +143,7 @@ func (f wizardForm) customIntervals() []string {
 // input turns the answers into the API's input. Problems of the form itself
 // (a number that is not one) go into v, ahead of the domain's.
 func (f wizardForm) input(v *onair.ValidationError) onair.EventInput {
-	in := onair.EventInput{Title: &f.Title, Description: &f.Description}
+	in := onair.EventInput{Title: &f.Title, Description: &f.Description, StreamURL: &f.StreamURL}
 	in.MaxRegistrations = formInt(v, "max_registrations", f.MaxRegistrations, "must be a whole number (0 or empty for unlimited)")
 	in.DurationMinutes = formInt(v, "duration_minutes", f.Duration, "must be a whole number of minutes")
 	zone := f.zone()
@@ -220,9 +246,24 @@ func (f wizardForm) sketch(now time.Time) onair.Event {
 	return ev
 }
 
-// Wizard is the first step of a new event.
+// Wizard is the first step of a new event, or, with step in the query,
+// the step a post moved to, with the answers so far.
 func (d *Dashboard) Wizard(w http.ResponseWriter, r *http.Request, p site.Page) error {
-	return d.renderWizard(w, r, p, http.StatusOK, 1, newWizardForm(), nil)
+	q := r.URL.Query()
+	step, err := strconv.Atoi(q.Get("step"))
+	if err != nil {
+		return d.renderWizard(w, r, p, http.StatusOK, 1, newWizardForm(), nil)
+	}
+	return d.renderWizard(w, r, p, http.StatusOK, min(max(step, 1), wizardSteps), readWizardForm(q), nil)
+}
+
+// toStep answers a step's post that went through with a redirect to the
+// page of step, so that a reload shows it again and posts nothing.
+func toStep(w http.ResponseWriter, r *http.Request, step int, f wizardForm) error {
+	v := f.values()
+	v.Set("step", strconv.Itoa(step))
+	http.Redirect(w, r, "/dashboard/events/create?"+v.Encode(), http.StatusSeeOther)
+	return nil
 }
 
 // WizardStep moves between steps and, at the end, creates the event.
@@ -230,16 +271,16 @@ func (d *Dashboard) WizardStep(w http.ResponseWriter, r *http.Request, p site.Pa
 	if err := r.ParseForm(); err != nil {
 		return onair.Errorf(onair.ErrInvalid, "bad_request", "the form could not be read")
 	}
-	f := readWizardForm(r)
+	f := readWizardForm(r.PostForm)
 	step, _ := strconv.Atoi(r.PostForm.Get("step"))
 	step = min(max(step, 1), wizardSteps)
 	now := d.clock()
 	action := r.PostForm.Get("action")
 	switch action {
 	case "back":
-		return d.renderWizard(w, r, p, http.StatusOK, max(step-1, 1), f, nil)
+		return toStep(w, r, max(step-1, 1), f)
 	case "edit1", "edit2", "edit3":
-		return d.renderWizard(w, r, p, http.StatusOK, int(action[4]-'0'), f, nil)
+		return toStep(w, r, int(action[4]-'0'), f)
 	case "create":
 		ev, err := f.build(p.Host.ID, now)
 		var ve *onair.ValidationError
@@ -263,9 +304,9 @@ func (d *Dashboard) WizardStep(w http.ResponseWriter, r *http.Request, p site.Pa
 		return d.renderWizard(w, r, p, http.StatusUnprocessableEntity, step, f, ve.Fields)
 	}
 	if action == "refresh" {
-		return d.renderWizard(w, r, p, http.StatusOK, step, f, nil)
+		return toStep(w, r, step, f)
 	}
-	return d.renderWizard(w, r, p, http.StatusOK, min(step+1, wizardSteps), f, nil)
+	return toStep(w, r, min(step+1, wizardSteps), f)
 }
 
 // createDraft stores ev under its draft id and returns the event's id. When
