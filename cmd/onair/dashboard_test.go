@@ -162,7 +162,6 @@ func TestDashboard(t *testing.T) {
 				`href="/api/events/` + launch + `/registrations?format=csv"`,
 				`data-copy="` + testAppURL + `/register/` + launch + `"`,
 				html.EscapeString(notify.FormatTime(launchStart.Add(-time.Hour), "America/New_York")),
-				"Ending sends nothing; nothing pending is sent after it.",
 				"Every registrant is told once that the event is cancelled; pending reminders are cancelled.",
 				"Registrants are told the new time by email",
 				"Going live sends no message",
@@ -173,6 +172,15 @@ func TestDashboard(t *testing.T) {
 			}
 			if strings.Contains(body, "<script>alert(1)") {
 				t.Error("a registrant's name is shown as HTML")
+			}
+			for _, want := range []string{`href="#messages"`, `href="#analytics"`, `href="#registrants"`, `href="#settings"`,
+				`<a class="dash-url" href="` + testAppURL + `/register/` + launch + `"`, `href="/register/` + launch + `" target="_blank"`} {
+				if !strings.Contains(body, want) {
+					t.Errorf("the event page lacks %q", want)
+				}
+			}
+			if strings.Contains(body, "/end\"") || strings.Contains(body, "Ending sends nothing") {
+				t.Error("End is offered before the event went live")
 			}
 			found := host.expect(http.StatusOK, "/dashboard/events/"+launch+"?q=lovelace")
 			if !strings.Contains(found, "ada@example.com") || strings.Contains(found, "mallory@example.com") {
@@ -320,6 +328,10 @@ func TestDashboard(t *testing.T) {
 			status, body, _ = host.post("/dashboard/events/"+review+"/start", url.Values{}, true)
 			if status != http.StatusConflict || !strings.Contains(body, "The event is already live.") {
 				t.Errorf("starting twice: %d", status)
+			}
+			if body := host.expect(http.StatusOK, "/dashboard/events/"+review); !strings.Contains(body, "Ending sends nothing; nothing pending is sent after it.") ||
+				!strings.Contains(body, `action="/dashboard/events/`+review+`/end"`) {
+				t.Error("a live event's page does not offer End")
 			}
 			// A redirect never leaves the dashboard.
 			host.expectRedirect("/dashboard/events/"+review+"/end", url.Values{"next": {"//evil.example/x"}},

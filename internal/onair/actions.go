@@ -5,7 +5,7 @@ import "time"
 // Actions are the changes a host may make to an event as it stands: the
 // buttons a page offers. Each is found by trying the change itself (Update,
 // Start, End, Cancel) on a copy, so a page can never offer what the rules
-// refuse, nor hide what they allow.
+// refuse; End is offered for a live event only.
 type Actions struct {
 	Edit, Reschedule, Start, End, Cancel bool
 }
@@ -23,8 +23,10 @@ func (e Event) Actions(now time.Time) Actions {
 	_, startErr := e.Start(now)
 	_, endErr := e.End(now)
 	_, cancelErr := e.Cancel(now)
+	// Ending an event that never went live is allowed (the API keeps it),
+	// but not offered: before the start, the host's choice is to cancel.
 	return Actions{Edit: edit == nil, Reschedule: reschedule == nil, Start: startErr == nil,
-		End: endErr == nil, Cancel: cancelErr == nil}
+		End: endErr == nil && e.Status == StatusLive, Cancel: cancelErr == nil}
 }
 
 // ReminderAt is when e's reminder of interval iv is due.

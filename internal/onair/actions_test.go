@@ -19,9 +19,9 @@ func TestActions(t *testing.T) {
 		ev   Event
 		want Actions
 	}{
-		{"a scheduled event allows everything", scheduled, Actions{Edit: true, Reschedule: true, Start: true, End: true, Cancel: true}},
-		{"a scheduled event past its start may still be moved and started", late, Actions{Edit: true, Reschedule: true, Start: true, End: true, Cancel: true}},
-		{"a scheduled event an hour ahead may be rescheduled", atProbe, Actions{Edit: true, Reschedule: true, Start: true, End: true, Cancel: true}},
+		{"a scheduled event offers everything but End", scheduled, Actions{Edit: true, Reschedule: true, Start: true, Cancel: true}},
+		{"a scheduled event past its start may still be moved and started", late, Actions{Edit: true, Reschedule: true, Start: true, Cancel: true}},
+		{"a scheduled event an hour ahead may be rescheduled", atProbe, Actions{Edit: true, Reschedule: true, Start: true, Cancel: true}},
 		{"a live event is edited, ended or cancelled, not moved or started", live, Actions{Edit: true, End: true, Cancel: true}},
 		{"an ended event allows nothing", ended, Actions{}},
 		{"a cancelled event allows nothing", cancelled, Actions{}},
