@@ -19,6 +19,7 @@ import (
 	"github.com/onair-live/onair/internal/redact"
 	"github.com/onair-live/onair/internal/store"
 	"github.com/onair-live/onair/internal/web"
+	"github.com/onair-live/onair/internal/webhook"
 )
 
 // newLogger is the process's log, on stderr. Every line is redacted: no
@@ -72,8 +73,10 @@ func newEngine(st *store.Store, cfg config, clk clock, log *slog.Logger, workers
 		Email: email, SMS: sms, EmailRate: cfg.EmailRate, SMSRate: cfg.SMSRate,
 		AppURL: cfg.AppURL, EmailFrom: cfg.EmailFrom, Concurrency: cfg.SMTPConns, Logger: log, Secret: cfg.SecretKey, Metrics: m, Now: clk.now,
 	})
+	// Every process that records facts shapes the webhooks that report them.
+	st.SetHookViews(web.NewHookViews(cfg.AppURL, cfg.SecretKey))
 	engine, err := jobs.New(jobs.Config{Store: st, Sender: sender, Logger: log, Now: clk.now, Jumps: clk.jumps,
-		Workers: workers, OutboxDays: cfg.OutboxDays})
+		Workers: workers, OutboxDays: cfg.OutboxDays, Webhooks: webhook.Guard{AllowPrivate: cfg.WebhookAllowPrivate}})
 	if err != nil {
 		closeProviders()
 		return nil, nil, err
@@ -143,7 +146,8 @@ func serve(ctx context.Context, cfg config, clk clock, stderr io.Writer, ln net.
 			Sweep: engine.Sweep, CronSecret: cfg.CronSecret,
 			TwilioAuthToken: cfg.TwilioAuthToken, MailgunSigningKey: cfg.MailgunSigningKey, Secret: secret, Metrics: m,
 			RegisterLimit: cfg.RegisterLimit, TrustedProxies: cfg.TrustedProxies, SMSPolicy: &cfg.SMSPolicy,
-			MetricsToken: cfg.MetricsToken, SignupClosed: cfg.Signup == "closed"}),
+			MetricsToken: cfg.MetricsToken, SignupClosed: cfg.Signup == "closed",
+			Webhooks: webhook.Guard{AllowPrivate: cfg.WebhookAllowPrivate}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		IdleTimeout:       120 * time.Second,

@@ -54,6 +54,9 @@ type config struct {
 	MetricsToken string
 	// OutboxDays: outbox entries older than this are pruned; 0 keeps them.
 	OutboxDays int
+	// WebhookAllowPrivate lets outgoing webhooks reach loopback and private
+	// addresses, over plain http too (ONAIR_WEBHOOK_ALLOW_PRIVATE=1).
+	WebhookAllowPrivate bool
 	// PprofAddr, when set, is where the runtime profiles are served, on a
 	// listener of their own (ONAIR_PPROF_ADDR): an operations aid, never
 	// part of the public server.
@@ -99,6 +102,8 @@ func loadConfig(getenv func(string) string) (config, map[string]string) {
 		"ONAIR_REGISTER_LIMIT":  get("ONAIR_REGISTER_LIMIT", "20/10m"),
 		"ONAIR_TRUSTED_PROXIES": get("ONAIR_TRUSTED_PROXIES", ""),
 		"ONAIR_SMS_COUNTRIES":   get("ONAIR_SMS_COUNTRIES", ""),
+
+		"ONAIR_WEBHOOK_ALLOW_PRIVATE": get("ONAIR_WEBHOOK_ALLOW_PRIVATE", "0"),
 	}
 	return c, numbers
 }
@@ -205,6 +210,13 @@ func (c *config) validate(numbers map[string]string) error {
 			continue
 		}
 		c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
+	}
+	switch v := strings.ToLower(numbers["ONAIR_WEBHOOK_ALLOW_PRIVATE"]); v {
+	case "1", "true":
+		c.WebhookAllowPrivate = true
+	case "0", "false":
+	default:
+		bad("ONAIR_WEBHOOK_ALLOW_PRIVATE %q must be 1 (webhooks may reach private addresses) or unset", v)
 	}
 	countries := numbers["ONAIR_SMS_COUNTRIES"]
 	if countries == "" {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"syscall"
@@ -27,6 +28,7 @@ import (
 
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/store"
+	"github.com/onair-live/onair/internal/webhook"
 )
 
 // Tuning. River's defaults poll every second and let the scheduler look 5 s
@@ -70,6 +72,8 @@ type Config struct {
 	// OutboxDays is how long outbox entries are kept (ONAIR_OUTBOX_DAYS);
 	// 0 keeps them.
 	OutboxDays int
+	// Webhooks says which addresses outgoing webhooks may reach.
+	Webhooks webhook.Guard
 }
 
 // Engine is the durable queue with onair's workers.
@@ -97,8 +101,11 @@ type Engine struct {
 	outboxDays int
 	// owner names this process's claims of deliveries.
 	owner string
-	// wake tells the pump that deliveries were created in this process.
-	wake chan struct{}
+	// wake tells the pump that deliveries were created in this process;
+	// hookWake, the webhook sender that webhook deliveries were.
+	wake, hookWake chan struct{}
+	// hookClient sends the webhooks.
+	hookClient *http.Client
 	// stopPump ends the pump's claiming, stopSends its sending; pumpDone
 	// is closed when the pump and its heartbeat have ended.
 	stopPump, stopSends context.CancelFunc
@@ -127,7 +134,8 @@ func Migrate(ctx context.Context, st *store.Store) error {
 // New builds the engine and makes it the store's enqueuer.
 func New(cfg Config) (*Engine, error) {
 	e := &Engine{store: cfg.Store, sender: cfg.Sender, log: cfg.Logger, now: cfg.Now, jumps: cfg.Jumps, workers: cfg.Workers,
-		outboxDays: cfg.OutboxDays, owner: workerOwnerPrefix + onair.RandomString(12), wake: make(chan struct{}, 1)}
+		outboxDays: cfg.OutboxDays, owner: workerOwnerPrefix + onair.RandomString(12), wake: make(chan struct{}, 1),
+		hookWake: make(chan struct{}, 1), hookClient: cfg.Webhooks.Client()}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
@@ -256,11 +264,13 @@ func (e *Engine) Start(ctx context.Context) error {
 			defer close(e.pumpDone)
 			alive := e.heartbeat(pumpCtx, e.owner, true)
 			jumped := e.followJumps(pumpCtx)
+			hooked := newHookSender(e, e.hookClient).run(pumpCtx, sendCtx)
 			if _, err := e.runPump(pumpCtx, sendCtx, e.owner, false, e.wake); err != nil {
 				e.log.Error("the delivery pump stopped", "err", err)
 			}
 			<-alive
 			<-jumped
+			<-hooked
 		}()
 	}
 	return nil
@@ -327,6 +337,7 @@ func (e *Engine) followJumps(ctx context.Context) <-chan struct{} {
 				e.log.Warn("dispatching what fell due failed", "err", err)
 			}
 			e.DeliveriesReady()
+			e.HooksReady()
 		}
 	}()
 	return done

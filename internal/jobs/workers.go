@@ -136,6 +136,7 @@ func (e *Engine) Sweep(ctx context.Context) (int, error) {
 	n, err := e.runPump(ctx, ctx, owner, true, nil)
 	stop()
 	<-alive
+	newHookSender(e, e.hookClient).drain(ctx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		return n, nil // the rest is for the next sweep or the workers
 	}

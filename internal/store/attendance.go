@@ -61,9 +61,9 @@ func (s *Store) beat(ctx context.Context, tx *sql.Tx, eventID, regID string, now
 	if err != nil {
 		return false, 0, s.normalize(err)
 	}
-	var one int
-	err = tx.QueryRowContext(ctx, `SELECT 1 FROM registrations WHERE id = $1 AND event_id = $2`,
-		regID, eventID).Scan(&one)
+	var wasAttended bool
+	err = tx.QueryRowContext(ctx, `SELECT attended FROM registrations WHERE id = $1 AND event_id = $2`,
+		regID, eventID).Scan(&wasAttended)
 	if err != nil {
 		return false, 0, s.normalize(fmt.Errorf("registration %s of event %s: %w", regID, eventID, err))
 	}
@@ -106,6 +106,11 @@ func (s *Store) beat(ctx context.Context, tx *sql.Tx, eventID, regID string, now
 	if err != nil {
 		return false, 0, s.normalize(err)
 	}
+	if !wasAttended {
+		if err := s.queueAttended(ctx, tx, regID, now); err != nil {
+			return false, 0, err
+		}
+	}
 	if viewers, err = s.countViewers(ctx, tx, eventID, now); err != nil {
 		return false, 0, err
 	}
@@ -115,6 +120,16 @@ func (s *Store) beat(ctx context.Context, tx *sql.Tx, eventID, regID string, now
 		return false, 0, s.normalize(err)
 	}
 	return true, viewers, nil
+}
+
+// queueAttended queues the viewer.attended webhooks of the registration
+// that tx has just counted as attended, for the first time.
+func (s *Store) queueAttended(ctx context.Context, tx *sql.Tx, regID string, now time.Time) error {
+	r, err := scanRegistration(tx.QueryRowContext(ctx, `SELECT `+registrationColumns+` FROM registrations r WHERE r.id = $1`, regID))
+	if err != nil {
+		return s.normalize(err)
+	}
+	return s.QueueHook(ctx, tx, HookFact{Type: onair.HookViewerAttended, HostID: r.HostID, At: now, Registration: &r})
 }
 
 // countViewers counts the registrations of eventID present at now.

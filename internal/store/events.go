@@ -54,13 +54,16 @@ func intervalsJSON(ivs []onair.Interval) string {
 var errNoSuchEvent = onair.Errorf(onair.ErrNotFound, "not_found", "no such event")
 
 // CreateEvent stores a new event with its reminder plan, and queues each
-// reminder's dispatch, in one transaction.
+// reminder's dispatch and the event.created webhooks, in one transaction.
 func (s *Store) CreateEvent(ctx context.Context, e onair.Event) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.insertEvent(ctx, tx, e); err != nil {
 			return err
 		}
-		return s.applyPlan(ctx, tx, onair.PlanChange{Insert: onair.PlanReminders(e, e.CreatedAt)})
+		if err := s.applyPlan(ctx, tx, onair.PlanChange{Insert: onair.PlanReminders(e, e.CreatedAt)}); err != nil {
+			return err
+		}
+		return s.QueueHook(ctx, tx, HookFact{Type: onair.HookEventCreated, HostID: e.HostID, At: e.CreatedAt, Event: &e})
 	})
 }
 
@@ -193,7 +196,8 @@ func (s *Store) FindEvents(ctx context.Context, f onair.EventFilter) ([]onair.Ev
 // event's notifications follow in the same transaction (onair.Replan):
 // reminders move, notices are planned, pending work is cancelled.
 // Registration counts are never written here, so a registration that
-// commits meanwhile is not lost.
+// commits meanwhile is not lost. The webhooks of what changed (a new start,
+// the start, end or cancellation) are queued in the same transaction.
 func (s *Store) UpdateEvent(ctx context.Context, hostID, id string, change func(onair.Event) (onair.Event, error)) (onair.Event, error) {
 	if !onair.ValidID(id) {
 		return onair.Event{}, errNoSuchEvent
@@ -228,7 +232,14 @@ func (s *Store) UpdateEvent(ctx context.Context, hostID, id string, change func(
 			return err
 		}
 		out = e
-		return s.applyPlan(ctx, tx, onair.Replan(cur, e, existing, e.UpdatedAt))
+		if err := s.applyPlan(ctx, tx, onair.Replan(cur, e, existing, e.UpdatedAt)); err != nil {
+			return err
+		}
+		var facts []HookFact
+		for _, typ := range onair.EventChangeHooks(cur, e) {
+			facts = append(facts, HookFact{Type: typ, HostID: e.HostID, At: e.UpdatedAt, Event: &out})
+		}
+		return s.queueHooks(ctx, tx, facts)
 	})
 	return out, err
 }
@@ -279,6 +290,7 @@ func (s *Store) DeleteEvent(ctx context.Context, hostID, id string, now time.Tim
 			`DELETE FROM viewer_sessions WHERE event_id = $1`,
 			`DELETE FROM deliveries WHERE notification_id IN (SELECT id FROM notifications WHERE event_id = $1)`,
 			`DELETE FROM notifications WHERE event_id = $1`,
+			`DELETE FROM webhook_deliveries WHERE registration_id IN (SELECT id FROM registrations WHERE event_id = $1)`,
 			`DELETE FROM registrations WHERE event_id = $1`,
 			`DELETE FROM events WHERE id = $1`,
 		} {

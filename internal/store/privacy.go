@@ -324,6 +324,10 @@ func (s *Store) eraseRegistrations(ctx context.Context, tx *sql.Tx, ids []string
 		(SELECT id FROM deliveries WHERE registration_id IN `+in1+`)`, anys(ids)...); err != nil {
 		return 0, s.normalize(err)
 	}
+	// Webhook bodies that speak of them go too, sent or not.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE registration_id IN `+in1, anys(ids)...); err != nil {
+		return 0, s.normalize(err)
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE registrations SET first_name = '', last_name = '', email = '',
 		email_norm = '`+erasedPrefix+`' || id, phone = '', company = '', search_text = '', legacy_token_hash = NULL,
 		status = CASE WHEN status = 'cancelled' THEN status ELSE 'unsubscribed' END,

@@ -124,8 +124,42 @@ func (s *Store) RecordOutcomes(ctx context.Context, owner string, outcomes []Out
 		if err := s.suppressRecorded(ctx, tx, outcomes, recorded, now); err != nil {
 			return err
 		}
+		if err := s.queueFailures(ctx, tx, outcomes, recorded, now); err != nil {
+			return err
+		}
 		return s.countOutcomes(ctx, tx, counts, now)
 	})
+}
+
+// queueFailures queues the delivery.failed webhooks of the recorded
+// outcomes that failed for good.
+func (s *Store) queueFailures(ctx context.Context, tx *sql.Tx, outcomes []Outcome, recorded map[int64]string,
+	now time.Time) error {
+	var failed []int64
+	for _, o := range outcomes {
+		if _, ok := recorded[o.DeliveryID]; ok && o.Status == onair.DeliveryFailed {
+			failed = append(failed, o.DeliveryID)
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	var facts []HookFact
+	err := s.eachRow(ctx, tx, func(rows *sql.Rows) error {
+		f := HookFact{Type: onair.HookDeliveryFailed, At: now, Delivery: &FailedDelivery{}}
+		if err := rows.Scan(&f.Delivery.NotificationID, &f.Delivery.RegistrationID, &f.Delivery.Channel,
+			&f.Delivery.Error, &f.HostID); err != nil {
+			return err
+		}
+		facts = append(facts, f)
+		return nil
+	}, `SELECT d.notification_id, d.registration_id, d.channel, d.error, r.host_id
+		FROM deliveries d JOIN registrations r ON r.id = d.registration_id
+		WHERE d.id IN `+s.jsonIDs("$1")+` ORDER BY d.id`, idsJSON(failed))
+	if err != nil {
+		return err
+	}
+	return s.queueHooks(ctx, tx, facts)
 }
 
 // outcomeTally is what a record adds to one notification's counters.

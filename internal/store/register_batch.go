@@ -153,10 +153,25 @@ func (s *Store) registerBatch(ctx context.Context, reqs []*registerRequest) ([]r
 		if err != nil {
 			return err
 		}
+		if err := s.queueHooks(ctx, tx, b.registrationHooks()); err != nil {
+			return err
+		}
 		// The confirmations' send jobs, one batch's worth at once.
 		return s.enqueueSend(ctx, tx, ids)
 	})
 	return results, err
+}
+
+// registrationHooks are the registration.created webhooks of the batch's
+// new registrations.
+func (b *batch) registrationHooks() []HookFact {
+	facts := make([]HookFact, len(b.registrations))
+	for i := range b.registrations {
+		r := &b.registrations[i].r
+		r.CreatedAt, r.UpdatedAt = fromDB(b.registrations[i].at), fromDB(b.registrations[i].at)
+		facts[i] = HookFact{Type: onair.HookRegistrationCreated, HostID: r.HostID, At: r.CreatedAt, Registration: r}
+	}
+	return facts
 }
 
 // batch is the state of one batch's transaction.

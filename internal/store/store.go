@@ -84,8 +84,10 @@ type Store struct {
 	// enq queues work in the same transaction as the rows that need it.
 	enq Enqueuer
 	// ready holds the transactions that created deliveries, to tell enq
-	// once they commit.
-	ready sync.Map
+	// once they commit; hooksReady, those that queued webhook deliveries.
+	ready, hooksReady sync.Map
+	// hookViews shape the bodies of webhooks (hookqueue.go).
+	hookViews HookViews
 	// path is the SQLite file.
 	path string
 	// url is the PostgreSQL connection URL.

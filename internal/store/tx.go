@@ -34,11 +34,17 @@ func (s *Store) tryTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		s.ready.Delete(tx)
+		s.hooksReady.Delete(tx)
 		return err
 	}
 	err = s.normalize(tx.Commit())
 	if _, ready := s.ready.LoadAndDelete(tx); ready && err == nil && s.enq != nil {
 		s.enq.DeliveriesReady()
+	}
+	if _, ready := s.hooksReady.LoadAndDelete(tx); ready && err == nil {
+		if w, ok := s.enq.(HooksWaker); ok {
+			w.HooksReady()
+		}
 	}
 	return err
 }

@@ -29,6 +29,14 @@ func (s *Server) routes() {
 	m.Handle("GET /api/suppressions", s.host(s.listSuppressions))
 	m.Handle("DELETE /api/suppressions/{id}", s.host(s.liftSuppression))
 
+	// outgoing webhooks
+	m.Handle("POST /api/webhooks", s.host(s.createWebhook))
+	m.Handle("GET /api/webhooks", s.host(s.listWebhooks))
+	m.Handle("GET /api/webhooks/{id}", s.host(s.getWebhook))
+	m.Handle("DELETE /api/webhooks/{id}", s.host(s.deleteWebhook))
+	m.Handle("GET /api/webhooks/{id}/deliveries", s.host(s.listHookDeliveries))
+	m.Handle("POST /api/webhooks/{id}/deliveries/{delivery_id}/retry", s.host(s.retryHookDelivery))
+
 	// a viewer's own data, in this host's events
 	m.Handle("GET /api/viewers/export", s.host(s.exportViewer))
 	m.Handle("DELETE /api/viewers", s.host(s.eraseViewer))
@@ -62,6 +70,10 @@ func (s *Server) routes() {
 	m.Handle("GET /dashboard/outbox", s.hostPage(d.Outbox))
 	m.Handle("GET /dashboard/suppressions", s.hostPage(d.Suppressions))
 	m.Handle("POST /dashboard/suppressions/{id}/lift", s.hostPage(d.LiftSuppression))
+	m.Handle("GET /dashboard/webhooks", s.hostPage(d.Webhooks))
+	m.Handle("POST /dashboard/webhooks", s.hostPage(d.AddWebhook))
+	m.Handle("POST /dashboard/webhooks/{id}/delete", s.hostPage(d.DeleteWebhook))
+	m.Handle("POST /dashboard/webhooks/{id}/deliveries/{delivery_id}/retry", s.hostPage(d.RetryHookDelivery))
 	m.Handle("GET /dashboard/settings", s.hostPage(d.Settings))
 	m.Handle("POST /dashboard/settings", s.hostPage(d.SaveSettings))
 

@@ -20,6 +20,7 @@ import (
 	"github.com/onair-live/onair/internal/web/dashboard"
 	"github.com/onair-live/onair/internal/web/site"
 	"github.com/onair-live/onair/internal/web/ui"
+	"github.com/onair-live/onair/internal/webhook"
 )
 
 // Config is what the HTTP side needs from the rest of the process.
@@ -59,6 +60,9 @@ type Config struct {
 	// SignupClosed turns host sign-up off (ONAIR_SIGNUP=closed): only
 	// `onair host create` makes hosts.
 	SignupClosed bool
+	// Webhooks says which URLs outgoing webhooks may have
+	// (ONAIR_WEBHOOK_ALLOW_PRIVATE).
+	Webhooks webhook.Guard
 }
 
 // Server serves onair's HTTP routes.
@@ -93,6 +97,7 @@ type Server struct {
 	registerLimit  onair.RateLimit
 	trustedProxies []netip.Prefix
 	smsPolicy      phone.Policy
+	hookGuard      webhook.Guard
 }
 
 // New builds the HTTP server's handler.
@@ -122,6 +127,7 @@ func New(cfg Config) *Server {
 		registerLimit:  cfg.RegisterLimit,
 		trustedProxies: cfg.TrustedProxies,
 		smsPolicy:      defaultSMSPolicy,
+		hookGuard:      cfg.Webhooks,
 	}
 	if cfg.SMSPolicy != nil {
 		s.smsPolicy = *cfg.SMSPolicy
@@ -138,7 +144,8 @@ func New(cfg Config) *Server {
 		panic(err)
 	}
 	s.pages = pages
-	if s.dash, err = dashboard.New(dashboard.Deps{Store: s.store, Links: s.links, Clock: s.clock, EmailFrom: cfg.EmailFrom}); err != nil {
+	if s.dash, err = dashboard.New(dashboard.Deps{Store: s.store, Links: s.links, Clock: s.clock, EmailFrom: cfg.EmailFrom,
+		AddWebhook: s.addWebhook, SecureCookies: s.secureCookies()}); err != nil {
 		panic(err)
 	}
 	s.metrics.CountViewers(func(ctx context.Context) (int, error) { return s.store.ActiveViewers(ctx, s.clock()) })

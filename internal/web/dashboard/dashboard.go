@@ -32,6 +32,11 @@ type Store interface {
 	Outbox(ctx context.Context, f store.OutboxFilter) ([]store.OutboxMessage, int, error)
 	Suppressions(ctx context.Context, f store.SuppressionFilter) ([]onair.Suppression, int, error)
 	LiftSuppression(ctx context.Context, hostID, id string) error
+	Webhooks(ctx context.Context, hostID string) ([]onair.Webhook, error)
+	Webhook(ctx context.Context, hostID, id string) (onair.Webhook, error)
+	DeleteWebhook(ctx context.Context, hostID, id string) error
+	HookDeliveries(ctx context.Context, hostID, webhookID string, limit int) ([]onair.HookDelivery, error)
+	RetryHookDelivery(ctx context.Context, hostID, webhookID, deliveryID string, now time.Time) (onair.HookDelivery, error)
 }
 
 // Deps are what the dashboard needs from the rest of the process.
@@ -44,6 +49,10 @@ type Deps struct {
 	Clock func() time.Time
 	// EmailFrom is EMAIL_FROM, the sender the settings and previews show.
 	EmailFrom string
+	// AddWebhook checks and stores a host's new webhook, as the API does.
+	AddWebhook func(ctx context.Context, hostID string, in onair.WebhookInput) (onair.Webhook, error)
+	// SecureCookies marks the page's cookies Secure (behind https).
+	SecureCookies bool
 }
 
 // Dashboard serves the host's pages.
@@ -53,6 +62,9 @@ type Dashboard struct {
 	clock     func() time.Time
 	emailFrom string
 	pages     site.Pages
+
+	addWebhook    func(ctx context.Context, hostID string, in onair.WebhookInput) (onair.Webhook, error)
+	secureCookies bool
 }
 
 // templates holds the dashboard's pages and partials; "all:" keeps the
@@ -68,7 +80,8 @@ func New(deps Deps) (*Dashboard, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Dashboard{store: deps.Store, links: deps.Links, clock: deps.Clock, emailFrom: deps.EmailFrom, pages: pages}, nil
+	return &Dashboard{store: deps.Store, links: deps.Links, clock: deps.Clock, emailFrom: deps.EmailFrom, pages: pages,
+		addWebhook: deps.AddWebhook, secureCookies: deps.SecureCookies}, nil
 }
 
 // sender is who host's messages come from.
