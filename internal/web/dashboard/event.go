@@ -89,10 +89,9 @@ type eventPage struct {
 var closedReasons = map[string]string{
 	"":                    "Registration is open.",
 	onair.ClosedFull:      "Registration is closed: the event is full.",
-	onair.ClosedPast:      "Registration is closed: the start time has passed.",
+	onair.ClosedPast:      "Registration is closed: the event is over.",
 	onair.ClosedDisabled:  "Registration is turned off.",
 	onair.ClosedCancelled: "Registration is closed: the event was cancelled.",
-	onair.ClosedLive:      "Registration is closed: the event is live.",
 }
 
 // Event is the event page.
