@@ -372,7 +372,9 @@ func (e Event) RegistrationClosed(now time.Time) (string, error) {
 }
 
 // Full reports whether every seat of the event is taken.
-func (e Event) Full() bool { return e.MaxRegistrations > 0 && e.RegistrationCount >= e.MaxRegistrations }
+func (e Event) Full() bool {
+	return e.MaxRegistrations > 0 && e.RegistrationCount >= e.MaxRegistrations
+}
 
 // LiveAt reports whether a registrant at now joins an event already under
 // way: live, or past its start though the host has not gone live yet. The
