@@ -324,9 +324,16 @@ func (s *Store) eraseRegistrations(ctx context.Context, tx *sql.Tx, ids []string
 		(SELECT id FROM deliveries WHERE registration_id IN `+in1+`)`, anys(ids)...); err != nil {
 		return 0, s.normalize(err)
 	}
+	// An erased registrant leaves the waitlist: the line behind it moves up.
+	if _, err := tx.ExecContext(ctx, `UPDATE events SET waitlist_count = waitlist_count - (SELECT COUNT(*)
+		FROM registrations r WHERE r.event_id = events.id AND r.status = 'waitlisted' AND r.id IN `+in1+`)
+		WHERE id IN (SELECT event_id FROM registrations WHERE status = 'waitlisted' AND id IN `+in1+`)`,
+		anys(ids)...); err != nil {
+		return 0, s.normalize(err)
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE registrations SET first_name = '', last_name = '', email = '',
 		email_norm = '`+erasedPrefix+`' || id, phone = '', company = '', search_text = '', legacy_token_hash = NULL,
-		status = CASE WHEN status = 'cancelled' THEN status ELSE 'unsubscribed' END,
+		status = CASE WHEN status IN ('cancelled', 'waitlisted') THEN 'cancelled' ELSE 'unsubscribed' END,
 		erased_at = $1, updated_at = $1
 		WHERE id IN `+in+` AND erased_at IS NULL`, args...)
 	if err != nil {
