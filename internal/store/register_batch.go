@@ -310,7 +310,10 @@ func (b *batch) decide(req *registerRequest) registerResult {
 	b.keepHits(taken)
 
 	at := dbTime(now)
-	r.HostID, r.Status = ev.HostID, status
+	r.HostID = ev.HostID
+	if status == onair.RegWaitlisted {
+		r.Status = status
+	}
 	if b.counts == nil {
 		b.counts = map[string]eventCounts{}
 	}
