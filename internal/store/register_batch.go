@@ -109,9 +109,9 @@ type deliveryRow struct {
 
 // batchWrites are what a batch's accepted registrations change.
 type batchWrites struct {
-	limits        []limitRow        // by key
-	viewers       []*viewerRow      // by host and email
-	registrations []registrationRow // in arrival order
+	limits        []limitRow             // by key
+	viewers       []*viewerRow           // by host and email
+	registrations []registrationRow      // in arrival order
 	counts        map[string]eventCounts // by event
 	bumps         map[string]noteBump
 	deliveries    []deliveryRow

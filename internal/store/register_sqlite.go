@@ -42,8 +42,8 @@ var sqliteStatements = [sqCount]string{
 	sqInsertRegistration: insertRegistrationSQL + ` VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)`,
 	sqAddCount: `UPDATE events SET registration_count = registration_count + $1, waitlist_count = waitlist_count + $2,
 		waitlist_seq = CASE WHEN $3 > 0 THEN $3 ELSE waitlist_seq END WHERE id = $4`,
-	sqInsertNote:         insertNoteSQL,
-	sqBumpNote:           `UPDATE notifications SET recipients = recipients + $1, status = 'sending', updated_at = $2 WHERE id = $3`,
+	sqInsertNote: insertNoteSQL,
+	sqBumpNote:   `UPDATE notifications SET recipients = recipients + $1, status = 'sending', updated_at = $2 WHERE id = $3`,
 	// Without RETURNING, which costs SQLite a temporary table a row: the id
 	// is the rowid just inserted.
 	sqInsertDelivery: `INSERT INTO deliveries (notification_id, registration_id, channel, seq, status, lane, due_at,
