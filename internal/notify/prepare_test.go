@@ -300,7 +300,9 @@ func legacyRenderSMS(c Content) (Message, error) {
 			return t + " is full: you're on the waitlist. If a spot opens up, we'll text you your link." + optOut
 		}, func(t string) string { return t + " is full: you're on the waitlist." + optOut })
 	case onair.KindPromoted:
-		layouts = append(layouts, func(t string) string { return "A spot opened up: you're registered for " + t + " on " + when + "." + watch + optOut },
+		layouts = append(layouts, func(t string) string {
+			return "A spot opened up: you're registered for " + t + " on " + when + "." + watch + optOut
+		},
 			func(t string) string { return "You're in: " + t + ", " + when + "." + watch + optOut })
 	case onair.KindReminder:
 		until := untilWords(n.Interval.Offset, n.Event.ScheduledStart, zone)
