@@ -238,8 +238,8 @@ func TestWaitlistUnderConcurrency(t *testing.T) {
 		var registered, waiting, promoted, promotedTwice int
 		db := a.store().DB()
 		for q, dst := range map[string]*int{
-			`SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND status = 'registered'`: &registered,
-			`SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND status = 'waitlisted'`: &waiting,
+			`SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND status = 'registered'`:   &registered,
+			`SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND status = 'waitlisted'`:   &waiting,
 			`SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND promoted_at IS NOT NULL`: &promoted,
 			`SELECT COUNT(*) FROM (SELECT d.registration_id FROM deliveries d JOIN notifications n ON n.id = d.notification_id
 				WHERE n.event_id = $1 AND n.kind = 'promoted' GROUP BY d.registration_id HAVING COUNT(*) > 1) AS twice`: &promotedTwice,

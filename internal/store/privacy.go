@@ -324,12 +324,8 @@ func (s *Store) eraseRegistrations(ctx context.Context, tx *sql.Tx, ids []string
 		(SELECT id FROM deliveries WHERE registration_id IN `+in1+`)`, anys(ids)...); err != nil {
 		return 0, s.normalize(err)
 	}
-	// An erased registrant leaves the waitlist: the line behind it moves up.
-	if _, err := tx.ExecContext(ctx, `UPDATE events SET waitlist_count = waitlist_count - (SELECT COUNT(*)
-		FROM registrations r WHERE r.event_id = events.id AND r.status = 'waitlisted' AND r.id IN `+in1+`)
-		WHERE id IN (SELECT event_id FROM registrations WHERE status = 'waitlisted' AND id IN `+in1+`)`,
-		anys(ids)...); err != nil {
-		return 0, s.normalize(err)
+	if err := s.leaveWaitlists(ctx, tx, ids); err != nil {
+		return 0, err
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE registrations SET first_name = '', last_name = '', email = '',
 		email_norm = '`+erasedPrefix+`' || id, phone = '', company = '', search_text = '', legacy_token_hash = NULL,
@@ -341,6 +337,16 @@ func (s *Store) eraseRegistrations(ctx context.Context, tx *sql.Tx, ids []string
 	}
 	n, err := res.RowsAffected()
 	return int(n), s.normalize(err)
+}
+
+// leaveWaitlists takes the waitlisted of the registrations ids, which are
+// being erased, off their events' waitlists: the line behind them moves up.
+func (s *Store) leaveWaitlists(ctx context.Context, tx *sql.Tx, ids []string) error {
+	in := `(` + placeholders(1, len(ids)) + `)`
+	_, err := tx.ExecContext(ctx, `UPDATE events SET waitlist_count = waitlist_count - (SELECT COUNT(*)
+		FROM registrations r WHERE r.event_id = events.id AND r.status = 'waitlisted' AND r.id IN `+in+`)
+		WHERE id IN (SELECT event_id FROM registrations WHERE status = 'waitlisted' AND id IN `+in+`)`, anys(ids)...)
+	return s.normalize(err)
 }
 
 // scrubNotificationErrors runs scrub over the first error of the

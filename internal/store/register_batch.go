@@ -309,11 +309,15 @@ func (b *batch) decide(req *registerRequest) registerResult {
 	}
 	b.keepHits(taken)
 
-	at := dbTime(now)
 	r.HostID = ev.HostID
-	if status == onair.RegWaitlisted {
-		r.Status = status
-	}
+	row := b.admit(ev, r, status, dbTime(now))
+	b.known[key] = knownRegistration{id: r.ID, status: row.r.Status}
+	return registerResult{ev: *ev, reg: row.r}
+}
+
+// admit records r's entry into ev with status (a seat, or the waitlist),
+// the counters it moves and the message it is sent.
+func (b *batch) admit(ev *onair.Event, r onair.Registration, status onair.RegistrationStatus, at int64) registrationRow {
 	if b.counts == nil {
 		b.counts = map[string]eventCounts{}
 	}
@@ -321,6 +325,7 @@ func (b *batch) decide(req *registerRequest) registerResult {
 	row := registrationRow{r: r, at: at}
 	kind := onair.KindConfirmation
 	if status == onair.RegWaitlisted {
+		row.r.Status = status
 		row.seq = b.waitlist(ev, &row.r, &counts)
 		kind = onair.KindWaitlisted
 	} else {
@@ -330,9 +335,8 @@ func (b *batch) decide(req *registerRequest) registerResult {
 	b.counts[ev.ID] = counts
 	b.registrations = append(b.registrations, row)
 	b.addViewer(row.r, at, len(b.registrations)-1)
-	b.known[key] = knownRegistration{id: r.ID, status: status}
 	b.addMessages(ev, r.ID, kind, onair.ConfirmationChannels(*ev, row.r), 0, at)
-	return registerResult{ev: *ev, reg: row.r}
+	return row
 }
 
 // waitlist puts r at the end of ev's waitlist: the one place a

@@ -143,7 +143,8 @@ const pgWrite = `WITH limits AS (
 	RETURNING id`
 
 // pgWriteArgs are pgWrite's arguments for w: one array per column, in
-// the order of its unnest lists.
+// the order of its unnest lists (the waitlist's columns, added later, are
+// numbered after the others).
 func pgWriteArgs(w *batchWrites) []any {
 	args := make([]any, 0, 41)
 	text := func(n int, f func(i int) string) {
@@ -219,7 +220,6 @@ func pgWriteArgs(w *batchWrites) []any {
 	ints(len(ds), func(i int) int64 { return int64(ds[i].seq) })
 	ints(len(ds), func(i int) int64 { return ds[i].at })
 
-	// The columns added with the waitlist, numbered after the others.
 	ints(len(rs), func(i int) int64 { return int64(rs[i].seq) })
 	ints(len(events), func(i int) int64 { return int64(w.counts[events[i]].waitlisted) })
 	ints(len(events), func(i int) int64 { return int64(w.counts[events[i]].seq) })
