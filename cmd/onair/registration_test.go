@@ -130,7 +130,6 @@ func TestRegistration(t *testing.T) {
 			reason string
 		}{
 			{"cancelled", func(id string) { a.expect(http.StatusOK, "POST", "/api/events/"+id+"/cancel", token, nil) }, http.StatusGone, "cancelled"},
-			{"live", func(id string) { a.expect(http.StatusOK, "POST", "/api/events/"+id+"/start", token, nil) }, http.StatusGone, "live"},
 			{"ended", func(id string) { a.expect(http.StatusOK, "POST", "/api/events/"+id+"/end", token, nil) }, http.StatusGone, "past"},
 			{"registration disabled", func(id string) {
 				a.expect(http.StatusOK, "PATCH", "/api/events/"+id, token, map[string]any{"registration_enabled": false})
@@ -147,11 +146,23 @@ func TestRegistration(t *testing.T) {
 				}
 			})
 		}
-		t.Run("past its start without going live", func(t *testing.T) {
+		t.Run("live or past its start: late joiners register until the scheduled end", func(t *testing.T) {
+			live := a.createEvent(token, nil)["id"].(string)
+			a.expect(http.StatusOK, "POST", "/api/events/"+live+"/start", token, nil)
+			out := a.expect(http.StatusCreated, "POST", "/api/events/"+live+"/register", "", map[string]string{"email": "late@example.com"})
+			if out["watch_url"] == nil {
+				t.Errorf("a late joiner got no watch link: %v", out)
+			}
+			if info := a.expect(http.StatusOK, "GET", "/api/events/"+live+"/register", "", nil); info["registration_open"] != true {
+				t.Errorf("a live event: %v", info)
+			}
 			start := a.now().Add(1500 * time.Millisecond)
-			id := a.createEvent(token, map[string]any{"scheduled_start": start.UTC().Format(time.RFC3339Nano)})["id"].(string)
-			a.advanceTo(start.Add(100 * time.Millisecond))
-			a.expect(http.StatusGone, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": "late@example.com"})
+			id := a.createEvent(token, map[string]any{"scheduled_start": start.UTC().Format(time.RFC3339Nano),
+				"duration_minutes": 30})["id"].(string)
+			a.advanceTo(start.Add(time.Minute))
+			a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": "late@example.com"})
+			a.advanceTo(start.Add(30*time.Minute + 100*time.Millisecond))
+			a.expect(http.StatusGone, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": "later@example.com"})
 			if info := a.expect(http.StatusOK, "GET", "/api/events/"+id+"/register", "", nil); info["reason"] != "past" {
 				t.Errorf("got %v", info)
 			}

@@ -147,7 +147,7 @@ func (s *Sender) count(it store.SendItem, out store.Outcome, transient error) {
 	}
 	// Confirmations are due the moment they are queued; their lag
 	// would only say how long ago the first registration came.
-	hasLag := it.Notification.Kind != onair.KindConfirmation
+	hasLag := !it.Notification.Kind.Personal()
 	s.metrics.Delivered(string(it.Delivery.Channel), out.Provider, status, s.now().Sub(it.Notification.ScheduledTime), hasLag)
 	s.noteOutages([]store.SendItem{it}, []store.Outcome{out}, []error{transient})
 }
@@ -220,6 +220,7 @@ type templateKey struct {
 	eventVersion int
 	eventUpdated int64
 	host         onair.HostSettings
+	live         bool
 }
 
 // maxTemplates bounds the cache of prepared messages; it is emptied when
@@ -229,8 +230,10 @@ const maxTemplates = 256
 // prepare gives the prepared message of it's notification, from the cache
 // or made now.
 func (s *Sender) prepare(it store.SendItem) (prepared, error) {
+	// A confirmation to a late joiner says the event is live now.
+	live := it.Notification.Kind == onair.KindConfirmation && it.Event.LiveAt(s.now())
 	key := templateKey{notification: it.Notification.ID, channel: it.Delivery.Channel,
-		eventVersion: it.Event.Version, eventUpdated: it.Event.UpdatedAt.UnixNano(), host: it.Host.HostSettings}
+		eventVersion: it.Event.Version, eventUpdated: it.Event.UpdatedAt.UnixNano(), host: it.Host.HostSettings, live: live}
 	s.templatesMu.Lock()
 	t, ok := s.templates[key]
 	s.templatesMu.Unlock()
@@ -242,6 +245,7 @@ func (s *Sender) prepare(it store.SendItem) (prepared, error) {
 		Event:         it.Event,
 		PreviousStart: derefTime(it.Notification.PreviousStart),
 		From:          notify.NewSender(it.Host.HostSettings, s.emailFrom),
+		Live:          live,
 	}
 	if it.Notification.IsReminder() {
 		iv, err := onair.ParseInterval(it.Notification.Interval)
@@ -272,7 +276,7 @@ func (s *Sender) prepare(it store.SendItem) (prepared, error) {
 func (s *Sender) personal(it store.SendItem) notify.Personal {
 	p := notify.Personal{Registration: it.Registration, DeliveryID: it.Delivery.ID}
 	v := s.links.Viewer(it.Registration)
-	p.WatchURL, p.CalendarURL, p.UnsubscribeURL = v.Watch, v.Calendar, v.Unsubscribe
+	p.WatchURL, p.CalendarURL, p.UnsubscribeURL, p.CancelURL = v.Watch, v.Calendar, v.Unsubscribe, v.Cancel
 	if it.Delivery.Channel == onair.ChannelEmail {
 		p.Track, p.OpenPixelURL = s.links.Tracking(it.Notification.ID, it.Delivery.ID)
 	}

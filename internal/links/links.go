@@ -33,6 +33,7 @@ type Viewer struct {
 	Watch       string // APP_URL/watch/{event}?token={watch token}
 	Calendar    string // APP_URL/api/registrations/ics?token={watch token}
 	Unsubscribe string // APP_URL/u/{unsubscribe token}
+	Cancel      string // APP_URL/cancel/{cancel token}: "can't make it?"
 }
 
 // Viewer returns r's own URLs. The watch link and the calendar file share
@@ -44,7 +45,23 @@ func (l Links) Viewer(r onair.Registration) Viewer {
 		Watch:       l.base + watchPath(r.EventID, token),
 		Calendar:    l.base + calendarPath(token),
 		Unsubscribe: l.base + "/u/" + onair.UnsubscribeToken(l.secret, r.ID),
+		Cancel:      l.Cancel(r),
 	}
+}
+
+// Cancel is r's own "can't make it?" link: a page that asks, and whose
+// button cancels the registration. Its token is neither the watch token
+// nor the unsubscribe token, so neither of those links can cancel.
+func (l Links) Cancel(r onair.Registration) string {
+	return l.base + CancelPath(onair.CancelToken(l.secret, r.ID))
+}
+
+// CancelPath is the path of the cancel page of the cancel token token.
+func CancelPath(token string) string { return "/cancel/" + token }
+
+// Unsubscribe is r's own unsubscribe page.
+func (l Links) Unsubscribe(r onair.Registration) string {
+	return l.base + "/u/" + onair.UnsubscribeToken(l.secret, r.ID)
 }
 
 // Sample returns the URLs of a registrant of event eventID as a preview
@@ -55,6 +72,7 @@ func (l Links) Sample(eventID, token string) Viewer {
 		Watch:       l.base + watchPath(eventID, token),
 		Calendar:    l.base + calendarPath(token),
 		Unsubscribe: l.base + "/u/" + token,
+		Cancel:      l.base + CancelPath(token),
 	}
 }
 

@@ -29,7 +29,7 @@ var htmlSlotEscapers = func() [numSlots]func(*strings.Builder, string) {
 	}
 	fields := map[string]slot{
 		"Greeting": slotGreeting, "WatchURL": slotWatch, "CalendarURL": slotCalendar,
-		"GoogleURL": slotGoogle, "UnsubscribeURL": slotUnsubscribe, "OpenPixelURL": slotPixel,
+		"GoogleURL": slotGoogle, "UnsubscribeURL": slotUnsubscribe, "OpenPixelURL": slotPixel, "CancelURL": slotCancel,
 	}
 	chains := map[slot]map[string]bool{}
 	walkActions(emailHTML.Tree.Root, func(a *parse.ActionNode) {

@@ -23,6 +23,9 @@ type Notice struct {
 	PreviousStart time.Time // KindRescheduled: the start before the change
 	// From is the host as the message presents it.
 	From Sender
+	// Live says the event is under way as the message is sent: a
+	// confirmation to a late joiner says so, and sends them straight in.
+	Live bool
 }
 
 // Personal is what one message says to its registrant alone: the address
@@ -34,6 +37,7 @@ type Personal struct {
 	WatchURL       string // APP_URL/watch/{event}?token=…
 	CalendarURL    string // APP_URL/api/registrations/ics?token=…
 	UnsubscribeURL string // APP_URL/u/{token}
+	CancelURL      string // APP_URL/cancel/{token}: "can't make it?"
 	// Track and OpenPixelURL are the email's tracked links, as in Content.
 	Track        func(target string) string
 	OpenPixelURL string
@@ -44,9 +48,9 @@ type Personal struct {
 // Split separates what c says to every registrant of its notification
 // from what it says to its registrant alone.
 func (c Content) Split() (Notice, Personal) {
-	return Notice{Kind: c.Kind, Interval: c.Interval, Event: c.Event, PreviousStart: c.PreviousStart, From: c.From},
+	return Notice{Kind: c.Kind, Interval: c.Interval, Event: c.Event, PreviousStart: c.PreviousStart, From: c.From, Live: c.Live},
 		Personal{Registration: c.Registration, WatchURL: c.WatchURL, CalendarURL: c.CalendarURL,
-			UnsubscribeURL: c.UnsubscribeURL, Track: c.Track, OpenPixelURL: c.OpenPixelURL}
+			UnsubscribeURL: c.UnsubscribeURL, CancelURL: c.CancelURL, Track: c.Track, OpenPixelURL: c.OpenPixelURL}
 }
 
 // The slots of an email: the values that differ between its recipients.
@@ -59,12 +63,13 @@ const (
 	slotGoogle
 	slotUnsubscribe
 	slotPixel // the HTML part's only
+	slotCancel
 	numSlots
 )
 
 // slotNames name the slots as providers' variables: the text part's value
 // under the name, the HTML part's (escaped, tracked) under name_html.
-var slotNames = [numSlots]string{"greeting", "watch", "calendar", "google", "unsubscribe", "pixel"}
+var slotNames = [numSlots]string{"greeting", "watch", "calendar", "google", "unsubscribe", "pixel", "cancel"}
 
 // personalView is what the email to one recipient says of them alone:
 // each slot's value in the text part and, tracked but not yet escaped, in
@@ -170,7 +175,7 @@ func PrepareEmail(n Notice) (*EmailTemplate, error) {
 		nonce = append(nonce, alphabet[int(c)%len(alphabet)])
 	}
 	t.nonce = string(nonce)
-	if n.Kind != onair.KindCancelled && n.Kind != onair.KindStartingNow {
+	if carriesWatch(n.Kind) && n.Kind != onair.KindStartingNow && !n.Live {
 		t.google = strings.Split(GoogleCalendarURL(n.Event, t.token(slotWatch)), t.token(slotWatch))
 	}
 	return t, nil
@@ -208,11 +213,13 @@ func (t *EmailTemplate) personalize(p Personal) (personalView, error) {
 	pv := personalView{to: to, zone: ViewerZone(t.n.Event, p.Registration)}
 	pv.text[slotGreeting] = greeting(p.Registration.FirstName)
 	pv.text[slotUnsubscribe] = p.UnsubscribeURL
-	// A cancellation carries no link to join and no entry to add; adding
-	// to a calendar an event that is starting is no help.
-	if kind != onair.KindCancelled {
+	pv.text[slotCancel] = p.CancelURL
+	// A cancellation carries no link to join and no entry to add, nor does
+	// a place on the waitlist; adding to a calendar an event that is
+	// starting, or live already, is no help.
+	if carriesWatch(kind) {
 		pv.text[slotWatch] = p.WatchURL
-		if kind != onair.KindStartingNow {
+		if kind != onair.KindStartingNow && !t.n.Live {
 			pv.text[slotCalendar] = p.CalendarURL
 			pv.text[slotGoogle] = t.googleURL(p.WatchURL)
 		}

@@ -281,15 +281,33 @@ func legacyRenderSMS(c Content) (Message, error) {
 	}
 	zone := ViewerZone(n.Event, c.Registration)
 	when := FormatTime(n.Event.ScheduledStart, zone)
-	watch := "\nWatch: " + c.WatchURL
+	watch := "\n" + c.WatchURL
 	optOut := "\nUnsubscribe: " + c.UnsubscribeURL + "\nReply STOP to opt out."
+	if c.CancelURL != "" {
+		optOut = "\nCan't make it? " + c.CancelURL + "\nReply STOP to opt out."
+	}
 	var layouts []func(string) string
 	switch n.Kind {
 	case onair.KindConfirmation:
-		layouts = append(layouts, func(t string) string { return "You're registered for " + t + " on " + when + "." + watch + optOut })
+		if n.Live {
+			layouts = append(layouts, func(t string) string { return "You're registered for " + t + ". It's live now!" + watch + optOut })
+			break
+		}
+		layouts = append(layouts, func(t string) string { return "You're registered for " + t + " on " + when + "." + watch + optOut },
+			func(t string) string { return "Registered: " + t + ", " + when + "." + watch + optOut })
+	case onair.KindWaitlisted:
+		layouts = append(layouts, func(t string) string {
+			return t + " is full: you're on the waitlist. If a spot opens up, we'll text you your link." + optOut
+		}, func(t string) string { return t + " is full: you're on the waitlist." + optOut })
+	case onair.KindPromoted:
+		layouts = append(layouts, func(t string) string {
+			return "A spot opened up: you're registered for " + t + " on " + when + "." + watch + optOut
+		},
+			func(t string) string { return "You're in: " + t + ", " + when + "." + watch + optOut })
 	case onair.KindReminder:
 		until := untilWords(n.Interval.Offset, n.Event.ScheduledStart, zone)
-		layouts = append(layouts, func(t string) string { return t + " starts " + until + " (" + when + ")." + watch + optOut })
+		layouts = append(layouts, func(t string) string { return t + " starts " + until + " (" + when + ")." + watch + optOut },
+			func(t string) string { return t + ": " + when + "." + watch + optOut })
 	case onair.KindStartingNow:
 		layouts = append(layouts, func(t string) string { return t + " is live now!" + watch + optOut })
 	case onair.KindRescheduled:

@@ -24,7 +24,11 @@ type Content struct {
 	WatchURL       string    // the viewer's own link (APP_URL/watch/{event}?token=…)
 	CalendarURL    string    // the viewer's .ics download (APP_URL/api/registrations/ics?token=…)
 	UnsubscribeURL string    // APP_URL/u/{token}
+	CancelURL      string    // APP_URL/cancel/{token}: the "can't make it?" link
 	PreviousStart  time.Time // KindRescheduled: the start before the change
+	// Live says the event is under way as the message is sent (a late
+	// joiner's confirmation says so).
+	Live bool
 	// From is the host as the message presents it: the sender's name, the
 	// Reply-To, the colour and logo of the header, the calendar organizer.
 	From Sender
@@ -80,6 +84,7 @@ type emailView struct {
 	CalendarURL     string
 	GoogleURL       string
 	UnsubscribeURL  string
+	CancelURL       string
 	OpenPixelURL    string // HTML part only
 	HostName        string // the host's own name, when it gave one
 	ReplyTo         bool   // replies reach the host
@@ -139,6 +144,7 @@ func (t *EmailTemplate) views(pv *personalView) (v, hv emailView) {
 		After:          kc.after,
 		Help:           kc.help,
 		UnsubscribeURL: pv.text[slotUnsubscribe],
+		CancelURL:      pv.text[slotCancel],
 		HostName:       t.fromName,
 		ReplyTo:        t.replyTo != "",
 		LogoURL:        n.From.LogoURL,
@@ -174,7 +180,7 @@ func (t *EmailTemplate) views(pv *personalView) (v, hv emailView) {
 	// The HTML part's links go through the click tracker; the text part's
 	// stay plain.
 	hv = v
-	hv.Greeting, hv.UnsubscribeURL = pv.html[slotGreeting], pv.html[slotUnsubscribe]
+	hv.Greeting, hv.UnsubscribeURL, hv.CancelURL = pv.html[slotGreeting], pv.html[slotUnsubscribe], pv.html[slotCancel]
 	hv.WatchURL, hv.CalendarURL, hv.GoogleURL = pv.html[slotWatch], pv.html[slotCalendar], pv.html[slotGoogle]
 	hv.OpenPixelURL = pv.html[slotPixel]
 	return v, hv
@@ -225,10 +231,17 @@ func (t *EmailTemplate) message(pv *personalView, p Personal, subject, text, htm
 // file: the ones that add, move or remove the entry.
 func carriesCalendar(kind onair.NotificationKind) bool {
 	switch kind {
-	case onair.KindConfirmation, onair.KindRescheduled, onair.KindCancelled:
+	case onair.KindConfirmation, onair.KindRescheduled, onair.KindCancelled, onair.KindPromoted:
 		return true
 	}
 	return false
+}
+
+// carriesWatch reports whether a message of kind carries the watch link:
+// every one but a cancellation and a place on the waitlist, which have
+// nothing to join.
+func carriesWatch(kind onair.NotificationKind) bool {
+	return kind != onair.KindCancelled && kind != onair.KindWaitlisted
 }
 
 // checkNotice refuses what no message can be rendered from and resolves
@@ -238,7 +251,7 @@ func carriesCalendar(kind onair.NotificationKind) bool {
 // event as it was before.
 func checkNotice(n Notice) (Notice, error) {
 	switch n.Kind {
-	case onair.KindConfirmation, onair.KindStartingNow, onair.KindCancelled:
+	case onair.KindConfirmation, onair.KindStartingNow, onair.KindCancelled, onair.KindWaitlisted, onair.KindPromoted:
 	case onair.KindReminder:
 		if n.Interval.Offset <= 0 {
 			n.Kind = onair.KindStartingNow
@@ -263,7 +276,10 @@ func checkLinks(kind onair.NotificationKind, p *Personal) error {
 	if err := checkURL("unsubscribe URL", p.UnsubscribeURL, true); err != nil {
 		return err
 	}
-	if err := checkURL("watch URL", p.WatchURL, kind != onair.KindCancelled); err != nil {
+	if err := checkURL("watch URL", p.WatchURL, carriesWatch(kind)); err != nil {
+		return err
+	}
+	if err := checkURL("cancel URL", p.CancelURL, false); err != nil {
 		return err
 	}
 	if err := checkURL("calendar URL", p.CalendarURL, false); err != nil {
@@ -285,7 +301,14 @@ func ViewerZone(ev onair.Event, r onair.Registration) string {
 func copyFor(n Notice, title, zone string) kindCopy {
 	switch n.Kind {
 	case onair.KindConfirmation:
+		if n.Live {
+			return kindCopy{kicker: "You're in: live now", lead: "You're registered for " + title + ", and it is live now. Use the button below to join straight away.", whenLabel: "Started", watchLabel: "Watch now"}
+		}
 		return kindCopy{kicker: "You're registered", lead: "You're registered for " + title + ". Save the date, and use the button below to join when it starts.", whenLabel: "When", watchLabel: "Join the event"}
+	case onair.KindWaitlisted:
+		return kindCopy{kicker: "You're on the waitlist", lead: title + " is full, so you're on its waitlist. If a spot opens up, it goes to the next in line, and we'll tell you at once, with your own link to join.", whenLabel: "When"}
+	case onair.KindPromoted:
+		return kindCopy{kicker: "A spot opened up", lead: "Good news: a spot opened up for " + title + ", and it's yours. You're registered now: use the button below to join when it starts.", whenLabel: "When", watchLabel: "Join the event"}
 	case onair.KindReminder:
 		until := untilWords(n.Interval.Offset, n.Event.ScheduledStart, zone)
 		return kindCopy{kicker: "Starting " + until, lead: title + " starts " + until + ".", whenLabel: "When", watchLabel: "Join the event"}

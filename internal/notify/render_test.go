@@ -17,15 +17,18 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-// The fixed world of the golden files: one event, one registrant, links as
-// long as real ones (APP_URL, a UUID event id, 32-character tokens).
+// The fixed world of the golden files: one event, one registrant, links
+// about as long as real ones (APP_URL, a UUID event id, 32-character
+// tokens; TestSMSWithRealTokens uses tokens of the lengths onair makes).
 const (
 	testEventID     = "3f2b8c1e-7d4a-4e9b-9c61-2a5d8e0f4b17"
 	testToken       = "Zk3q9XbT2mLp7VwR4sJd8NcY6hGf1AeU"
 	testUnsubToken  = "u9Hc2Lq7Wm4Xz8Rb3Tn6Vd1Kf5Gs0Jp2"
+	testCancelToken = "cX7mQ2pL9wR4tZ8vB3nK6hJ1sD5fG0aE"
 	testWatchURL    = "https://events.example.com/watch/" + testEventID + "?token=" + testToken
 	testCalendarURL = "https://events.example.com/api/registrations/ics?token=" + testToken
 	testUnsubURL    = "https://events.example.com/u/" + testUnsubToken
+	testCancelURL   = "https://events.example.com/cancel/" + testCancelToken
 	testRegisterURL = "https://events.example.com/register/" + testEventID
 	testEmailFrom   = "onair <no-reply@events.example.com>"
 )
@@ -87,6 +90,7 @@ func testContent(kind onair.NotificationKind) Content {
 		WatchURL:       testWatchURL,
 		CalendarURL:    testCalendarURL,
 		UnsubscribeURL: testUnsubURL,
+		CancelURL:      testCancelURL,
 		From:           testSender(),
 	}
 	switch kind {
@@ -107,7 +111,7 @@ func testContent(kind onair.NotificationKind) Content {
 
 var allKinds = []onair.NotificationKind{
 	onair.KindConfirmation, onair.KindReminder, onair.KindStartingNow,
-	onair.KindRescheduled, onair.KindCancelled,
+	onair.KindRescheduled, onair.KindCancelled, onair.KindWaitlisted, onair.KindPromoted,
 }
 
 // golden compares got with testdata/name, or rewrites the file under -update.
@@ -219,14 +223,15 @@ func TestEmailSaysWhatTheRulesPromise(t *testing.T) {
 			// Rule 9: the viewer's zone, named.
 			when := FormatTime(c.Event.ScheduledStart, "Europe/Berlin")
 			for part, body := range map[string]string{"text": m.Text, "html": m.HTML} {
-				for _, want := range []string{"Ada", when, testUnsubURL} {
+				// Every message carries its "can't make it?" link.
+				for _, want := range []string{"Ada", when, testUnsubURL, testCancelURL} {
 					if !strings.Contains(body, want) {
 						t.Errorf("%s part lacks %q", part, want)
 					}
 				}
-				if kind == onair.KindCancelled {
+				if kind == onair.KindCancelled || kind == onair.KindWaitlisted {
 					if strings.Contains(body, testToken) {
-						t.Errorf("%s part of a cancellation carries a watch link", part)
+						t.Errorf("%s part of a %s message carries a watch link", part, kind)
 					}
 					continue
 				}
@@ -531,7 +536,7 @@ func TestTrackedEmailWrapsEveryLinkButUnsubscribe(t *testing.T) {
 			for _, match := range hrefRE.FindAllStringSubmatch(m.HTML, -1) {
 				link := strings.ReplaceAll(match[1], "&amp;", "&")
 				switch {
-				case link == testUnsubURL:
+				case link == testUnsubURL, link == testCancelURL: // both work without a redirect
 				case strings.HasPrefix(link, "https://events.example.com/api/track/notification/n-1/click?d="):
 					clicks++
 				case link == "https://events.example.com/api/track/notification/n-1/open?d=7.sig":
@@ -540,7 +545,7 @@ func TestTrackedEmailWrapsEveryLinkButUnsubscribe(t *testing.T) {
 					t.Errorf("untracked link %q", link)
 				}
 			}
-			want := map[onair.NotificationKind]int{onair.KindCancelled: 0, onair.KindStartingNow: 1}
+			want := map[onair.NotificationKind]int{onair.KindCancelled: 0, onair.KindStartingNow: 1, onair.KindWaitlisted: 0}
 			wantClicks, ok := want[kind]
 			if !ok {
 				wantClicks = 3 // watch, add to calendar, Google Calendar

@@ -39,13 +39,14 @@ func RenderSMS(c Content) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
+	way := wayOut(p)
 	for _, l := range smsLayouts(t.n, ViewerZone(t.n.Event, p.Registration)) {
-		fixed, ok := septets(l.body("", p.WatchURL, p.UnsubscribeURL))
+		fixed, ok := septets(l.body("", p.WatchURL, way))
 		if !ok {
 			return Message{}, errSMSNotGSM
 		}
 		if title, ok := fitTitle(t.title, maxSMSSeptets-fixed); ok {
-			return Message{Channel: onair.ChannelSMS, To: to, Text: l.body(title, p.WatchURL, p.UnsubscribeURL)}, nil
+			return Message{Channel: onair.ChannelSMS, To: to, Text: l.body(title, p.WatchURL, way)}, nil
 		}
 	}
 	return Message{}, errSMSTooLong
@@ -107,7 +108,8 @@ func (t *SMSTemplate) Fill(p Personal) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	unsub, unsubOK := septets(p.UnsubscribeURL)
+	way := wayOut(p)
+	unsub, unsubOK := septets(way)
 	watch, watchOK := septets(p.WatchURL)
 	for _, l := range t.layoutsFor(ViewerZone(t.n.Event, p.Registration)) {
 		fixed, ok := l.fixed+unsub, l.gsm && unsubOK
@@ -118,7 +120,7 @@ func (t *SMSTemplate) Fill(p Personal) (Message, error) {
 			return Message{}, errSMSNotGSM
 		}
 		if title, ok := fitTitle(t.title, maxSMSSeptets-fixed); ok {
-			return Message{Channel: onair.ChannelSMS, To: to, Text: l.body(title, p.WatchURL, p.UnsubscribeURL), DeliveryID: p.DeliveryID}, nil
+			return Message{Channel: onair.ChannelSMS, To: to, Text: l.body(title, p.WatchURL, way), DeliveryID: p.DeliveryID}, nil
 		}
 	}
 	return Message{}, errSMSTooLong
@@ -148,13 +150,27 @@ type smsLayout struct {
 	gsm   bool
 }
 
-// The lines around an SMS's links. Rule 10: the unsubscribe link, and
-// STOP, which carriers require us to honour.
+// The lines around an SMS's links. Rule 10: the way out, and STOP, which
+// carriers require us to honour. The way out is the "can't make it?" link,
+// whose page also stops the messages (it links to the unsubscribe page):
+// two segments hold the watch link and one more, not two more. The watch
+// link stands on its line alone, without a label, which pays for the
+// words before the cancel link.
 const (
-	smsWatch       = "\nWatch: "
+	smsWatch       = "\n"
+	smsCancel      = "\nCan't make it? "
 	smsUnsubscribe = "\nUnsubscribe: "
 	smsStop        = "\nReply STOP to opt out."
 )
+
+// wayOut is the line of p's SMS that leads out: the cancel link, or the
+// unsubscribe link for a message that has none (a preview).
+func wayOut(p Personal) string {
+	if p.CancelURL != "" {
+		return smsCancel + p.CancelURL
+	}
+	return smsUnsubscribe + p.UnsubscribeURL
+}
 
 func newSMSLayout(head, tail string, watch bool) smsLayout {
 	l := smsLayout{head: head, tail: tail, watch: watch}
@@ -162,13 +178,14 @@ func newSMSLayout(head, tail string, watch bool) smsLayout {
 	return l
 }
 
-// body is the message with title and the links.
-func (l smsLayout) body(title, watch, unsubscribe string) string {
+// body is the message with title, the watch link and the way out (the
+// line wayOut gives).
+func (l smsLayout) body(title, watch, way string) string {
 	s := l.head + title + l.tail
 	if l.watch {
 		s += smsWatch + watch
 	}
-	return s + smsUnsubscribe + unsubscribe + smsStop
+	return s + way + smsStop
 }
 
 // smsLayouts returns the wordings of n's SMS in zone, richest first; the
@@ -177,10 +194,29 @@ func smsLayouts(n Notice, zone string) []smsLayout {
 	when := FormatTime(n.Event.ScheduledStart, zone)
 	switch n.Kind {
 	case onair.KindConfirmation:
-		return []smsLayout{newSMSLayout("You're registered for ", " on "+when+".", true)}
+		if n.Live {
+			return []smsLayout{newSMSLayout("You're registered for ", ". It's live now!", true)}
+		}
+		return []smsLayout{
+			newSMSLayout("You're registered for ", " on "+when+".", true),
+			newSMSLayout("Registered: ", ", "+when+".", true),
+		}
+	case onair.KindWaitlisted:
+		return []smsLayout{
+			newSMSLayout("", " is full: you're on the waitlist. If a spot opens up, we'll text you your link.", false),
+			newSMSLayout("", " is full: you're on the waitlist.", false),
+		}
+	case onair.KindPromoted:
+		return []smsLayout{
+			newSMSLayout("A spot opened up: you're registered for ", " on "+when+".", true),
+			newSMSLayout("You're in: ", ", "+when+".", true),
+		}
 	case onair.KindReminder:
 		until := untilWords(n.Interval.Offset, n.Event.ScheduledStart, zone)
-		return []smsLayout{newSMSLayout("", " starts "+until+" ("+when+").", true)}
+		return []smsLayout{
+			newSMSLayout("", " starts "+until+" ("+when+").", true),
+			newSMSLayout("", ": "+when+".", true),
+		}
 	case onair.KindStartingNow:
 		return []smsLayout{newSMSLayout("", " is live now!", true)}
 	case onair.KindRescheduled:

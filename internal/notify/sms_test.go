@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -21,15 +22,21 @@ func checkSMS(t *testing.T, c Content, m Message) {
 	if n > 306 {
 		t.Errorf("body is %d septets, more than two segments:\n%s", n, m.Text)
 	}
-	for _, want := range []string{c.UnsubscribeURL, "Reply STOP to opt out"} {
+	// The way out: the cancel link (whose page also unsubscribes), or the
+	// unsubscribe link of a message without one; and STOP.
+	way := "Can't make it? " + c.CancelURL
+	if c.CancelURL == "" {
+		way = "Unsubscribe: " + c.UnsubscribeURL
+	}
+	for _, want := range []string{way, "Reply STOP to opt out"} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("body lacks %q:\n%s", want, m.Text)
 		}
 	}
-	if c.Kind != onair.KindCancelled && !strings.Contains(m.Text, c.WatchURL) {
-		t.Errorf("body lacks the watch link:\n%s", m.Text)
+	if carriesWatch(c.Kind) != strings.Contains(m.Text, c.WatchURL) {
+		t.Errorf("the watch link is where it should not be, or missing:\n%s", m.Text)
 	}
-	if c.Kind == onair.KindConfirmation || c.Kind == onair.KindReminder || c.Kind == onair.KindRescheduled {
+	if (c.Kind == onair.KindConfirmation && !c.Live) || c.Kind == onair.KindReminder || c.Kind == onair.KindRescheduled || c.Kind == onair.KindPromoted {
 		if when := FormatTime(c.Event.ScheduledStart, ViewerZone(c.Event, c.Registration)); !strings.Contains(m.Text, when) {
 			t.Errorf("body lacks the start %q:\n%s", when, m.Text)
 		}
@@ -55,7 +62,8 @@ func TestSMSFitsTwoSegments(t *testing.T) {
 				if !strings.Contains(m.Text, "...") || strings.Contains(m.Text, "…") {
 					t.Errorf("title not shortened with \"...\":\n%s", m.Text)
 				}
-				if !strings.HasPrefix(m.Text, "Quarterly Product") && !strings.Contains(m.Text, "for Quarterly Product") {
+				if !strings.HasPrefix(m.Text, "Quarterly Product") && !strings.Contains(m.Text, "for Quarterly Product") &&
+					!strings.Contains(m.Text, ": Quarterly Product") {
 					t.Errorf("title lost:\n%s", m.Text)
 				}
 			})
@@ -74,9 +82,30 @@ func TestSMSFitsTwoSegments(t *testing.T) {
 			}
 		}
 	})
+	t.Run("a late joiner's confirmation with a long title says it is live", func(t *testing.T) {
+		c := testContent(onair.KindConfirmation)
+		c.Event.Title, c.Live = longTitle, true
+		m, err := RenderSMS(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSMS(t, c, m)
+		if !strings.Contains(m.Text, "It's live now!") {
+			t.Errorf("not said live:\n%s", m.Text)
+		}
+	})
+	t.Run("without a cancel link the unsubscribe link is the way out", func(t *testing.T) {
+		c := testContent(onair.KindReminder)
+		c.CancelURL = ""
+		m, err := RenderSMS(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkSMS(t, c, m)
+	})
 	t.Run("links too long for two segments are an error, not a third segment", func(t *testing.T) {
 		c := testContent(onair.KindReminder)
-		c.UnsubscribeURL = "https://events.example.com/u/" + strings.Repeat("x", 200)
+		c.CancelURL = "https://events.example.com/cancel/" + strings.Repeat("x", 200)
 		if m, err := RenderSMS(c); err == nil {
 			t.Errorf("rendered %q", m.Text)
 		}
@@ -194,4 +223,43 @@ func TestSMSRescheduledKeepsTheTitleReadable(t *testing.T) {
 			t.Errorf("want the lean layout with a readable title:\n%s", m.Text)
 		}
 	})
+}
+
+// TestSMSWithRealTokens holds every kind of SMS, with a long title, to two
+// segments with links as onair makes them: a watch token of 44 characters
+// and a cancel token of 32, under an APP_URL of 26 characters, for a viewer
+// in a zone with a long name.
+func TestSMSWithRealTokens(t *testing.T) {
+	const app = "https://events.example.com"
+	id := onair.NewID()
+	watch := app + "/watch/" + testEventID + "?token=" + onair.WatchToken("a secret key", id)
+	cancel := app + "/cancel/" + onair.CancelToken("a secret key", id)
+	if len(onair.WatchToken("k", id)) != 44 || len(onair.CancelToken("k", id)) != 32 {
+		t.Fatal("the token lengths this test assumes are not onair's")
+	}
+	longTitle := strings.Repeat("Quarterly Product Strategy ", 8)[:200]
+	for _, kind := range allKinds {
+		for _, live := range []bool{false, true} {
+			if live && kind != onair.KindConfirmation {
+				continue
+			}
+			t.Run(fmt.Sprintf("%s live=%v", kind, live), func(t *testing.T) {
+				c := testContent(kind)
+				c.Event.Title, c.Live = longTitle, live
+				c.Registration.Timezone = "Australia/Lord_Howe"
+				c.WatchURL, c.CancelURL = watch, cancel
+				if kind == onair.KindReminder {
+					c.Interval, _ = onair.ParseInterval("2h30m")
+				}
+				m, err := RenderSMS(c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				checkSMS(t, c, m)
+				if !strings.Contains(m.Text, "Quarterly Product") {
+					t.Errorf("the title is not readable:\n%s", m.Text)
+				}
+			})
+		}
+	}
 }

@@ -35,6 +35,9 @@ type Analytics struct {
 	AverageWatchSeconds float64 `json:"average_watch_seconds"`
 	// AttendanceRate is attendees ÷ registrations.
 	AttendanceRate float64 `json:"attendance_rate"`
+	// Waitlisted is how many wait on the event's waitlist; nil (left out)
+	// for an event without one.
+	Waitlisted *int `json:"waitlisted,omitempty"`
 	// Funnel: registered → notified (at least one message sent) → opened →
 	// clicked → attended, in registrants.
 	Funnel Funnel `json:"funnel"`

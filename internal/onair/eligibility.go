@@ -17,6 +17,8 @@ const (
 	ReasonNotificationCancelled = "the notification was cancelled"
 	ReasonNotificationSkipped   = "the notification was skipped"
 	ReasonRegisteredLate        = "the registrant registered after this reminder's time"
+	ReasonWaitlisted            = "the registrant is on the waitlist"
+	ReasonNotWaitlisted         = "the registrant is no longer on the waitlist"
 )
 
 // Address is where a message on ch reaches r: the phone for SMS, the
@@ -41,6 +43,8 @@ func RecipientReason(r Registration, ch Channel) string {
 		return ReasonErased
 	case r.Status == RegUnsubscribed:
 		return ReasonUnsubscribed
+	case r.Status == RegWaitlisted:
+		return ReasonWaitlisted
 	case r.Status != RegRegistered:
 		return ReasonRegistrationCancelled
 	case Address(ch, r) == "" && ch == ChannelSMS:
@@ -49,6 +53,22 @@ func RecipientReason(r Registration, ch Channel) string {
 		return ReasonNoEmail
 	}
 	return ""
+}
+
+// KindRecipientReason is RecipientReason for a message of kind: the
+// waitlisted message goes to a registration only while it waits (once
+// promoted, it is told so by the promoted message instead); every other
+// message only to a registration with a seat.
+func KindRecipientReason(kind NotificationKind, r Registration, ch Channel) string {
+	if kind == KindWaitlisted {
+		switch {
+		case r.Status == RegWaitlisted:
+			r.Status = RegRegistered // the same address rules, for one who waits
+		case r.Status == RegRegistered && !r.Erased():
+			return ReasonNotWaitlisted
+		}
+	}
+	return RecipientReason(r, ch)
 }
 
 // SendBlockedReason says why one message must not leave at now, or "" when
@@ -60,7 +80,7 @@ func RecipientReason(r Registration, ch Channel) string {
 // when they registered, even when the reminder itself went out late (its
 // dispatch waited for a node that was down).
 func SendBlockedReason(n Notification, ev Event, r Registration, ch Channel, suppressed bool, now time.Time) string {
-	if reason := RecipientReason(r, ch); reason != "" {
+	if reason := KindRecipientReason(n.Kind, r, ch); reason != "" {
 		return reason
 	}
 	switch {
@@ -68,7 +88,7 @@ func SendBlockedReason(n Notification, ev Event, r Registration, ch Channel, sup
 		return ReasonNotificationCancelled
 	case n.Status == NotifSkipped:
 		return ReasonNotificationSkipped
-	case n.IsReminder() && !r.CreatedAt.Before(n.ScheduledTime):
+	case n.IsReminder() && !r.SeatedAt().Before(n.ScheduledTime):
 		return ReasonRegisteredLate
 	case suppressed:
 		return ReasonSuppressed
@@ -77,12 +97,17 @@ func SendBlockedReason(n Notification, ev Event, r Registration, ch Channel, sup
 }
 
 // ConfirmationChannels are the channels on which r, registering for ev, is
-// sent the confirmation: every channel of the event that reaches it (no
-// SMS without a phone).
+// sent the confirmation (or, waitlisted, the waitlisted message; promoted,
+// the promoted one): every channel of the event that reaches it (no SMS
+// without a phone).
 func ConfirmationChannels(ev Event, r Registration) []Channel {
+	kind := KindConfirmation
+	if r.Status == RegWaitlisted {
+		kind = KindWaitlisted
+	}
 	var chs []Channel
 	for _, ch := range ev.Channels() {
-		if RecipientReason(r, ch) == "" {
+		if KindRecipientReason(kind, r, ch) == "" {
 			chs = append(chs, ch)
 		}
 	}

@@ -46,7 +46,8 @@ func TestRecipientReason(t *testing.T) {
 		{"no email", with(func(r *Registration) { r.Email = "" }), ChannelEmail, ReasonNoEmail},
 		{"unsubscribed", with(func(r *Registration) { r.Status = RegUnsubscribed }), ChannelSMS, ReasonUnsubscribed},
 		{"cancelled", with(func(r *Registration) { r.Status = RegCancelled }), ChannelEmail, ReasonRegistrationCancelled},
-		{"an unknown status receives nothing", with(func(r *Registration) { r.Status = "waitlisted" }), ChannelEmail, ReasonRegistrationCancelled},
+		{"waitlisted: nothing meant for registrants", with(func(r *Registration) { r.Status = RegWaitlisted }), ChannelEmail, ReasonWaitlisted},
+		{"an unknown status receives nothing", with(func(r *Registration) { r.Status = "pending" }), ChannelEmail, ReasonRegistrationCancelled},
 		{"erased before anything else", Registration{Status: RegUnsubscribed, ErasedAt: &erased}, ChannelSMS, ReasonErased},
 	}
 	for _, tt := range tests {

@@ -44,6 +44,12 @@ type Event struct {
 	Notifications       NotificationSettings
 	Intervals           []Interval
 	RegistrationCount   int
+	// WaitlistEnabled lets a full event take registrations onto a waitlist;
+	// WaitlistCount is how many wait now, and WaitlistSeq the last place in
+	// line handed out (the next one joins behind it).
+	WaitlistEnabled bool
+	WaitlistCount   int
+	WaitlistSeq     int
 	// Version grows with every change to the schedule (reschedule, cancel):
 	// work planned for an older version is stale.
 	Version int
@@ -81,6 +87,7 @@ type EventInput struct {
 	StreamURL            *string                    `json:"stream_url"`
 	NotificationSettings *NotificationSettingsInput `json:"notification_settings"`
 	SelectedIntervals    *[]string                  `json:"selected_intervals"`
+	WaitlistEnabled      *bool                      `json:"waitlist_enabled"`
 }
 
 // NotificationSettingsInput is the writable part of NotificationSettings.
@@ -213,6 +220,9 @@ func (e Event) apply(v *ValidationError, in EventInput, now time.Time) (Event, C
 	if in.RegistrationEnabled != nil {
 		e.RegistrationEnabled = *in.RegistrationEnabled
 	}
+	if in.WaitlistEnabled != nil {
+		e.WaitlistEnabled = *in.WaitlistEnabled
+	}
 	if in.StreamURL != nil {
 		e.StreamURL = cleanLine(v, "stream_url", *in.StreamURL, MaxStreamURLLen, false)
 		if e.StreamURL != "" && !v.Has("stream_url") && !isWebURL(e.StreamURL) {
@@ -333,28 +343,44 @@ const (
 	ClosedPast      = "past"
 	ClosedDisabled  = "closed"
 	ClosedCancelled = "cancelled"
-	ClosedLive      = "live"
 )
+
+// ScheduledEnd is when the event is scheduled to be over: its start plus
+// its duration.
+func (e Event) ScheduledEnd() time.Time {
+	return e.ScheduledStart.Add(time.Duration(e.DurationMinutes) * time.Minute)
+}
 
 // RegistrationClosed says why the event takes no registration at now, as
 // one of the Closed* reasons and the error a registration attempt gets; it
-// returns "", nil when registration is open.
+// returns "", nil when registration is open. An event takes late joiners
+// while it is live, or due, until its scheduled end.
 func (e Event) RegistrationClosed(now time.Time) (string, error) {
 	switch {
 	case e.Status == StatusCancelled:
 		return ClosedCancelled, Errorf(ErrGone, "event_cancelled", "this event was cancelled")
 	case e.Status == StatusEnded:
 		return ClosedPast, Errorf(ErrGone, "event_past", "this event is over")
-	case e.Status == StatusLive:
-		return ClosedLive, Errorf(ErrGone, "event_live", "this event has already started")
-	case !now.Before(e.ScheduledStart):
-		return ClosedPast, Errorf(ErrGone, "event_past", "this event has already started")
+	case !now.Before(e.ScheduledEnd()):
+		return ClosedPast, Errorf(ErrGone, "event_past", "this event is over")
 	case !e.RegistrationEnabled:
 		return ClosedDisabled, Errorf(ErrForbidden, "registration_closed", "registration for this event is closed")
-	case e.MaxRegistrations > 0 && e.RegistrationCount >= e.MaxRegistrations:
+	case e.Full():
 		return ClosedFull, Errorf(ErrConflict, "event_full", "this event is full")
 	}
 	return "", nil
+}
+
+// Full reports whether every seat of the event is taken.
+func (e Event) Full() bool {
+	return e.MaxRegistrations > 0 && e.RegistrationCount >= e.MaxRegistrations
+}
+
+// LiveAt reports whether a registrant at now joins an event already under
+// way: live, or past its start though the host has not gone live yet. The
+// confirmation then says so and links straight to the watch page.
+func (e Event) LiveAt(now time.Time) bool {
+	return e.Status == StatusLive || (e.Status == StatusScheduled && !now.Before(e.ScheduledStart))
 }
 
 // Start makes a scheduled event live. It sends nothing: every message was

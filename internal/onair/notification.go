@@ -12,7 +12,20 @@ const (
 	KindStartingNow  NotificationKind = "starting_now"
 	KindRescheduled  NotificationKind = "rescheduled"
 	KindCancelled    NotificationKind = "cancelled"
+	// KindWaitlisted tells a registrant of a full event that they are on
+	// its waitlist, and where; KindPromoted that a spot freed and is theirs.
+	KindWaitlisted NotificationKind = "waitlisted"
+	KindPromoted   NotificationKind = "promoted"
 )
+
+// Personal reports whether a notification of kind k answers one
+// registration's own change (it registered, joined the waitlist, got a
+// seat): one notification per event and channel whose counters grow with
+// each, sent at once, and never stale because the event changed since the
+// notification row was made.
+func (k NotificationKind) Personal() bool {
+	return k == KindConfirmation || k == KindWaitlisted || k == KindPromoted
+}
 
 // Channel is how a message travels.
 type Channel string

@@ -86,7 +86,7 @@ func StaleReason(n Notification, ev Event, now time.Time) string {
 		return ReasonEventEnded
 	case ev.Status == StatusCancelled && n.Kind != KindCancelled:
 		return ReasonEventCancelled
-	case n.EventVersion != ev.Version && n.Kind != KindConfirmation && n.Kind != KindCancelled:
+	case n.EventVersion != ev.Version && !n.Kind.Personal() && n.Kind != KindCancelled:
 		return ReasonEventChanged
 	}
 	switch n.Kind {

@@ -13,6 +13,9 @@ const (
 	RegRegistered   RegistrationStatus = "registered"
 	RegUnsubscribed RegistrationStatus = "unsubscribed"
 	RegCancelled    RegistrationStatus = "cancelled"
+	// RegWaitlisted waits for a spot of a full event: it holds no seat and
+	// receives only the waitlisted message until it is promoted.
+	RegWaitlisted RegistrationStatus = "waitlisted"
 )
 
 // Registration is one viewer's place at one event.
@@ -30,6 +33,12 @@ type Registration struct {
 	Timezone  string // the viewer's own IANA zone
 	Status    RegistrationStatus
 	Attended  bool
+	// WaitlistPosition is the registration's place in its event's waitlist
+	// (1 is next), while it is waitlisted; 0 otherwise.
+	WaitlistPosition int
+	// PromotedAt is when a registration that waited on the waitlist got its
+	// seat; nil for one that had a seat from the start.
+	PromotedAt *time.Time
 	// ErasedAt is when the viewer's personal data was erased: the row is
 	// kept, anonymous, so that the event's figures keep their numbers, and
 	// nothing is sent to it again. Nil for a registration as it came.
@@ -40,6 +49,17 @@ type Registration struct {
 
 // Erased reports whether the registration's personal data was erased.
 func (r Registration) Erased() bool { return r.ErasedAt != nil }
+
+// SeatedAt is when r got its seat: when it registered, or when it was
+// promoted from the waitlist. Reminders go to those seated before their
+// time (SendBlockedReason), so a promoted registrant, like a late one, gets
+// only the reminders still ahead.
+func (r Registration) SeatedAt() time.Time {
+	if r.PromotedAt != nil {
+		return *r.PromotedAt
+	}
+	return r.CreatedAt
+}
 
 // RegistrationInput is what a viewer sends to register.
 type RegistrationInput struct {

@@ -112,16 +112,63 @@ func formatID(raw []byte) string {
 
 // sign is a short HMAC-SHA256 of a purpose and a value: 128 bits, URL-safe.
 func sign(secret, purpose, value string) string {
+	var sum [32]byte
+	mac(secret, purpose, value, &sum)
+	var out [22]byte // 16 bytes in unpadded base64
+	base64.RawURLEncoding.Encode(out[:], sum[:16])
+	return string(out[:])
+}
+
+// mac writes the HMAC-SHA256 of a purpose and a value under secret to sum.
+func mac(secret, purpose, value string, sum *[32]byte) {
 	pool := macPool(secret)
 	k := pool.Get().(*keyedMAC)
 	k.buf = append(append(append(k.buf[:0], purpose...), 0), value...)
 	k.mac.Write(k.buf)
 	k.buf = k.mac.Sum(k.buf[:0])
 	k.mac.Reset()
-	var out [22]byte // 16 bytes in unpadded base64
-	base64.RawURLEncoding.Encode(out[:], k.buf[:16])
+	copy(sum[:], k.buf)
 	pool.Put(k)
-	return string(out[:])
+}
+
+// Cancel tokens. The token of a registration's "can't make it?" link
+// (/cancel/{token}) is the registration's id and a 64-bit HMAC of it under
+// the secret key, 24 bytes in base64url: 32 characters, shorter than the
+// other tokens because every text message carries it beside the watch link
+// within two segments. 64 bits still leave a forger 2^63 requests on
+// average, each one an HTTP request. It is neither the watch token nor the
+// unsubscribe token: neither link can cancel, and this one cannot watch.
+const (
+	cancelTokenLen = 32
+	cancelMACLen   = 8
+)
+
+// CancelToken returns the token of a registration's cancel link, or "" for
+// a string that is not an id.
+func CancelToken(secret, registrationID string) string {
+	raw, ok := idBytes(registrationID)
+	if !ok {
+		return ""
+	}
+	var sum [32]byte
+	mac(secret, "cancel", registrationID, &sum)
+	return base64.RawURLEncoding.EncodeToString(append(raw, sum[:cancelMACLen]...))
+}
+
+// ParseCancelToken returns the registration id of a valid cancel token.
+func ParseCancelToken(secret, token string) (string, bool) {
+	if len(token) != cancelTokenLen {
+		return "", false
+	}
+	raw, ok := decodeCanonical(token)
+	if !ok || len(raw) != 16+cancelMACLen {
+		return "", false
+	}
+	id := formatID(raw[:16])
+	if !hmac.Equal([]byte(token), []byte(CancelToken(secret, id))) {
+		return "", false
+	}
+	return id, true
 }
 
 // keyedMAC is an HMAC keyed with a secret, and room for what it signs.

@@ -15,7 +15,7 @@ import (
 const eventColumns = `id, host_id, title, description, status, scheduled_start, timezone,
 	duration_minutes, max_registrations, registration_enabled, stream_url, email_enabled,
 	sms_enabled, custom_message, selected_intervals, registration_count, version, ics_sequence,
-	started_at, ended_at, cancelled_at, created_at, updated_at`
+	started_at, ended_at, cancelled_at, created_at, updated_at, waitlist_enabled, waitlist_count, waitlist_seq`
 
 func scanEvent(row scanner) (onair.Event, error) {
 	var e onair.Event
@@ -26,7 +26,7 @@ func scanEvent(row scanner) (onair.Event, error) {
 		&e.DurationMinutes, &e.MaxRegistrations, &e.RegistrationEnabled, &e.StreamURL,
 		&e.Notifications.EmailEnabled, &e.Notifications.SMSEnabled, &e.Notifications.CustomMessage,
 		&intervals, &e.RegistrationCount, &e.Version, &e.Sequence,
-		&started, &ended, &cancelled, &created, &updated)
+		&started, &ended, &cancelled, &created, &updated, &e.WaitlistEnabled, &e.WaitlistCount, &e.WaitlistSeq)
 	if err != nil {
 		return e, err
 	}
@@ -69,13 +69,15 @@ func (s *Store) CreateEvent(ctx context.Context, e onair.Event) error {
 
 func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, e onair.Event) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`, search_text)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+			$24, $25, $26, $27)`,
 		e.ID, e.HostID, e.Title, e.Description, e.Status, dbTime(e.ScheduledStart), e.Timezone,
 		e.DurationMinutes, e.MaxRegistrations, e.RegistrationEnabled, e.StreamURL,
 		e.Notifications.EmailEnabled, e.Notifications.SMSEnabled, e.Notifications.CustomMessage,
 		intervalsJSON(e.Intervals), e.RegistrationCount, e.Version, e.Sequence,
 		dbTimePtr(e.StartedAt), dbTimePtr(e.EndedAt), dbTimePtr(e.CancelledAt),
-		dbTime(e.CreatedAt), dbTime(e.UpdatedAt), searchText(e.Title, e.Description))
+		dbTime(e.CreatedAt), dbTime(e.UpdatedAt), e.WaitlistEnabled, e.WaitlistCount, e.WaitlistSeq,
+		searchText(e.Title, e.Description))
 	return s.normalize(err)
 }
 
@@ -195,9 +197,11 @@ func (s *Store) FindEvents(ctx context.Context, f onair.EventFilter) ([]onair.Ev
 // now, locked against every other writer, and returns it as it must be. The
 // event's notifications follow in the same transaction (onair.Replan):
 // reminders move, notices are planned, pending work is cancelled.
-// Registration counts are never written here, so a registration that
-// commits meanwhile is not lost. The webhooks of what changed (a new start,
-// the start, end or cancellation) are queued in the same transaction.
+// Registration counts are written here only by the promotion of waitlisted
+// registrants into seats the change freed, under the event's lock, so a
+// registration that commits meanwhile is not lost. The webhooks of what
+// changed (a new start, the start, end or cancellation) are queued in the
+// same transaction.
 func (s *Store) UpdateEvent(ctx context.Context, hostID, id string, change func(onair.Event) (onair.Event, error)) (onair.Event, error) {
 	if !onair.ValidID(id) {
 		return onair.Event{}, errNoSuchEvent
@@ -217,13 +221,14 @@ func (s *Store) UpdateEvent(ctx context.Context, hostID, id string, change func(
 			scheduled_start = $4, timezone = $5, duration_minutes = $6, max_registrations = $7,
 			registration_enabled = $8, stream_url = $9, email_enabled = $10, sms_enabled = $11,
 			custom_message = $12, selected_intervals = $13, version = $14, ics_sequence = $15,
-			started_at = $16, ended_at = $17, cancelled_at = $18, updated_at = $19, search_text = $20
-			WHERE id = $21`,
+			started_at = $16, ended_at = $17, cancelled_at = $18, updated_at = $19, search_text = $20,
+			waitlist_enabled = $21
+			WHERE id = $22`,
 			e.Title, e.Description, e.Status, dbTime(e.ScheduledStart), e.Timezone, e.DurationMinutes,
 			e.MaxRegistrations, e.RegistrationEnabled, e.StreamURL, e.Notifications.EmailEnabled,
 			e.Notifications.SMSEnabled, e.Notifications.CustomMessage, intervalsJSON(e.Intervals),
 			e.Version, e.Sequence, dbTimePtr(e.StartedAt), dbTimePtr(e.EndedAt), dbTimePtr(e.CancelledAt),
-			dbTime(e.UpdatedAt), searchText(e.Title, e.Description), e.ID)
+			dbTime(e.UpdatedAt), searchText(e.Title, e.Description), e.WaitlistEnabled, e.ID)
 		if err != nil {
 			return s.normalize(err)
 		}
@@ -231,13 +236,17 @@ func (s *Store) UpdateEvent(ctx context.Context, hostID, id string, change func(
 		if err != nil {
 			return err
 		}
-		out = e
 		if err := s.applyPlan(ctx, tx, onair.Replan(cur, e, existing, e.UpdatedAt)); err != nil {
 			return err
 		}
+		// A higher capacity, or none, gives its seats to the waitlist in
+		// this transaction.
+		if out, err = s.promoteWaitlisted(ctx, tx, e, e.UpdatedAt); err != nil {
+			return err
+		}
 		var facts []HookFact
-		for _, typ := range onair.EventChangeHooks(cur, e) {
-			facts = append(facts, HookFact{Type: typ, HostID: e.HostID, At: e.UpdatedAt, Event: &out})
+		for _, typ := range onair.EventChangeHooks(cur, out) {
+			facts = append(facts, HookFact{Type: typ, HostID: out.HostID, At: out.UpdatedAt, Event: &out})
 		}
 		return s.queueHooks(ctx, tx, facts)
 	})

@@ -55,6 +55,7 @@ type registerRequest struct {
 
 type registerResult struct {
 	ev  onair.Event
+	reg onair.Registration // as stored: registered or waitlisted, with its place
 	err error
 }
 

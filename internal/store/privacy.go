@@ -328,9 +328,12 @@ func (s *Store) eraseRegistrations(ctx context.Context, tx *sql.Tx, ids []string
 	if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE registration_id IN `+in1, anys(ids)...); err != nil {
 		return 0, s.normalize(err)
 	}
+	if err := s.leaveWaitlists(ctx, tx, ids); err != nil {
+		return 0, err
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE registrations SET first_name = '', last_name = '', email = '',
 		email_norm = '`+erasedPrefix+`' || id, phone = '', company = '', search_text = '', legacy_token_hash = NULL,
-		status = CASE WHEN status = 'cancelled' THEN status ELSE 'unsubscribed' END,
+		status = CASE WHEN status IN ('cancelled', 'waitlisted') THEN 'cancelled' ELSE 'unsubscribed' END,
 		erased_at = $1, updated_at = $1
 		WHERE id IN `+in+` AND erased_at IS NULL`, args...)
 	if err != nil {
@@ -338,6 +341,16 @@ func (s *Store) eraseRegistrations(ctx context.Context, tx *sql.Tx, ids []string
 	}
 	n, err := res.RowsAffected()
 	return int(n), s.normalize(err)
+}
+
+// leaveWaitlists takes the waitlisted of the registrations ids, which are
+// being erased, off their events' waitlists: the line behind them moves up.
+func (s *Store) leaveWaitlists(ctx context.Context, tx *sql.Tx, ids []string) error {
+	in := `(` + placeholders(1, len(ids)) + `)`
+	_, err := tx.ExecContext(ctx, `UPDATE events SET waitlist_count = waitlist_count - (SELECT COUNT(*)
+		FROM registrations r WHERE r.event_id = events.id AND r.status = 'waitlisted' AND r.id IN `+in+`)
+		WHERE id IN (SELECT event_id FROM registrations WHERE status = 'waitlisted' AND id IN `+in+`)`, anys(ids)...)
+	return s.normalize(err)
 }
 
 // scrubNotificationErrors runs scrub over the first error of the

@@ -31,9 +31,11 @@ type emailKey struct{ eventID, email string }
 // viewerKey names a viewer profile by its host and normalized email.
 type viewerKey struct{ hostID, email string }
 
-// noteKey names an event's confirmation notification on one channel.
+// noteKey names an event's notification of one personal kind (a
+// confirmation, a waitlisted message) on one channel.
 type noteKey struct {
 	eventID string
+	kind    onair.NotificationKind
 	channel onair.Channel
 }
 
@@ -69,10 +71,18 @@ type viewerRow struct {
 	registrations                       []int  // indexes in batch.registrations
 }
 
-// registrationRow is a new registration with the times it is stored with.
+// registrationRow is a new registration with the times it is stored with
+// and, waitlisted, its place in line (0 otherwise).
 type registrationRow struct {
-	r  onair.Registration
-	at int64
+	r   onair.Registration
+	at  int64
+	seq int
+}
+
+// eventCounts is what a batch adds to an event's counters: seats taken,
+// registrants waiting, and the last place in line it handed out (0: none).
+type eventCounts struct {
+	registered, waitlisted, seq int
 }
 
 // noteRow is a confirmation notification the batch creates.
@@ -99,10 +109,10 @@ type deliveryRow struct {
 
 // batchWrites are what a batch's accepted registrations change.
 type batchWrites struct {
-	limits        []limitRow        // by key
-	viewers       []*viewerRow      // by host and email
-	registrations []registrationRow // in arrival order
-	counts        map[string]int    // new registrations by event
+	limits        []limitRow             // by key
+	viewers       []*viewerRow           // by host and email
+	registrations []registrationRow      // in arrival order
+	counts        map[string]eventCounts // by event
 	bumps         map[string]noteBump
 	deliveries    []deliveryRow
 }
@@ -188,7 +198,7 @@ type batch struct {
 	limits        map[string]limitRow
 	viewers       map[viewerKey]*viewerRow
 	registrations []registrationRow
-	counts        map[string]int
+	counts        map[string]eventCounts
 	newNotes      []noteRow
 	bumps         map[string]noteBump
 	deliveries    []deliveryRow
@@ -229,7 +239,7 @@ func (b *batch) read(ctx context.Context, reqs []*registerRequest) error {
 				limitKeys[l.Key] = true
 			}
 		}
-		if ev.MaxRegistrations == 0 || ev.RegistrationCount < ev.MaxRegistrations {
+		if !ev.Full() || ev.WaitlistEnabled {
 			if l := emailLimit(req.reg.Email); !l.Rate.Off() {
 				limitKeys[l.Key] = true
 			}
@@ -305,26 +315,55 @@ func (b *batch) decide(req *registerRequest) registerResult {
 		}
 		return refuse(onair.ErrAlreadyRegistered)
 	}
-	if closed != nil {
-		return refuse(closed)
+	status, err := ev.Admit(now)
+	if err != nil {
+		return refuse(err)
 	}
 	if err := take(emailLimit(r.Email)); err != nil {
 		return refuse(err)
 	}
 	b.keepHits(taken)
 
-	at := dbTime(now)
 	r.HostID = ev.HostID
-	b.registrations = append(b.registrations, registrationRow{r: r, at: at})
-	b.addViewer(r, at, len(b.registrations)-1)
-	b.known[key] = knownRegistration{id: r.ID, status: r.Status}
-	ev.RegistrationCount++
+	row := b.admit(ev, r, status, dbTime(now))
+	b.known[key] = knownRegistration{id: r.ID, status: row.r.Status}
+	return registerResult{ev: *ev, reg: row.r}
+}
+
+// admit records r's entry into ev with status (a seat, or the waitlist),
+// the counters it moves and the message it is sent.
+func (b *batch) admit(ev *onair.Event, r onair.Registration, status onair.RegistrationStatus, at int64) registrationRow {
 	if b.counts == nil {
-		b.counts = map[string]int{}
+		b.counts = map[string]eventCounts{}
 	}
-	b.counts[ev.ID]++
-	b.addConfirmations(ev, r.ID, onair.ConfirmationChannels(*ev, r), 0, at)
-	return registerResult{ev: *ev}
+	counts := b.counts[ev.ID]
+	row := registrationRow{r: r, at: at}
+	kind := onair.KindConfirmation
+	if status == onair.RegWaitlisted {
+		row.r.Status = status
+		row.seq = b.waitlist(ev, &row.r, &counts)
+		kind = onair.KindWaitlisted
+	} else {
+		ev.RegistrationCount++
+		counts.registered++
+	}
+	b.counts[ev.ID] = counts
+	b.registrations = append(b.registrations, row)
+	b.addViewer(row.r, at, len(b.registrations)-1)
+	b.addMessages(ev, r.ID, kind, onair.ConfirmationChannels(*ev, row.r), 0, at)
+	return row
+}
+
+// waitlist puts r at the end of ev's waitlist: the one place a
+// registration joins a waitlist (its row is written with the batch, in the
+// batch's transaction). It returns r's place in line.
+func (b *batch) waitlist(ev *onair.Event, r *onair.Registration, counts *eventCounts) int {
+	ev.WaitlistSeq++
+	ev.WaitlistCount++
+	counts.waitlisted++
+	counts.seq = ev.WaitlistSeq
+	r.WaitlistPosition = ev.WaitlistCount
+	return ev.WaitlistSeq
 }
 
 func (b *batch) keepHits(taken map[string]limitRow) {
@@ -348,16 +387,17 @@ func (b *batch) resend(ev *onair.Event, regID string, chs []onair.Channel, now t
 	if !onair.ResendAllowed(resent, now) {
 		return
 	}
-	b.addConfirmations(ev, regID, chs, lastSeq+1, dbTime(now))
+	b.addMessages(ev, regID, onair.KindConfirmation, chs, lastSeq+1, dbTime(now))
 }
 
-// addConfirmations adds one confirmation delivery per channel (seq 0 for
-// the first, more for each one sent again), creating the event's
-// confirmation notification of a channel on first use.
-func (b *batch) addConfirmations(ev *onair.Event, regID string, channels []onair.Channel, seq int, at int64) {
+// addMessages adds one delivery of kind (a confirmation, a waitlisted
+// message) per channel (seq 0 for the first, more for each confirmation
+// sent again), creating the event's notification of that kind and channel
+// on first use.
+func (b *batch) addMessages(ev *onair.Event, regID string, kind onair.NotificationKind, channels []onair.Channel, seq int, at int64) {
 	byID := map[string]onair.Channel{}
 	for _, ch := range channels {
-		k := noteKey{ev.ID, ch}
+		k := noteKey{ev.ID, kind, ch}
 		nid, ok := b.notes[k]
 		if !ok {
 			nid = onair.NewID()
@@ -376,7 +416,7 @@ func (b *batch) addConfirmations(ev *onair.Event, regID string, channels []onair
 		b.bumps[nid] = bump
 		b.deliveries = append(b.deliveries, deliveryRow{notificationID: nid, registrationID: regID,
 			channel: byID[nid], seq: seq, at: at})
-		if byID[nid] == onair.ChannelEmail {
+		if byID[nid] == onair.ChannelEmail && kind == onair.KindConfirmation {
 			b.history[regID] = append(b.history[regID], sentConfirmation{seq: seq, at: at})
 		}
 	}

@@ -65,7 +65,7 @@ func (q *pgBatch) lookup(ctx context.Context, eventIDs []string, keys []emailKey
 		case "registration":
 			l.known[emailKey{a, b}] = knownRegistration{id: c, status: onair.RegistrationStatus(d)}
 		case "notification":
-			l.notes[noteKey{a, onair.Channel(b)}] = c
+			l.notes[noteKey{a, onair.NotificationKind(d), onair.Channel(b)}] = c
 		}
 		return nil
 	}, `WITH limits AS (
@@ -78,8 +78,8 @@ func (q *pgBatch) lookup(ctx context.Context, eventIDs []string, keys []emailKey
 			JOIN unnest($2::text[], $3::text[]) AS k (event_id, email_norm)
 				ON r.event_id = k.event_id AND r.email_norm = k.email_norm
 		UNION ALL
-		SELECT 'notification', event_id, channel, min(id), '' FROM notifications
-			WHERE event_id = ANY($4) AND kind = 'confirmation' GROUP BY event_id, channel`,
+		SELECT 'notification', event_id, channel, min(id), kind FROM notifications
+			WHERE event_id = ANY($4) AND kind IN ('confirmation', 'waitlisted') GROUP BY event_id, kind, channel`,
 		limitKeys, events, emails, eventIDs)
 	return l, err
 }
@@ -100,7 +100,7 @@ func (q *pgBatch) confirmations(ctx context.Context, regIDs []string) (map[strin
 
 func (q *pgBatch) insertNotes(ctx context.Context, rows []noteRow) error {
 	for _, n := range rows {
-		if err := q.exec(ctx, insertNoteSQL, n.id, n.key.eventID, n.key.channel, n.at, n.version); err != nil {
+		if err := q.exec(ctx, insertNoteSQL, n.id, n.key.eventID, n.key.channel, n.at, n.version, n.key.kind); err != nil {
 			return err
 		}
 	}
@@ -123,15 +123,16 @@ const pgWrite = `WITH limits AS (
 	), registered AS (
 		` + insertRegistrationSQL + `
 		SELECT r.id, r.event_id, r.host_id, v.id, r.first_name, r.last_name, r.email, r.email_norm, r.phone,
-			r.company, r.source, r.timezone, r.status, r.search_text, r.at, r.at
+			r.company, r.source, r.timezone, r.status, r.search_text, r.at, r.at, NULLIF(r.seq, 0)
 		FROM unnest($15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[],
-			$22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::bigint[])
+			$22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::bigint[], $39::bigint[])
 			AS r (id, event_id, host_id, first_name, last_name, email, email_norm, phone, company, source,
-				timezone, status, search_text, at)
+				timezone, status, search_text, at, seq)
 		JOIN viewers_upserted v ON v.host_id = r.host_id AND v.email_norm = r.email_norm
 	), counted AS (
-		UPDATE events AS e SET registration_count = e.registration_count + u.n
-		FROM unnest($29::text[], $30::bigint[]) AS u (id, n) WHERE e.id = u.id
+		UPDATE events AS e SET registration_count = e.registration_count + u.n,
+			waitlist_count = e.waitlist_count + u.w, waitlist_seq = CASE WHEN u.seq > 0 THEN u.seq ELSE e.waitlist_seq END
+		FROM unnest($29::text[], $30::bigint[], $40::bigint[], $41::bigint[]) AS u (id, n, w, seq) WHERE e.id = u.id
 	), bumped AS (
 		UPDATE notifications AS n SET recipients = n.recipients + u.n, status = 'sending', updated_at = u.at
 		FROM unnest($31::text[], $32::bigint[], $33::bigint[]) AS u (id, n, at) WHERE n.id = u.id
@@ -142,9 +143,10 @@ const pgWrite = `WITH limits AS (
 	RETURNING id`
 
 // pgWriteArgs are pgWrite's arguments for w: one array per column, in
-// the order of its unnest lists.
+// the order of its unnest lists (the waitlist's columns, added later, are
+// numbered after the others).
 func pgWriteArgs(w *batchWrites) []any {
-	args := make([]any, 0, 38)
+	args := make([]any, 0, 41)
 	text := func(n int, f func(i int) string) {
 		col := make([]string, n)
 		for i := range col {
@@ -204,7 +206,7 @@ func pgWriteArgs(w *batchWrites) []any {
 
 	events := slices.Sorted(maps.Keys(w.counts))
 	text(len(events), func(i int) string { return events[i] })
-	ints(len(events), func(i int) int64 { return int64(w.counts[events[i]]) })
+	ints(len(events), func(i int) int64 { return int64(w.counts[events[i]].registered) })
 
 	notes := slices.Sorted(maps.Keys(w.bumps))
 	text(len(notes), func(i int) string { return notes[i] })
@@ -218,6 +220,9 @@ func pgWriteArgs(w *batchWrites) []any {
 	ints(len(ds), func(i int) int64 { return int64(ds[i].seq) })
 	ints(len(ds), func(i int) int64 { return ds[i].at })
 
+	ints(len(rs), func(i int) int64 { return int64(rs[i].seq) })
+	ints(len(events), func(i int) int64 { return int64(w.counts[events[i]].waitlisted) })
+	ints(len(events), func(i int) int64 { return int64(w.counts[events[i]].seq) })
 	return args
 }
 

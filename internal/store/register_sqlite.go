@@ -35,14 +35,15 @@ var sqliteStatements = [sqCount]string{
 	sqRegistration:  `SELECT id, status FROM registrations WHERE event_id = $1 AND email_norm = $2`,
 	sqLimit:         `SELECT hits FROM rate_limits WHERE key = $1`,
 	sqConfirmations: confirmationsQuery + ` WHERE d.registration_id = $1 AND n.kind = 'confirmation' AND d.channel = 'email'`,
-	sqNotes:         `SELECT id, channel FROM notifications WHERE event_id = $1 AND kind = 'confirmation' ORDER BY id`,
+	sqNotes:         `SELECT id, kind, channel FROM notifications WHERE event_id = $1 AND kind IN ('confirmation', 'waitlisted') ORDER BY id`,
 	sqSaveLimit: `INSERT INTO rate_limits (key, hits, expires_at) VALUES ($1, $2, $3)
 		ON CONFLICT (key) DO UPDATE SET hits = excluded.hits, expires_at = excluded.expires_at`,
 	sqViewer:             upsertViewerSQL + ` VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)` + upsertViewerConflict + ` RETURNING id`,
-	sqInsertRegistration: insertRegistrationSQL + ` VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)`,
-	sqAddCount:           `UPDATE events SET registration_count = registration_count + $1 WHERE id = $2`,
-	sqInsertNote:         insertNoteSQL,
-	sqBumpNote:           `UPDATE notifications SET recipients = recipients + $1, status = 'sending', updated_at = $2 WHERE id = $3`,
+	sqInsertRegistration: insertRegistrationSQL + ` VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)`,
+	sqAddCount: `UPDATE events SET registration_count = registration_count + $1, waitlist_count = waitlist_count + $2,
+		waitlist_seq = CASE WHEN $3 > 0 THEN $3 ELSE waitlist_seq END WHERE id = $4`,
+	sqInsertNote: insertNoteSQL,
+	sqBumpNote:   `UPDATE notifications SET recipients = recipients + $1, status = 'sending', updated_at = $2 WHERE id = $3`,
 	// Without RETURNING, which costs SQLite a temporary table a row: the id
 	// is the rowid just inserted.
 	sqInsertDelivery: `INSERT INTO deliveries (notification_id, registration_id, channel, seq, status, lane, due_at,
@@ -66,11 +67,14 @@ const (
 			timezone = excluded.timezone,
 			updated_at = excluded.updated_at`
 	insertRegistrationSQL = `INSERT INTO registrations (id, event_id, host_id, viewer_id, first_name, last_name,
-		email, email_norm, phone, company, source, timezone, status, search_text, created_at, updated_at)`
+		email, email_norm, phone, company, source, timezone, status, search_text, created_at, updated_at, waitlist_seq)`
 	insertNoteSQL = `INSERT INTO notifications (id, event_id, kind, channel, scheduled_time, status,
 		event_version, fanout_done, created_at, updated_at)
-		VALUES ($1, $2, 'confirmation', $3, $4, 'sending', $5, TRUE, $4, $4)`
+		VALUES ($1, $2, $6, $3, $4, 'sending', $5, TRUE, $4, $4)`
 )
+
+// nullSeq is a place in line as stored: NULL for none.
+func nullSeq(seq int) sql.NullInt64 { return sql.NullInt64{Int64: int64(seq), Valid: seq > 0} }
 
 // prepareSQLite prepares the batch statements on the write connection, once,
 // outside any transaction. Only the committing goroutine calls it.
@@ -186,12 +190,13 @@ func (q *sqliteBatch) lookup(ctx context.Context, eventIDs []string, keys []emai
 	for _, id := range eventIDs {
 		err := q.eachRow(ctx, sqNotes, func(rows *sql.Rows) error {
 			var nid string
-			var ch onair.Channel
-			if err := rows.Scan(&nid, &ch); err != nil {
+			var k noteKey
+			if err := rows.Scan(&nid, &k.kind, &k.channel); err != nil {
 				return err
 			}
-			if _, ok := l.notes[noteKey{id, ch}]; !ok {
-				l.notes[noteKey{id, ch}] = nid
+			k.eventID = id
+			if _, ok := l.notes[k]; !ok {
+				l.notes[k] = nid
 			}
 			return nil
 		}, id)
@@ -223,7 +228,7 @@ func (q *sqliteBatch) confirmations(ctx context.Context, regIDs []string) (map[s
 
 func (q *sqliteBatch) insertNotes(ctx context.Context, rows []noteRow) error {
 	for _, n := range rows {
-		if err := q.exec(ctx, sqInsertNote, n.id, n.key.eventID, n.key.channel, n.at, n.version); err != nil {
+		if err := q.exec(ctx, sqInsertNote, n.id, n.key.eventID, n.key.channel, n.at, n.version, n.key.kind); err != nil {
 			return err
 		}
 	}
@@ -250,7 +255,7 @@ func (q *sqliteBatch) write(ctx context.Context, w *batchWrites) ([]int64, error
 		r := row.r
 		err := q.exec(ctx, sqInsertRegistration, r.ID, r.EventID, r.HostID, r.ViewerID, r.FirstName, r.LastName,
 			r.Email, onair.NormalizeEmail(r.Email), r.Phone, r.Company, r.Source, r.Timezone, r.Status,
-			searchText(r.FirstName, r.LastName, r.Email, r.Company), row.at)
+			searchText(r.FirstName, r.LastName, r.Email, r.Company), row.at, nullSeq(row.seq))
 		if errors.Is(err, onair.ErrConflict) {
 			return nil, onair.ErrAlreadyRegistered
 		}
@@ -259,7 +264,7 @@ func (q *sqliteBatch) write(ctx context.Context, w *batchWrites) ([]int64, error
 		}
 	}
 	for id, n := range w.counts {
-		if err := q.exec(ctx, sqAddCount, n, id); err != nil {
+		if err := q.exec(ctx, sqAddCount, n.registered, n.waitlisted, n.seq, id); err != nil {
 			return nil, err
 		}
 	}

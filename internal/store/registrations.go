@@ -12,19 +12,26 @@ import (
 	"github.com/onair-live/onair/internal/onair"
 )
 
+// registrationColumns read a registration r; its place in the waitlist is
+// how many of its event wait with a place up to its own.
 const registrationColumns = `r.id, r.event_id, r.host_id, r.viewer_id, r.first_name, r.last_name,
 	r.email, r.phone, r.company, r.source, r.timezone, r.status, r.attended, r.erased_at,
-	r.created_at, r.updated_at`
+	r.created_at, r.updated_at, r.promoted_at, ` + waitlistPositionSQL
+
+// waitlistPositionSQL is the waitlist position of the registration r: 0
+// unless it waits.
+const waitlistPositionSQL = `CASE WHEN r.status = 'waitlisted' THEN (SELECT COUNT(*) FROM registrations w
+		WHERE w.event_id = r.event_id AND w.status = 'waitlisted' AND w.waitlist_seq <= r.waitlist_seq) ELSE 0 END`
 
 func scanRegistration(row scanner) (onair.Registration, error) {
 	var r onair.Registration
 	var created, updated int64
-	var erased sql.NullInt64
+	var erased, promoted sql.NullInt64
 	err := row.Scan(&r.ID, &r.EventID, &r.HostID, &r.ViewerID, &r.FirstName, &r.LastName,
 		&r.Email, &r.Phone, &r.Company, &r.Source, &r.Timezone, &r.Status, &r.Attended,
-		&erased, &created, &updated)
+		&erased, &created, &updated, &promoted, &r.WaitlistPosition)
 	r.CreatedAt, r.UpdatedAt = fromDB(created), fromDB(updated)
-	r.ErasedAt = fromDBPtr(erased)
+	r.ErasedAt, r.PromotedAt = fromDBPtr(erased), fromDBPtr(promoted)
 	return r, err
 }
 
@@ -178,10 +185,15 @@ func (s *Store) RegistrationWithEvent(ctx context.Context, id string) (onair.Reg
 }
 
 // Unsubscribe stops every further message of its event to a registration.
-// It is idempotent.
+// It is idempotent. A registration on the waitlist leaves it: the seat it
+// waits for would come with a message.
 func (s *Store) Unsubscribe(ctx context.Context, id string, now time.Time) (onair.Registration, onair.Event, error) {
 	r, ev, err := s.RegistrationWithEvent(ctx, id)
 	if err != nil {
+		return r, ev, err
+	}
+	if r.Status == onair.RegWaitlisted {
+		r, err = s.CancelRegistration(ctx, id, now)
 		return r, ev, err
 	}
 	if r.Status == onair.RegRegistered {

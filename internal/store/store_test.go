@@ -647,12 +647,14 @@ func TestRegister(t *testing.T) {
 				kind: onair.ErrGone, code: "event_cancelled"},
 			{name: "ended event is gone", modify: func(e *onair.Event) { *e, _ = e.End(now) },
 				kind: onair.ErrGone, code: "event_past"},
-			{name: "live event is gone", modify: func(e *onair.Event) { *e, _ = e.Start(now) },
-				kind: onair.ErrGone, code: "event_live"},
-			{name: "event starting at this very moment is gone", modify: func(e *onair.Event) { e.ScheduledStart = now.Add(time.Hour) },
-				at: time.Hour, kind: onair.ErrGone, code: "event_past"},
-			{name: "event whose start has passed is gone", modify: func(e *onair.Event) { e.ScheduledStart = now.Add(time.Hour) },
-				at: time.Hour + time.Microsecond, kind: onair.ErrGone, code: "event_past"},
+			{name: "live event past its scheduled end is gone", modify: func(e *onair.Event) {
+				e.ScheduledStart, e.DurationMinutes = now.Add(time.Hour), 30
+				*e, _ = e.Start(now.Add(time.Hour))
+			}, at: 90 * time.Minute, kind: onair.ErrGone, code: "event_past"},
+			{name: "event at its scheduled end is gone", modify: func(e *onair.Event) { e.ScheduledStart, e.DurationMinutes = now.Add(time.Hour), 30 },
+				at: 90 * time.Minute, kind: onair.ErrGone, code: "event_past"},
+			{name: "event past its scheduled end is gone", modify: func(e *onair.Event) { e.ScheduledStart, e.DurationMinutes = now.Add(time.Hour), 30 },
+				at: 90*time.Minute + time.Microsecond, kind: onair.ErrGone, code: "event_past"},
 			{name: "event with registration disabled is forbidden", modify: func(e *onair.Event) { e.RegistrationEnabled = false },
 				kind: onair.ErrForbidden, code: "registration_closed"},
 			{name: "cancelled beats full", modify: func(e *onair.Event) { e.MaxRegistrations = 1; *e, _ = e.Cancel(now) }, before: 1,

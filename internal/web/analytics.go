@@ -15,6 +15,9 @@ func (s *Server) eventAnalytics(w http.ResponseWriter, r *http.Request, host ona
 	if err != nil {
 		return err
 	}
+	if ev.WaitlistEnabled || ev.WaitlistCount > 0 {
+		a.Waitlisted = &ev.WaitlistCount
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"analytics": a})
 	return nil
 }

@@ -24,6 +24,7 @@ type eventJSON struct {
 	SelectedIntervals    []onair.Interval           `json:"selected_intervals"`
 	RegistrationCount    int                        `json:"registration_count"`
 	SpotsLeft            *int                       `json:"spots_left"`
+	WaitlistEnabled      bool                       `json:"waitlist_enabled"`
 	StartedAt            *string                    `json:"started_at"`
 	EndedAt              *string                    `json:"ended_at"`
 	CancelledAt          *string                    `json:"cancelled_at"`
@@ -52,6 +53,7 @@ func (s *Server) viewEvent(e onair.Event) eventJSON {
 		SelectedIntervals:    ivs,
 		RegistrationCount:    e.RegistrationCount,
 		SpotsLeft:            e.SpotsLeft(),
+		WaitlistEnabled:      e.WaitlistEnabled,
 		StartedAt:            formatTimePtr(e.StartedAt),
 		EndedAt:              formatTimePtr(e.EndedAt),
 		CancelledAt:          formatTimePtr(e.CancelledAt),

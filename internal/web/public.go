@@ -28,6 +28,7 @@ type registerView struct {
 	Timezone  string
 	Source    string
 	Error     string // a message about the whole form
+	Waitlist  bool   // full, with a waitlist: the form joins it
 	FormToken string // the form's own CSRF token (registerFormToken)
 	Brand     pageBrand
 }
@@ -59,6 +60,7 @@ type formField struct {
 func newRegisterView(ev onair.Event, now time.Time, in onair.RegistrationInput, problems map[string]string) registerView {
 	v := registerView{Event: ev, SpotsLeft: ev.SpotsLeft(), Timezone: in.Timezone, Source: in.Source}
 	v.Reason, _ = ev.RegistrationClosed(now)
+	v.Waitlist = v.Reason == onair.ClosedFull && ev.WaitlistEnabled
 	if v.SpotsLeft != nil && ev.MaxRegistrations > 0 {
 		v.TakenPct = min(100, (ev.MaxRegistrations-*v.SpotsLeft)*100/ev.MaxRegistrations)
 	}
@@ -124,6 +126,10 @@ type registeredView struct {
 	GoogleURL    string
 	EmailSent    bool
 	SMSSent      bool
+	Waitlisted   bool // the registration waits for a spot, at Registration.WaitlistPosition
+	Cancelled    bool
+	SentAgain    bool // the address was registered already: the link went to it again
+	Live         bool // the event is under way: the watch link is the way in now
 }
 
 // registerSubmit serves POST /register/{id}: the form of the registration
@@ -159,14 +165,58 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
 	}
 	if r.PostFormValue(honeypotField) != "" {
 		// Only a program fills a field no person sees: it is answered as a
-		// person would be, and nothing is stored or sent.
+		// person registering again would be, and nothing is stored or sent.
 		s.log.InfoContext(r.Context(), "registration dropped: the honeypot field was filled", "event", ev.ID)
-		return s.renderRegistered(w, r, ev, reg)
+		return s.redirectRegistered(w, r, ev.ID, "")
 	}
-	if _, err := s.store.Register(r.Context(), reg, now, s.registerLimits(r)...); err != nil {
+	stored, _, err := s.store.RegisterOrWaitlist(r.Context(), ev, reg, now, s.registerLimits(r)...)
+	if errors.Is(err, onair.ErrAlreadyRegistered) {
+		// The confirmation went again to the address registered first:
+		// the page says so, and nothing of that registration.
+		return s.redirectRegistered(w, r, ev.ID, "")
+	}
+	if err != nil {
 		return s.registerFailed(w, r, ev, in, err)
 	}
 	s.metrics.Registered()
+	return s.redirectRegistered(w, r, ev.ID, onair.WatchToken(s.secret, stored.ID))
+}
+
+// redirectRegistered answers a registration form that was taken with a
+// redirect (303) to the page that says so, which a refresh shows again
+// without posting the form a second time: the viewer's own page with the
+// watch token, or without one the page of a link sent again.
+func (s *Server) redirectRegistered(w http.ResponseWriter, r *http.Request, eventID, token string) error {
+	target := "/register/" + eventID + "/done"
+	if token != "" {
+		target += "?token=" + token
+	} else {
+		target += "?sent=again"
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return nil
+}
+
+// registeredPage serves GET /register/{id}/done, where the registration
+// form lands: the viewer's registration as it is now (registered, on the
+// waitlist with its place, cancelled), by the watch token of its address;
+// without one, that the link was sent again.
+func (s *Server) registeredPage(w http.ResponseWriter, r *http.Request) error {
+	allowFraming(w) // it shows inside the host's frame, as the form did
+	ev, err := s.store.Event(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return s.viewerNotFound(w, r, err, registerNotFound)
+	}
+	q := r.URL.Query()
+	if !q.Has("token") {
+		return s.render(w, r, http.StatusOK, "register_done", page{Title: "Check your inbox",
+			Data: registeredView{Event: ev, SentAgain: true}})
+	}
+	reg, err := s.viewerRegistration(r, ev.ID, q.Get("token"))
+	if err != nil {
+		return s.viewerNotFound(w, r, err, watchNotFound)
+	}
+	w.Header().Set("Cache-Control", "no-store")
 	return s.renderRegistered(w, r, ev, reg)
 }
 
@@ -178,13 +228,24 @@ const honeypotField = "website"
 func (s *Server) renderRegistered(w http.ResponseWriter, r *http.Request, ev onair.Event, reg onair.Registration) error {
 	watch := s.links.Watch(reg)
 	confirmed := onair.ConfirmationChannels(ev, reg)
-	return s.render(w, r, http.StatusCreated, "register_done", page{Title: "You are registered", Data: registeredView{
+	v := registeredView{
 		Event: ev, Registration: reg, WatchURL: watch,
 		CalendarURL: s.links.CalendarPath(reg),
 		GoogleURL:   notify.GoogleCalendarURL(ev, watch),
 		EmailSent:   slices.Contains(confirmed, onair.ChannelEmail),
 		SMSSent:     slices.Contains(confirmed, onair.ChannelSMS),
-	}})
+		Waitlisted:  reg.Status == onair.RegWaitlisted,
+		Cancelled:   reg.Status == onair.RegCancelled,
+		Live:        ev.LiveAt(s.clock()),
+	}
+	title := "You are registered"
+	switch {
+	case v.Waitlisted:
+		title, v.WatchURL = "You are on the waitlist", ""
+	case v.Cancelled:
+		title, v.WatchURL = "Your registration is cancelled", ""
+	}
+	return s.render(w, r, http.StatusOK, "register_done", page{Title: title, Data: v})
 }
 
 // newViewerRegistration is onair.NewRegistration for the form. The hidden

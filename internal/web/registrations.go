@@ -24,15 +24,27 @@ type registrationJSON struct {
 	Source    string                   `json:"source"`
 	Timezone  string                   `json:"timezone"`
 	Status    onair.RegistrationStatus `json:"status"`
-	Attended  bool                     `json:"attended"`
-	CreatedAt string                   `json:"created_at"`
+	// WaitlistPosition is null unless the registration waits.
+	WaitlistPosition *int   `json:"waitlist_position"`
+	Attended         bool   `json:"attended"`
+	CreatedAt        string `json:"created_at"`
+}
+
+// waitlistPosition is r's place in line for the JSON, or nil.
+func waitlistPosition(r onair.Registration) *int {
+	if r.Status != onair.RegWaitlisted {
+		return nil
+	}
+	n := r.WaitlistPosition
+	return &n
 }
 
 func viewRegistration(r onair.Registration) registrationJSON {
 	return registrationJSON{
 		ID: r.ID, EventID: r.EventID, FirstName: r.FirstName, LastName: r.LastName,
 		Email: r.Email, Phone: r.Phone, Company: r.Company, Source: r.Source,
-		Timezone: r.Timezone, Status: r.Status, Attended: r.Attended, CreatedAt: formatTime(r.CreatedAt),
+		Timezone: r.Timezone, Status: r.Status, WaitlistPosition: waitlistPosition(r), Attended: r.Attended,
+		CreatedAt: formatTime(r.CreatedAt),
 	}
 }
 
@@ -155,16 +167,22 @@ func (s *Server) registerAgainst(r *http.Request, ev onair.Event, in onair.Regis
 	if err != nil {
 		return reg, true, err
 	}
-	_, err = s.store.RegisterAgainst(r.Context(), ev, reg, now, s.registerLimits(r)...)
+	stored, _, err := s.store.RegisterOrWaitlist(r.Context(), ev, reg, now, s.registerLimits(r)...)
+	if err == nil {
+		reg = stored
+	}
 	return reg, errors.Is(err, store.ErrEventChanged), err
 }
 
+// registerResponse is the answer to a registration: the watch link with a
+// seat; the place in line, and no link, on the waitlist.
 type registerResponse struct {
 	Registration struct {
-		ID     string                   `json:"id"`
-		Status onair.RegistrationStatus `json:"status"`
+		ID               string                   `json:"id"`
+		Status           onair.RegistrationStatus `json:"status"`
+		WaitlistPosition *int                     `json:"waitlist_position,omitempty"`
 	} `json:"registration"`
-	WatchURL string `json:"watch_url"`
+	WatchURL string `json:"watch_url,omitempty"`
 }
 
 func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
@@ -214,7 +232,33 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) error {
 	s.metrics.Registered()
 	var resp registerResponse
 	resp.Registration.ID, resp.Registration.Status = reg.ID, reg.Status
-	resp.WatchURL = s.links.Watch(reg)
+	if reg.Status == onair.RegWaitlisted {
+		resp.Registration.WaitlistPosition = waitlistPosition(reg)
+	} else {
+		resp.WatchURL = s.links.Watch(reg)
+	}
 	writeJSON(w, http.StatusCreated, resp)
+	return nil
+}
+
+// cancelRegistration serves POST /api/registrations/cancel?token=T: the
+// viewer, by their watch token, cancels their own registration. Cancelling
+// again answers the same.
+func (s *Server) cancelRegistration(w http.ResponseWriter, r *http.Request) error {
+	reg, err := s.store.RegistrationByToken(r.Context(), s.secret, r.URL.Query().Get("token"))
+	if err != nil {
+		return err
+	}
+	if reg, err = s.store.CancelRegistration(r.Context(), reg.ID, s.clock()); err != nil {
+		return err
+	}
+	var out struct {
+		Registration struct {
+			ID     string                   `json:"id"`
+			Status onair.RegistrationStatus `json:"status"`
+		} `json:"registration"`
+	}
+	out.Registration.ID, out.Registration.Status = reg.ID, reg.Status
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }

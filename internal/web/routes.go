@@ -46,6 +46,10 @@ func (s *Server) routes() {
 
 	m.Handle("GET /events/{file}", s.api(s.eventCalendar))
 	m.Handle("GET /api/registrations/ics", s.api(s.viewerCalendar))
+	m.Handle("POST /api/registrations/cancel", s.api(s.cancelRegistration))
+	m.Handle("GET /cancel/{token}", s.linkPage(s.cancelPage))
+	m.Handle("POST /cancel/{token}", s.linkPage(s.cancelSubmit))
+	m.Handle("GET /cancel/{token}/done", s.linkPage(s.cancelDone))
 	m.Handle("GET /u/{token}", s.linkPage(s.unsubscribePage))
 	m.Handle("POST /u/{token}", s.linkPage(s.unsubscribe))
 
@@ -98,6 +102,7 @@ func (s *Server) routes() {
 	// pages: registration and watch
 	m.Handle("GET /register/{id}", s.page(s.registerPage))
 	m.Handle("POST /register/{id}", s.page(s.registerSubmit))
+	m.Handle("GET /register/{id}/done", s.page(s.registeredPage))
 	m.Handle("GET /watch/{id}", s.page(s.watchPage))
 	m.Handle("POST /webhooks/twilio/inbound", s.api(s.twilioInbound))
 	m.Handle("POST /webhooks/mailgun", s.api(s.mailgunWebhook))

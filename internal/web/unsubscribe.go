@@ -53,6 +53,8 @@ type simplePage struct {
 	// Wider, when set, is a second form that POSTs scope=host, explained
 	// by WiderNote.
 	Wider, WiderNote string
+	// Link, when set, is a page to go to instead, named by LinkText.
+	Link, LinkText string
 }
 
 // simplePageTmpl is a page of its own, without the layout's script, in
@@ -68,6 +70,7 @@ var simplePageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 {{if .Action}}<form method="post"><button type="submit" class="primary">{{.Action}}</button></form>{{end}}
 {{if .Wider}}<p>{{.WiderNote}}</p>
 <form method="post"><input type="hidden" name="scope" value="host"><button type="submit">{{.Wider}}</button></form>{{end}}
+{{if .Link}}<p><a href="{{.Link}}">{{.LinkText}}</a></p>{{end}}
 </section>
 </main></body></html>`))
 

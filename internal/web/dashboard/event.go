@@ -37,12 +37,13 @@ type editForm struct {
 	MaxRegistrations    string
 	StreamURL           string
 	RegistrationEnabled bool
+	WaitlistEnabled     bool
 	Fields              map[string]string
 }
 
 func editFormOf(ev onair.Event) editForm {
 	f := editForm{Title: ev.Title, Description: ev.Description, StreamURL: ev.StreamURL,
-		RegistrationEnabled: ev.RegistrationEnabled}
+		RegistrationEnabled: ev.RegistrationEnabled, WaitlistEnabled: ev.WaitlistEnabled}
 	if ev.MaxRegistrations > 0 {
 		f.MaxRegistrations = strconv.Itoa(ev.MaxRegistrations)
 	}
@@ -114,10 +115,9 @@ type eventPage struct {
 var closedReasons = map[string]string{
 	"":                    "Registration is open.",
 	onair.ClosedFull:      "Registration is closed: the event is full.",
-	onair.ClosedPast:      "Registration is closed: the start time has passed.",
+	onair.ClosedPast:      "Registration is closed: the event is over.",
 	onair.ClosedDisabled:  "Registration is turned off.",
 	onair.ClosedCancelled: "Registration is closed: the event was cancelled.",
-	onair.ClosedLive:      "Registration is closed: the event is live.",
 }
 
 // Event is the event page.
@@ -250,9 +250,10 @@ func (d *Dashboard) edit(w http.ResponseWriter, r *http.Request, p site.Page) er
 		MaxRegistrations:    strings.TrimSpace(r.PostFormValue("max_registrations")),
 		StreamURL:           r.PostFormValue("stream_url"),
 		RegistrationEnabled: r.PostFormValue("registration_enabled") != "",
+		WaitlistEnabled:     r.PostFormValue("waitlist_enabled") != "",
 	}
 	in := onair.EventInput{Title: &f.Title, Description: &f.Description, StreamURL: &f.StreamURL,
-		RegistrationEnabled: &f.RegistrationEnabled}
+		RegistrationEnabled: &f.RegistrationEnabled, WaitlistEnabled: &f.WaitlistEnabled}
 	form := &onair.ValidationError{}
 	// Empty is no limit, which the form says by sending nothing.
 	capacity := formInt(form, "max_registrations", f.MaxRegistrations, "must be a whole number (leave it empty for no limit)")

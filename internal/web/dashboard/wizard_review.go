@@ -38,7 +38,7 @@ func (d *Dashboard) wizardPreview(host onair.Host, ev onair.Event) *wizardPrevie
 		Phone: previewPhone, Timezone: ev.Timezone}
 	v := d.links.Sample(ev.ID, previewToken)
 	c := notify.Content{Kind: onair.KindConfirmation, Event: ev, Registration: reg,
-		WatchURL: v.Watch, CalendarURL: v.Calendar, UnsubscribeURL: v.Unsubscribe, From: d.sender(host)}
+		WatchURL: v.Watch, CalendarURL: v.Calendar, UnsubscribeURL: v.Unsubscribe, CancelURL: v.Cancel, From: d.sender(host)}
 	pv := &wizardPreview{Zone: ev.Timezone, EmailOn: ev.Notifications.EmailEnabled, SMSOn: ev.Notifications.SMSEnabled}
 	if m, err := notify.RenderEmail(c); err != nil {
 		pv.EmailProblem = "The email cannot be previewed: " + err.Error()

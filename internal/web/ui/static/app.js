@@ -56,6 +56,8 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     if (!info.registration_open) {
       card.querySelectorAll("[data-closed]").forEach((d) => { d.hidden = d.dataset.closed !== info.reason; });
+      // A full event with a waitlist keeps its form: it joins the waitlist.
+      if (info.reason === "full" && "waitlist" in card.dataset) return;
       const form = card.querySelector("form.register-form");
       if (form) form.hidden = true;
       clearInterval(timer);
