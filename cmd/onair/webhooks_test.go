@@ -151,7 +151,7 @@ func TestWebhooksReportEveryFact(t *testing.T) {
 		id := ev["id"].(string)
 		token := registerViewer(t, a, id, "ada@example.com")
 		b := newViewerBrowser(t, a)
-		if status, body, _ := b.submit("/register/"+id, url.Values{"email": {"page@example.com"}}); status != http.StatusCreated {
+		if status, body, _ := b.register("/register/"+id, url.Values{"email": {"page@example.com"}}); status != http.StatusOK {
 			t.Fatalf("registration through the page: %d\n%s", status, body)
 		}
 		registerViewer(t, a, id, "bounce@example.com")
@@ -164,6 +164,14 @@ func TestWebhooksReportEveryFact(t *testing.T) {
 		a.expect(http.StatusOK, "POST", "/api/events/"+id+"/end", host, nil)
 		other := a.createEvent(host, nil)["id"].(string)
 		a.expect(http.StatusOK, "POST", "/api/events/"+other+"/cancel", host, nil)
+		// A full event's waitlist: one joins it, the seat's holder cancels,
+		// the first in line is promoted.
+		full := a.createEvent(host, map[string]any{"max_registrations": 1, "waitlist_enabled": true})["id"].(string)
+		seat := registerViewer(t, a, full, "seat@example.com")
+		if out := a.expect(http.StatusCreated, "POST", "/api/events/"+full+"/register", "", map[string]string{"email": "line@example.com"}); out["registration"].(map[string]any)["status"] != "waitlisted" {
+			t.Fatalf("the second registration of a full event: %v", out)
+		}
+		a.expect(http.StatusOK, "POST", "/api/registrations/cancel?token="+url.QueryEscape(seat), "", nil)
 
 		var calls []hookCall
 		byType := map[string][]hookCall{}
@@ -176,7 +184,8 @@ func TestWebhooksReportEveryFact(t *testing.T) {
 			var missing []string
 			for _, typ := range []string{onair.HookRegistrationCreated, onair.HookEventCreated, onair.HookEventRescheduled,
 				onair.HookEventStarted, onair.HookEventEnded, onair.HookEventCancelled, onair.HookViewerAttended,
-				onair.HookDeliveryFailed} {
+				onair.HookDeliveryFailed, onair.HookRegistrationWaitlisted, onair.HookRegistrationCancelled,
+				onair.HookRegistrationPromoted} {
 				if len(byType[typ]) == 0 {
 					missing = append(missing, typ)
 				}
@@ -210,9 +219,23 @@ func TestWebhooksReportEveryFact(t *testing.T) {
 			byType[c.Type] = append(byType[c.Type], c)
 		}
 
+		for typ, want := range map[string]string{onair.HookRegistrationWaitlisted: "line@example.com waitlisted",
+			onair.HookRegistrationCancelled: "seat@example.com cancelled", onair.HookRegistrationPromoted: "line@example.com registered"} {
+			if n := len(byType[typ]); n != 1 {
+				t.Errorf("%d %s, want 1", n, typ)
+				continue
+			}
+			r := byType[typ][0].Body["data"].(map[string]any)["registration"].(map[string]any)
+			if got := fmt.Sprint(r["email"], " ", r["status"]); got != want || r["event_id"] != full {
+				t.Errorf("%s data %v, want %s", typ, r, want)
+			}
+		}
 		var emails []string
 		for _, c := range byType[onair.HookRegistrationCreated] {
 			r := c.Body["data"].(map[string]any)["registration"].(map[string]any)
+			if r["event_id"] == full {
+				continue
+			}
 			if r["event_id"] != id || r["status"] != "registered" {
 				t.Errorf("registration.created data %v", r)
 			}
@@ -236,8 +259,8 @@ func TestWebhooksReportEveryFact(t *testing.T) {
 		if e := byType[onair.HookEventCancelled][0].Body["data"].(map[string]any)["event"].(map[string]any); e["id"] != other || e["status"] != "cancelled" {
 			t.Errorf("event.cancelled data.event %v", e)
 		}
-		if n := len(byType[onair.HookEventCreated]); n != 2 {
-			t.Errorf("%d event.created for two events", n)
+		if n := len(byType[onair.HookEventCreated]); n != 3 {
+			t.Errorf("%d event.created for three events", n)
 		}
 		d := byType[onair.HookDeliveryFailed][0].Body["data"].(map[string]any)["delivery"].(map[string]any)
 		if d["channel"] != "email" || !onair.ValidID(fmt.Sprint(d["notification_id"])) || !onair.ValidID(fmt.Sprint(d["registration_id"])) ||

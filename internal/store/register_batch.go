@@ -173,13 +173,17 @@ func (s *Store) registerBatch(ctx context.Context, reqs []*registerRequest) ([]r
 }
 
 // registrationHooks are the registration.created webhooks of the batch's
-// new registrations.
+// new registrations, and registration.waitlisted for those that joined a
+// waitlist.
 func (b *batch) registrationHooks() []HookFact {
-	facts := make([]HookFact, len(b.registrations))
+	facts := make([]HookFact, 0, len(b.registrations))
 	for i := range b.registrations {
 		r := &b.registrations[i].r
 		r.CreatedAt, r.UpdatedAt = fromDB(b.registrations[i].at), fromDB(b.registrations[i].at)
-		facts[i] = HookFact{Type: onair.HookRegistrationCreated, HostID: r.HostID, At: r.CreatedAt, Registration: r}
+		facts = append(facts, HookFact{Type: onair.HookRegistrationCreated, HostID: r.HostID, At: r.CreatedAt, Registration: r})
+		if r.Status == onair.RegWaitlisted {
+			facts = append(facts, HookFact{Type: onair.HookRegistrationWaitlisted, HostID: r.HostID, At: r.CreatedAt, Registration: r})
+		}
 	}
 	return facts
 }

@@ -85,6 +85,10 @@ func (s *Store) cancelRegistration(ctx context.Context, tx *sql.Tx, ev onair.Eve
 		return r, s.normalize(err)
 	}
 	r.Status, r.WaitlistPosition, r.UpdatedAt = onair.RegCancelled, 0, now
+	cancelled := r
+	if err := s.QueueHook(ctx, tx, HookFact{Type: onair.HookRegistrationCancelled, HostID: ev.HostID, At: now, Registration: &cancelled}); err != nil {
+		return r, err
+	}
 	switch {
 	case outcome.FreesSeat:
 		ev.RegistrationCount--
@@ -146,6 +150,9 @@ func (s *Store) promote(ctx context.Context, tx *sql.Tx, ev *onair.Event, id str
 	r, err := scanRegistration(tx.QueryRowContext(ctx, `SELECT `+registrationColumns+` FROM registrations r WHERE r.id = $1`, id))
 	if err != nil {
 		return s.normalize(err)
+	}
+	if err := s.QueueHook(ctx, tx, HookFact{Type: onair.HookRegistrationPromoted, HostID: ev.HostID, At: now, Registration: &r}); err != nil {
+		return err
 	}
 	return s.sendPersonal(ctx, tx, *ev, r, onair.KindPromoted, onair.PromotedChannels(*ev, r), now)
 }
