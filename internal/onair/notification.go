@@ -12,7 +12,18 @@ const (
 	KindStartingNow  NotificationKind = "starting_now"
 	KindRescheduled  NotificationKind = "rescheduled"
 	KindCancelled    NotificationKind = "cancelled"
+	// The follow-ups after the end: one or the other, by attendance.
+	KindFollowUpAttended NotificationKind = "follow_up_attended"
+	KindFollowUpMissed   NotificationKind = "follow_up_missed"
 )
+
+// MessageKinds are the kinds of message onair sends, in the order a
+// registrant meets them: the list that previews and test sends offer. A
+// new kind of message is added here.
+var MessageKinds = []NotificationKind{
+	KindConfirmation, KindReminder, KindStartingNow, KindRescheduled, KindCancelled,
+	KindFollowUpAttended, KindFollowUpMissed,
+}
 
 // Channel is how a message travels.
 type Channel string
