@@ -170,10 +170,20 @@ func PrepareEmail(n Notice) (*EmailTemplate, error) {
 		nonce = append(nonce, alphabet[int(c)%len(alphabet)])
 	}
 	t.nonce = string(nonce)
-	if n.Kind != onair.KindCancelled && n.Kind != onair.KindStartingNow {
+	if carriesCalendarLinks(n.Kind) {
 		t.google = strings.Split(GoogleCalendarURL(n.Event, t.token(slotWatch)), t.token(slotWatch))
 	}
 	return t, nil
+}
+
+// carriesCalendarLinks reports whether an email of kind offers to add the
+// event to a calendar: not once it is starting, over or cancelled.
+func carriesCalendarLinks(kind onair.NotificationKind) bool {
+	switch kind {
+	case onair.KindCancelled, onair.KindStartingNow, onair.KindFollowUpAttended, onair.KindFollowUpMissed:
+		return false
+	}
+	return true
 }
 
 // token is slot s's mark in a rendering.
@@ -209,10 +219,14 @@ func (t *EmailTemplate) personalize(p Personal) (personalView, error) {
 	pv.text[slotGreeting] = greeting(p.Registration.FirstName)
 	pv.text[slotUnsubscribe] = p.UnsubscribeURL
 	// A cancellation carries no link to join and no entry to add; adding
-	// to a calendar an event that is starting is no help.
-	if kind != onair.KindCancelled {
+	// to a calendar an event that is starting is no help, nor one that is
+	// over, whose follow-up links to the replay when there is one.
+	switch {
+	case kind == onair.KindFollowUpAttended || kind == onair.KindFollowUpMissed:
+		pv.text[slotWatch] = t.n.Event.ReplayURL
+	case kind != onair.KindCancelled:
 		pv.text[slotWatch] = p.WatchURL
-		if kind != onair.KindStartingNow {
+		if carriesCalendarLinks(kind) {
 			pv.text[slotCalendar] = p.CalendarURL
 			pv.text[slotGoogle] = t.googleURL(p.WatchURL)
 		}

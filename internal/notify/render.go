@@ -77,6 +77,7 @@ type emailView struct {
 	DescriptionText string
 	WatchLabel      string
 	WatchURL        string
+	Shared          bool // the watch button's link is the same for everyone (the replay)
 	CalendarURL     string
 	GoogleURL       string
 	UnsubscribeURL  string
@@ -145,12 +146,13 @@ func (t *EmailTemplate) views(pv *personalView) (v, hv emailView) {
 		LogoAlt:        n.From.DisplayName(),
 		Colors:         paletteFor(n.From.BrandColor),
 	}
+	followUp := n.Kind == onair.KindFollowUpAttended || n.Kind == onair.KindFollowUpMissed
 	if n.Kind == onair.KindCancelled {
 		// No image at all in a cancellation, the logo neither (the name
 		// stands in for it): a short message with an image is what spam
 		// filters score, and this is the one message that must land.
 		v.LogoURL = ""
-	} else {
+	} else if !followUp {
 		v.Duration = durationWords(eventEnd(n.Event).Sub(n.Event.ScheduledStart))
 	}
 	// Visible, unlike the hidden preheaders of bulk mail: text in the
@@ -162,7 +164,14 @@ func (t *EmailTemplate) views(pv *personalView) (v, hv emailView) {
 	// A cancellation carries no link to join and no entry to add, and the
 	// host's note and the description were written for an event that was
 	// going to happen (personalize leaves its links out).
-	if n.Kind != onair.KindCancelled {
+	switch {
+	case followUp:
+		// The event is over: the host's words are the follow-up's own,
+		// and the button is the replay, the same link for everyone.
+		v.WatchLabel, v.Shared = kc.watchLabel, true
+		v.CustomText = normalizeNewlines(n.Event.FollowUp(n.Kind).Message)
+		v.Custom = paragraphs(v.CustomText)
+	case n.Kind != onair.KindCancelled:
 		v.WatchLabel = kc.watchLabel
 		v.CustomText = normalizeNewlines(n.Event.Notifications.CustomMessage)
 		v.Custom = paragraphs(v.CustomText)
@@ -238,7 +247,8 @@ func carriesCalendar(kind onair.NotificationKind) bool {
 // event as it was before.
 func checkNotice(n Notice) (Notice, error) {
 	switch n.Kind {
-	case onair.KindConfirmation, onair.KindStartingNow, onair.KindCancelled:
+	case onair.KindConfirmation, onair.KindStartingNow, onair.KindCancelled,
+		onair.KindFollowUpAttended, onair.KindFollowUpMissed:
 	case onair.KindReminder:
 		if n.Interval.Offset <= 0 {
 			n.Kind = onair.KindStartingNow
@@ -293,6 +303,18 @@ func copyFor(n Notice, title, zone string) kindCopy {
 		return kindCopy{kicker: "Live now", lead: title + " is starting now. Come on in!", whenLabel: "When", watchLabel: "Watch now",
 			help: "If the host has not started yet, keep the page open: it refreshes by itself, and the stream appears as soon as the event goes live. " +
 				"The link works in any up-to-date browser, on a computer or a phone."}
+	case onair.KindFollowUpAttended:
+		lead := "Thanks for joining " + title + "! We hope you enjoyed it."
+		if n.Event.ReplayURL != "" {
+			lead += " The recording is ready whenever you want to watch it again."
+		}
+		return kindCopy{kicker: "Thanks for joining", lead: lead, whenLabel: "It took place", watchLabel: "Watch the replay"}
+	case onair.KindFollowUpMissed:
+		lead := "Sorry we missed you at " + title + "."
+		if n.Event.ReplayURL != "" {
+			lead += " The good news: the recording is ready, so you can watch it whenever suits you."
+		}
+		return kindCopy{kicker: "Sorry we missed you", lead: lead, whenLabel: "It took place", watchLabel: "Watch the replay"}
 	case onair.KindRescheduled:
 		return kindCopy{kicker: "New time", lead: title + " has moved to a new time. Your link stays the same, and the attached invite updates your calendar.", whenLabel: "New time", watchLabel: "Join the event"}
 	default: // onair.KindCancelled

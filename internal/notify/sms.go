@@ -40,12 +40,12 @@ func RenderSMS(c Content) (Message, error) {
 		return Message{}, err
 	}
 	for _, l := range smsLayouts(t.n, ViewerZone(t.n.Event, p.Registration)) {
-		fixed, ok := septets(l.body("", p.WatchURL, p.UnsubscribeURL))
+		fixed, ok := septets(l.body("", "", p.WatchURL, p.UnsubscribeURL))
 		if !ok {
 			return Message{}, errSMSNotGSM
 		}
-		if title, ok := fitTitle(t.title, maxSMSSeptets-fixed); ok {
-			return Message{Channel: onair.ChannelSMS, To: to, Text: l.body(title, p.WatchURL, p.UnsubscribeURL)}, nil
+		if title, note, ok := l.fit(t.title, maxSMSSeptets-fixed); ok {
+			return Message{Channel: onair.ChannelSMS, To: to, Text: l.body(title, note, p.WatchURL, p.UnsubscribeURL)}, nil
 		}
 	}
 	return Message{}, errSMSTooLong
@@ -117,8 +117,8 @@ func (t *SMSTemplate) Fill(p Personal) (Message, error) {
 		if !ok {
 			return Message{}, errSMSNotGSM
 		}
-		if title, ok := fitTitle(t.title, maxSMSSeptets-fixed); ok {
-			return Message{Channel: onair.ChannelSMS, To: to, Text: l.body(title, p.WatchURL, p.UnsubscribeURL), DeliveryID: p.DeliveryID}, nil
+		if title, note, ok := l.fit(t.title, maxSMSSeptets-fixed); ok {
+			return Message{Channel: onair.ChannelSMS, To: to, Text: l.body(title, note, p.WatchURL, p.UnsubscribeURL), DeliveryID: p.DeliveryID}, nil
 		}
 	}
 	return Message{}, errSMSTooLong
@@ -137,13 +137,18 @@ func (t *SMSTemplate) layoutsFor(zone string) []smsLayout {
 	return ls
 }
 
-// smsLayout is one wording of an SMS: head, the title, tail, then the
-// watch link (when it has one) and the way out.
+// smsLayout is one wording of an SMS: head, the title, tail, the host's
+// note on a line of its own, then the watch link (when it has one) and the
+// way out.
 type smsLayout struct {
 	head, tail string
 	watch      bool
-	// fixed is the septets of everything but the title and the links;
-	// gsm says whether all of it is GSM-7.
+	// note is the event's sms_message made GSM-7 ("" for none): a
+	// character outside the alphabet would make the whole message UCS-2,
+	// whose two segments hold 134 characters instead of 306 septets.
+	note string
+	// fixed is the septets of everything but the title, the note and the
+	// links; gsm says whether all of it is GSM-7.
 	fixed int
 	gsm   bool
 }
@@ -158,22 +163,56 @@ const (
 
 func newSMSLayout(head, tail string, watch bool) smsLayout {
 	l := smsLayout{head: head, tail: tail, watch: watch}
-	l.fixed, l.gsm = septets(l.body("", "", ""))
+	l.fixed, l.gsm = septets(l.body("", "", "", ""))
 	return l
 }
 
-// body is the message with title and the links.
-func (l smsLayout) body(title, watch, unsubscribe string) string {
+// body is the message with title, the note as fitted and the links.
+func (l smsLayout) body(title, note, watch, unsubscribe string) string {
 	s := l.head + title + l.tail
+	if note != "" {
+		s += "\n" + note
+	}
 	if l.watch {
 		s += smsWatch + watch
 	}
 	return s + smsUnsubscribe + unsubscribe + smsStop
 }
 
+// fit is the title and the note as they go into l within budget septets
+// (all but the title, the note and its line break): the title is shortened
+// first, down to minSMSTitle; then the note is cut (down to minSMSTitle
+// too) beside the shortest title; then it is left out.
+func (l smsLayout) fit(title string, budget int) (string, string, bool) {
+	if l.note != "" {
+		n, _ := septets(l.note)
+		if t, ok := fitTitle(title, budget-n-1); ok {
+			return t, l.note, true
+		}
+		short, _ := fitTitle(title, minSMSTitle)
+		used, _ := septets(short)
+		if note, ok := fitTitle(l.note, budget-used-1); ok {
+			return short, note, true
+		}
+	}
+	t, ok := fitTitle(title, budget)
+	return t, "", ok
+}
+
 // smsLayouts returns the wordings of n's SMS in zone, richest first; the
-// first that fits with a readable title wins.
+// first that fits with a readable title wins. Each carries the event's
+// note (sms_message).
 func smsLayouts(n Notice, zone string) []smsLayout {
+	ls := kindLayouts(n, zone)
+	note := gsmText(oneLine(n.Event.Notifications.SMSMessage))
+	for i := range ls {
+		ls[i].note = note
+	}
+	return ls
+}
+
+// kindLayouts are the wordings of n's kind, before the note.
+func kindLayouts(n Notice, zone string) []smsLayout {
 	when := FormatTime(n.Event.ScheduledStart, zone)
 	switch n.Kind {
 	case onair.KindConfirmation:
@@ -196,6 +235,18 @@ func smsLayouts(n Notice, zone string) []smsLayout {
 			// fit; the new one is what the viewer must know.
 			newSMSLayout("", " has moved to "+when+".", true),
 		}
+	case onair.KindFollowUpAttended, onair.KindFollowUpMissed:
+		// Nothing to join: the replay when there is one, the same link
+		// for everyone (left out if it is not GSM-7 text).
+		head, tail := "Sorry we missed you at ", "."
+		if n.Kind == onair.KindFollowUpAttended {
+			head, tail = "Thanks for joining ", "!"
+		}
+		plain := newSMSLayout(head, tail, false)
+		if replay := newSMSLayout(head, tail+"\nWatch the replay: "+n.Event.ReplayURL, false); n.Event.ReplayURL != "" && replay.gsm {
+			return []smsLayout{replay, plain}
+		}
+		return []smsLayout{plain}
 	default: // onair.KindCancelled: nothing to watch
 		return []smsLayout{newSMSLayout("", " has been cancelled. Sorry for the change of plans.", false)}
 	}
