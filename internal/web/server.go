@@ -14,6 +14,7 @@ import (
 
 	"github.com/onair-live/onair/internal/links"
 	"github.com/onair-live/onair/internal/metrics"
+	"github.com/onair-live/onair/internal/notify"
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/phone"
 	"github.com/onair-live/onair/internal/store"
@@ -59,6 +60,9 @@ type Config struct {
 	// SignupClosed turns host sign-up off (ONAIR_SIGNUP=closed): only
 	// `onair host create` makes hosts.
 	SignupClosed bool
+	// SendNow sends a host's test message at once through the real
+	// provider; nil refuses test sends.
+	SendNow func(ctx context.Context, m notify.Message) (string, error)
 }
 
 // Server serves onair's HTTP routes.
@@ -138,7 +142,8 @@ func New(cfg Config) *Server {
 		panic(err)
 	}
 	s.pages = pages
-	if s.dash, err = dashboard.New(dashboard.Deps{Store: s.store, Links: s.links, Clock: s.clock, EmailFrom: cfg.EmailFrom}); err != nil {
+	if s.dash, err = dashboard.New(dashboard.Deps{Store: s.store, Links: s.links, Clock: s.clock, EmailFrom: cfg.EmailFrom,
+		SendNow: cfg.SendNow, NormalizePhone: normalizePhone}); err != nil {
 		panic(err)
 	}
 	s.metrics.CountViewers(func(ctx context.Context) (int, error) { return s.store.ActiveViewers(ctx, s.clock()) })

@@ -32,6 +32,7 @@ type Store interface {
 	Outbox(ctx context.Context, f store.OutboxFilter) ([]store.OutboxMessage, int, error)
 	Suppressions(ctx context.Context, f store.SuppressionFilter) ([]onair.Suppression, int, error)
 	LiftSuppression(ctx context.Context, hostID, id string) error
+	TakeLimit(ctx context.Context, l store.Limit, now time.Time) error
 }
 
 // Deps are what the dashboard needs from the rest of the process.
@@ -44,6 +45,11 @@ type Deps struct {
 	Clock func() time.Time
 	// EmailFrom is EMAIL_FROM, the sender the settings and previews show.
 	EmailFrom string
+	// SendNow sends a message at once through the real provider of its
+	// channel (a test send); nil refuses test sends.
+	SendNow func(ctx context.Context, m notify.Message) (string, error)
+	// NormalizePhone reads the number a test SMS goes to.
+	NormalizePhone onair.PhoneNormalizer
 }
 
 // Dashboard serves the host's pages.
@@ -52,6 +58,8 @@ type Dashboard struct {
 	links     links.Links
 	clock     func() time.Time
 	emailFrom string
+	sendNow   func(ctx context.Context, m notify.Message) (string, error)
+	phone     onair.PhoneNormalizer
 	pages     site.Pages
 }
 
@@ -68,7 +76,8 @@ func New(deps Deps) (*Dashboard, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Dashboard{store: deps.Store, links: deps.Links, clock: deps.Clock, emailFrom: deps.EmailFrom, pages: pages}, nil
+	return &Dashboard{store: deps.Store, links: deps.Links, clock: deps.Clock, emailFrom: deps.EmailFrom,
+		sendNow: deps.SendNow, phone: deps.NormalizePhone, pages: pages}, nil
 }
 
 // sender is who host's messages come from.
