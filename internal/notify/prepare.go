@@ -242,7 +242,7 @@ func (t *EmailTemplate) personalize(p Personal) (personalView, error) {
 	// A cancellation carries no open pixel: its open says nothing a host
 	// acts on, and an image in a short message is what spam filters
 	// look for.
-	if kind != onair.KindCancelled {
+	if carriesImages(t.n) {
 		pv.html[slotPixel] = p.OpenPixelURL
 	}
 	return pv, nil

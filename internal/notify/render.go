@@ -147,12 +147,14 @@ func (t *EmailTemplate) views(pv *personalView) (v, hv emailView) {
 		Colors:         paletteFor(n.From.BrandColor),
 	}
 	followUp := n.Kind == onair.KindFollowUpAttended || n.Kind == onair.KindFollowUpMissed
-	if n.Kind == onair.KindCancelled {
+	if !carriesImages(n) {
 		// No image at all in a cancellation, the logo neither (the name
 		// stands in for it): a short message with an image is what spam
 		// filters score, and this is the one message that must land.
+		// So is a follow-up with no replay to link to.
 		v.LogoURL = ""
-	} else if !followUp {
+	}
+	if n.Kind != onair.KindCancelled && !followUp {
 		v.Duration = durationWords(eventEnd(n.Event).Sub(n.Event.ScheduledStart))
 	}
 	// Visible, unlike the hidden preheaders of bulk mail: text in the
@@ -228,6 +230,20 @@ func (t *EmailTemplate) message(pv *personalView, p Personal, subject, text, htm
 		}
 	}
 	return m, nil
+}
+
+// carriesImages reports whether n's email shows images (the logo, the
+// open pixel): not a cancellation, nor a follow-up without a replay. Both
+// are short messages with nothing to click, and a short message with an
+// image is what spam filters score (SpamAssassin's HTML_IMAGE_ONLY).
+func carriesImages(n Notice) bool {
+	switch n.Kind {
+	case onair.KindCancelled:
+		return false
+	case onair.KindFollowUpAttended, onair.KindFollowUpMissed:
+		return n.Event.ReplayURL != ""
+	}
+	return true
 }
 
 // carriesCalendar reports whether an email of kind carries the calendar
@@ -308,13 +324,17 @@ func copyFor(n Notice, title, zone string) kindCopy {
 		if n.Event.ReplayURL != "" {
 			lead += " The recording is ready whenever you want to watch it again."
 		}
-		return kindCopy{kicker: "Thanks for joining", lead: lead, whenLabel: "It took place", watchLabel: "Watch the replay"}
+		return kindCopy{kicker: "Thanks for joining", lead: lead, whenLabel: "It took place", watchLabel: "Watch the replay",
+			after: "Thank you for spending this time with us. This is the last message you will get about this event. " +
+				"If you have a question that was left unanswered, or an idea for the next session, the host would be glad to hear it."}
 	case onair.KindFollowUpMissed:
 		lead := "Sorry we missed you at " + title + "."
 		if n.Event.ReplayURL != "" {
 			lead += " The good news: the recording is ready, so you can watch it whenever suits you."
 		}
-		return kindCopy{kicker: "Sorry we missed you", lead: lead, whenLabel: "It took place", watchLabel: "Watch the replay"}
+		return kindCopy{kicker: "Sorry we missed you", lead: lead, whenLabel: "It took place", watchLabel: "Watch the replay",
+			after: "Things come up, and that is fine. This is the last message you will get about this event. " +
+				"We hope to see you at the next one, and if there is anything you wanted to ask, the host would be glad to hear it."}
 	case onair.KindRescheduled:
 		return kindCopy{kicker: "New time", lead: title + " has moved to a new time. Your link stays the same, and the attached invite updates your calendar.", whenLabel: "New time", watchLabel: "Join the event"}
 	default: // onair.KindCancelled
