@@ -39,13 +39,16 @@ func RenderSMS(c Content) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	for _, l := range smsLayouts(t.n, ViewerZone(t.n.Event, p.Registration)) {
-		fixed, ok := septets(l.body("", "", p.WatchURL, p.UnsubscribeURL))
-		if !ok {
-			return Message{}, errSMSNotGSM
-		}
-		if title, note, ok := l.fit(t.title, maxSMSSeptets-fixed); ok {
-			return Message{Channel: onair.ChannelSMS, To: to, Text: l.body(title, note, p.WatchURL, p.UnsubscribeURL)}, nil
+	layouts := smsLayouts(t.n, ViewerZone(t.n.Event, p.Registration))
+	for note := range noteFits {
+		for _, l := range layouts {
+			fixed, ok := septets(l.body("", "", p.WatchURL, p.UnsubscribeURL))
+			if !ok {
+				return Message{}, errSMSNotGSM
+			}
+			if title, note, ok := l.fit(t.title, note, maxSMSSeptets-fixed); ok {
+				return Message{Channel: onair.ChannelSMS, To: to, Text: l.body(title, note, p.WatchURL, p.UnsubscribeURL)}, nil
+			}
 		}
 	}
 	return Message{}, errSMSTooLong
@@ -109,16 +112,19 @@ func (t *SMSTemplate) Fill(p Personal) (Message, error) {
 	}
 	unsub, unsubOK := septets(p.UnsubscribeURL)
 	watch, watchOK := septets(p.WatchURL)
-	for _, l := range t.layoutsFor(ViewerZone(t.n.Event, p.Registration)) {
-		fixed, ok := l.fixed+unsub, l.gsm && unsubOK
-		if l.watch {
-			fixed, ok = fixed+watch, ok && watchOK
-		}
-		if !ok {
-			return Message{}, errSMSNotGSM
-		}
-		if title, note, ok := l.fit(t.title, maxSMSSeptets-fixed); ok {
-			return Message{Channel: onair.ChannelSMS, To: to, Text: l.body(title, note, p.WatchURL, p.UnsubscribeURL), DeliveryID: p.DeliveryID}, nil
+	layouts := t.layoutsFor(ViewerZone(t.n.Event, p.Registration))
+	for note := range noteFits {
+		for _, l := range layouts {
+			fixed, ok := l.fixed+unsub, l.gsm && unsubOK
+			if l.watch {
+				fixed, ok = fixed+watch, ok && watchOK
+			}
+			if !ok {
+				return Message{}, errSMSNotGSM
+			}
+			if title, note, ok := l.fit(t.title, note, maxSMSSeptets-fixed); ok {
+				return Message{Channel: onair.ChannelSMS, To: to, Text: l.body(title, note, p.WatchURL, p.UnsubscribeURL), DeliveryID: p.DeliveryID}, nil
+			}
 		}
 	}
 	return Message{}, errSMSTooLong
@@ -179,24 +185,38 @@ func (l smsLayout) body(title, note, watch, unsubscribe string) string {
 	return s + smsUnsubscribe + unsubscribe + smsStop
 }
 
+// noteFit is how much of the host's note an SMS keeps. Every layout is
+// tried with the whole note before any with a cut one, and with a cut one
+// before any without: the host's words outrank the richer wording.
+type noteFit int
+
+const (
+	noteWhole noteFit = iota // the title shortened, down to minSMSTitle
+	noteCut                  // beside the shortest title, cut to minSMSTitle at least
+	noteNone
+	noteFits // how many there are
+)
+
 // fit is the title and the note as they go into l within budget septets
-// (all but the title, the note and its line break): the title is shortened
-// first, down to minSMSTitle; then the note is cut (down to minSMSTitle
-// too) beside the shortest title; then it is left out.
-func (l smsLayout) fit(title string, budget int) (string, string, bool) {
-	if l.note != "" {
+// (all but the title, the note and its line break), keeping as much of the
+// note as nf says; ok is false when that does not fit.
+func (l smsLayout) fit(title string, nf noteFit, budget int) (string, string, bool) {
+	switch {
+	case nf == noteNone || l.note == "":
+		if nf != noteNone && l.note == "" && nf != noteWhole {
+			return "", "", false // without a note, the first pass says it all
+		}
+		t, ok := fitTitle(title, budget)
+		return t, "", ok
+	case nf == noteWhole:
 		n, _ := septets(l.note)
-		if t, ok := fitTitle(title, budget-n-1); ok {
-			return t, l.note, true
-		}
-		short, _ := fitTitle(title, minSMSTitle)
-		used, _ := septets(short)
-		if note, ok := fitTitle(l.note, budget-used-1); ok {
-			return short, note, true
-		}
+		t, ok := fitTitle(title, budget-n-1)
+		return t, l.note, ok
 	}
-	t, ok := fitTitle(title, budget)
-	return t, "", ok
+	short, _ := fitTitle(title, minSMSTitle)
+	used, _ := septets(short)
+	note, ok := fitTitle(l.note, budget-used-1)
+	return short, note, ok
 }
 
 // smsLayouts returns the wordings of n's SMS in zone, richest first; the

@@ -26,8 +26,16 @@ func checkSMS(t *testing.T, c Content, m Message) {
 			t.Errorf("body lacks %q:\n%s", want, m.Text)
 		}
 	}
-	if c.Kind != onair.KindCancelled && !strings.Contains(m.Text, c.WatchURL) {
-		t.Errorf("body lacks the watch link:\n%s", m.Text)
+	switch c.Kind {
+	case onair.KindCancelled:
+	case onair.KindFollowUpAttended, onair.KindFollowUpMissed:
+		if c.Event.ReplayURL != "" && !strings.Contains(m.Text, c.Event.ReplayURL) {
+			t.Errorf("body lacks the replay link:\n%s", m.Text)
+		}
+	default:
+		if !strings.Contains(m.Text, c.WatchURL) {
+			t.Errorf("body lacks the watch link:\n%s", m.Text)
+		}
 	}
 	if c.Kind == onair.KindConfirmation || c.Kind == onair.KindReminder || c.Kind == onair.KindRescheduled {
 		if when := FormatTime(c.Event.ScheduledStart, ViewerZone(c.Event, c.Registration)); !strings.Contains(m.Text, when) {
