@@ -19,7 +19,7 @@ var errNotOverdue = errors.New("the event is no longer overdue")
 func (s *Store) EndOverdueEvents(ctx context.Context, now time.Time) (int, error) {
 	cutoff := dbTime(now.Add(-onair.AutoEndAfter))
 	rows, err := s.read.QueryContext(ctx, `SELECT host_id, id FROM events WHERE status = 'live'
-		AND scheduled_start + duration_minutes * 60000000 <= $1 ORDER BY id LIMIT 500`, cutoff)
+		AND scheduled_start + CAST(duration_minutes AS BIGINT) * 60000000 <= $1 ORDER BY id LIMIT 500`, cutoff)
 	if err != nil {
 		return 0, s.normalize(err)
 	}
