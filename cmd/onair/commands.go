@@ -146,7 +146,7 @@ func serve(ctx context.Context, cfg config, clk clock, stderr io.Writer, ln net.
 			Sweep: engine.Sweep, CronSecret: cfg.CronSecret,
 			TwilioAuthToken: cfg.TwilioAuthToken, MailgunSigningKey: cfg.MailgunSigningKey, Secret: secret, Metrics: m,
 			RegisterLimit: cfg.RegisterLimit, TrustedProxies: cfg.TrustedProxies, SMSPolicy: &cfg.SMSPolicy,
-			MetricsToken: cfg.MetricsToken, SignupClosed: cfg.Signup == "closed",
+			MetricsToken: cfg.MetricsToken, SignupClosed: cfg.Signup == "closed", SendNow: engine.SendNow,
 			Webhooks: webhook.Guard{AllowPrivate: cfg.WebhookAllowPrivate}}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,

@@ -44,7 +44,7 @@ func TestCreateEvent(t *testing.T) {
 				"registration_url":     testAppURL + "/register/" + ev["id"].(string),
 				"stream_url":           "https://stream.example.com/live",
 				"notification_settings": map[string]any{
-					"email_enabled": true, "sms_enabled": true, "custom_message": "Can't wait to see you there!",
+					"email_enabled": true, "sms_enabled": true, "custom_message": "Can't wait to see you there!", "sms_message": "",
 				},
 				"selected_intervals": []any{"2weeks", "1week", "1day", "1hour", "now", "45m0s", "1m30s", "2h30m0s"},
 				"registration_count": 0.0,
@@ -72,7 +72,7 @@ func TestCreateEvent(t *testing.T) {
 				"registration_enabled": true,
 				"selected_intervals":   []any{"1day", "1hour", "15minutes", "now"},
 				"notification_settings": map[string]any{
-					"email_enabled": true, "sms_enabled": false, "custom_message": "",
+					"email_enabled": true, "sms_enabled": false, "custom_message": "", "sms_message": "",
 				},
 			}
 			for k, v := range want {

@@ -26,6 +26,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 
+	"github.com/onair-live/onair/internal/notify"
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/store"
 	"github.com/onair-live/onair/internal/webhook"
@@ -158,6 +159,7 @@ func New(cfg Config) (*Engine, error) {
 		river.AddWorker(workers, &sweepWorker{e: e})
 		river.AddWorker(workers, &retentionWorker{e: e})
 		river.AddWorker(workers, &outboxPruneWorker{e: e})
+		river.AddWorker(workers, &autoEndWorker{e: e})
 		rc.Workers = workers
 		rc.Queues = map[string]river.QueueConfig{
 			// The periodic jobs, every 30 s at most often: looking for them
@@ -175,6 +177,9 @@ func New(cfg Config) (*Engine, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(outboxPruneEvery),
 				func() (river.JobArgs, *river.InsertOpts) { return outboxPruneArgs{}, nil },
 				&river.PeriodicJobOpts{ID: "outbox_prune", RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(autoEndEvery),
+				func() (river.JobArgs, *river.InsertOpts) { return autoEndArgs{}, nil },
+				&river.PeriodicJobOpts{ID: "auto_end", RunOnStart: true}),
 		}
 	} else {
 		rc.SkipUnknownJobCheck = true
@@ -341,6 +346,11 @@ func (e *Engine) followJumps(ctx context.Context) <-chan struct{} {
 		}
 	}()
 	return done
+}
+
+// SendNow sends m at once through the providers (Sender.SendNow).
+func (e *Engine) SendNow(ctx context.Context, m notify.Message) (string, error) {
+	return e.sender.SendNow(ctx, m)
 }
 
 // DeliveriesReady wakes the pump: deliveries were created.

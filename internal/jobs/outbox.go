@@ -55,7 +55,7 @@ func (o *Outbox) Send(ctx context.Context, m notify.Message) (string, error) {
 		now = o.Now
 	}
 	id, err := o.Store.SaveOutbox(ctx, store.OutboxMessage{
-		DeliveryID: m.DeliveryID, Channel: m.Channel, To: m.To, Subject: m.Subject, Text: m.Text,
+		DeliveryID: m.DeliveryID, EventID: m.EventID, Channel: m.Channel, To: m.To, Subject: m.Subject, Text: m.Text,
 		HTML: m.HTML, Headers: headers, Attachments: files, CreatedAt: now().UTC(),
 	})
 	if err != nil {

@@ -306,3 +306,19 @@ func derefTime(t *time.Time) time.Time {
 	}
 	return *t
 }
+
+// SendNow hands m straight to its channel's provider, within the channel's
+// rate limit, outside every delivery: a host's test send, which nothing
+// records but the provider (the outbox keeps it under m.EventID).
+func (s *Sender) SendNow(ctx context.Context, m notify.Message) (string, error) {
+	p := s.providers[m.Channel]
+	if p == nil {
+		return "", fmt.Errorf("no provider for %s", m.Channel)
+	}
+	if l := s.limits[m.Channel]; l != nil {
+		if err := l.Wait(ctx); err != nil {
+			return "", err
+		}
+	}
+	return p.Send(ctx, m)
+}

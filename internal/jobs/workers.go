@@ -143,11 +143,16 @@ func (e *Engine) Sweep(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// dispatchDue dispatches, here and now, every notification whose time has
-// come. At start it saves the wait for River's scheduler; a dispatch job
+// dispatchDue ends the events overdue for it (endOverdue) and dispatches,
+// here and now, every notification whose time has come. At start it saves the wait for River's scheduler; a dispatch job
 // that runs afterwards finds the work done.
 func (e *Engine) dispatchDue(ctx context.Context) error {
 	now := e.now()
+	// An event left live too long ends first, so that follow-ups due at
+	// its end go out in this same pass.
+	if err := e.endOverdue(ctx, now); err != nil {
+		return err
+	}
 	due, err := e.store.DueNotifications(ctx, now, 1000)
 	if err != nil {
 		return err

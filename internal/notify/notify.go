@@ -51,6 +51,9 @@ type Message struct {
 	// DeliveryID names the delivery this message is for, so that a
 	// provider's events (bounces, opens, STOP) can be traced back to it.
 	DeliveryID int64
+	// EventID names the event of a message that has no delivery (a test
+	// send), for the outbox to keep it under.
+	EventID string
 }
 
 // Sender is who a message comes from: the host's settings, and the

@@ -175,10 +175,20 @@ func PrepareEmail(n Notice) (*EmailTemplate, error) {
 		nonce = append(nonce, alphabet[int(c)%len(alphabet)])
 	}
 	t.nonce = string(nonce)
-	if carriesWatch(n.Kind) && n.Kind != onair.KindStartingNow && !n.Live {
+	if carriesCalendarLinks(n.Kind) && !n.Live {
 		t.google = strings.Split(GoogleCalendarURL(n.Event, t.token(slotWatch)), t.token(slotWatch))
 	}
 	return t, nil
+}
+
+// carriesCalendarLinks reports whether an email of kind offers to add the
+// event to a calendar: not once it is starting, over or cancelled.
+func carriesCalendarLinks(kind onair.NotificationKind) bool {
+	switch kind {
+	case onair.KindCancelled, onair.KindWaitlisted, onair.KindStartingNow, onair.KindFollowUpAttended, onair.KindFollowUpMissed:
+		return false
+	}
+	return true
 }
 
 // token is slot s's mark in a rendering.
@@ -216,10 +226,14 @@ func (t *EmailTemplate) personalize(p Personal) (personalView, error) {
 	pv.text[slotCancel] = p.CancelURL
 	// A cancellation carries no link to join and no entry to add, nor does
 	// a place on the waitlist; adding to a calendar an event that is
-	// starting, or live already, is no help.
-	if carriesWatch(kind) {
+	// starting, live already, or over is no help: its follow-up links to
+	// the replay when there is one.
+	switch {
+	case kind == onair.KindFollowUpAttended || kind == onair.KindFollowUpMissed:
+		pv.text[slotWatch] = t.n.Event.ReplayURL
+	case carriesWatch(kind):
 		pv.text[slotWatch] = p.WatchURL
-		if kind != onair.KindStartingNow && !t.n.Live {
+		if carriesCalendarLinks(kind) && !t.n.Live {
 			pv.text[slotCalendar] = p.CalendarURL
 			pv.text[slotGoogle] = t.googleURL(p.WatchURL)
 		}
@@ -235,7 +249,7 @@ func (t *EmailTemplate) personalize(p Personal) (personalView, error) {
 	// A cancellation carries no open pixel: its open says nothing a host
 	// acts on, and an image in a short message is what spam filters
 	// look for.
-	if kind != onair.KindCancelled {
+	if carriesImages(t.n) {
 		pv.html[slotPixel] = p.OpenPixelURL
 	}
 	return pv, nil

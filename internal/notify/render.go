@@ -81,6 +81,7 @@ type emailView struct {
 	DescriptionText string
 	WatchLabel      string
 	WatchURL        string
+	Shared          bool // the watch button's link is the same for everyone (the replay)
 	CalendarURL     string
 	GoogleURL       string
 	UnsubscribeURL  string
@@ -151,12 +152,15 @@ func (t *EmailTemplate) views(pv *personalView) (v, hv emailView) {
 		LogoAlt:        n.From.DisplayName(),
 		Colors:         paletteFor(n.From.BrandColor),
 	}
-	if n.Kind == onair.KindCancelled {
+	followUp := n.Kind == onair.KindFollowUpAttended || n.Kind == onair.KindFollowUpMissed
+	if !carriesImages(n) {
 		// No image at all in a cancellation, the logo neither (the name
 		// stands in for it): a short message with an image is what spam
 		// filters score, and this is the one message that must land.
+		// So is a follow-up with no replay to link to.
 		v.LogoURL = ""
-	} else {
+	}
+	if n.Kind != onair.KindCancelled && !followUp {
 		v.Duration = durationWords(eventEnd(n.Event).Sub(n.Event.ScheduledStart))
 	}
 	// Visible, unlike the hidden preheaders of bulk mail: text in the
@@ -168,7 +172,14 @@ func (t *EmailTemplate) views(pv *personalView) (v, hv emailView) {
 	// A cancellation carries no link to join and no entry to add, and the
 	// host's note and the description were written for an event that was
 	// going to happen (personalize leaves its links out).
-	if n.Kind != onair.KindCancelled {
+	switch {
+	case followUp:
+		// The event is over: the host's words are the follow-up's own,
+		// and the button is the replay, the same link for everyone.
+		v.WatchLabel, v.Shared = kc.watchLabel, true
+		v.CustomText = normalizeNewlines(n.Event.FollowUp(n.Kind).Message)
+		v.Custom = paragraphs(v.CustomText)
+	case n.Kind != onair.KindCancelled:
 		v.WatchLabel = kc.watchLabel
 		v.CustomText = normalizeNewlines(n.Event.Notifications.CustomMessage)
 		v.Custom = paragraphs(v.CustomText)
@@ -227,6 +238,20 @@ func (t *EmailTemplate) message(pv *personalView, p Personal, subject, text, htm
 	return m, nil
 }
 
+// carriesImages reports whether n's email shows images (the logo, the
+// open pixel): not a cancellation, nor a follow-up without a replay. Both
+// are short messages with nothing to click, and a short message with an
+// image is what spam filters score (SpamAssassin's HTML_IMAGE_ONLY).
+func carriesImages(n Notice) bool {
+	switch n.Kind {
+	case onair.KindCancelled:
+		return false
+	case onair.KindFollowUpAttended, onair.KindFollowUpMissed:
+		return n.Event.ReplayURL != ""
+	}
+	return true
+}
+
 // carriesCalendar reports whether an email of kind carries the calendar
 // file: the ones that add, move or remove the entry.
 func carriesCalendar(kind onair.NotificationKind) bool {
@@ -241,7 +266,11 @@ func carriesCalendar(kind onair.NotificationKind) bool {
 // every one but a cancellation and a place on the waitlist, which have
 // nothing to join.
 func carriesWatch(kind onair.NotificationKind) bool {
-	return kind != onair.KindCancelled && kind != onair.KindWaitlisted
+	switch kind {
+	case onair.KindCancelled, onair.KindWaitlisted, onair.KindFollowUpAttended, onair.KindFollowUpMissed:
+		return false // a follow-up links to the replay instead, when there is one
+	}
+	return true
 }
 
 // checkNotice refuses what no message can be rendered from and resolves
@@ -251,7 +280,8 @@ func carriesWatch(kind onair.NotificationKind) bool {
 // event as it was before.
 func checkNotice(n Notice) (Notice, error) {
 	switch n.Kind {
-	case onair.KindConfirmation, onair.KindStartingNow, onair.KindCancelled, onair.KindWaitlisted, onair.KindPromoted:
+	case onair.KindConfirmation, onair.KindStartingNow, onair.KindCancelled, onair.KindWaitlisted, onair.KindPromoted,
+		onair.KindFollowUpAttended, onair.KindFollowUpMissed:
 	case onair.KindReminder:
 		if n.Interval.Offset <= 0 {
 			n.Kind = onair.KindStartingNow
@@ -316,6 +346,22 @@ func copyFor(n Notice, title, zone string) kindCopy {
 		return kindCopy{kicker: "Live now", lead: title + " is starting now. Come on in!", whenLabel: "When", watchLabel: "Watch now",
 			help: "If the host has not started yet, keep the page open: it refreshes by itself, and the stream appears as soon as the event goes live. " +
 				"The link works in any up-to-date browser, on a computer or a phone."}
+	case onair.KindFollowUpAttended:
+		lead := "Thanks for joining " + title + "! We hope you enjoyed it."
+		if n.Event.ReplayURL != "" {
+			lead += " The recording is ready whenever you want to watch it again."
+		}
+		return kindCopy{kicker: "Thanks for joining", lead: lead, whenLabel: "It took place", watchLabel: "Watch the replay",
+			after: "Thank you for spending this time with us. This is the last message you will get about this event. " +
+				"If you have a question that was left unanswered, or an idea for the next session, the host would be glad to hear it."}
+	case onair.KindFollowUpMissed:
+		lead := "Sorry we missed you at " + title + "."
+		if n.Event.ReplayURL != "" {
+			lead += " The good news: the recording is ready, so you can watch it whenever suits you."
+		}
+		return kindCopy{kicker: "Sorry we missed you", lead: lead, whenLabel: "It took place", watchLabel: "Watch the replay",
+			after: "Things come up, and that is fine. This is the last message you will get about this event. " +
+				"We hope to see you at the next one, and if there is anything you wanted to ask, the host would be glad to hear it."}
 	case onair.KindRescheduled:
 		return kindCopy{kicker: "New time", lead: title + " has moved to a new time. Your link stays the same, and the attached invite updates your calendar.", whenLabel: "New time", watchLabel: "Join the event"}
 	default: // onair.KindCancelled

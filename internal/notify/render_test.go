@@ -105,14 +105,25 @@ func testContent(kind onair.NotificationKind) Content {
 		c.Event.Status = onair.StatusCancelled
 		c.Event.Version, c.Event.Sequence = 2, 1
 		c.Event.UpdatedAt = time.Date(2026, 11, 20, 16, 0, 0, 0, time.UTC)
+	case onair.KindFollowUpAttended, onair.KindFollowUpMissed:
+		ended := testStart.Add(time.Hour)
+		c.Event.Status, c.Event.EndedAt, c.Event.ReplayURL = onair.StatusEnded, &ended, testReplayURL
+		f := onair.FollowUp{Enabled: true, After: time.Hour, Message: "The slides are in the replay."}
+		c.Event.FollowUps = onair.FollowUps{Attended: f, Missed: f}
 	}
 	return c
 }
 
+// allKinds are the kinds of message before the end. The fuzz corpora
+// pick a kind by its index here, so the follow-ups have tests of their own
+// (followup_test.go).
 var allKinds = []onair.NotificationKind{
 	onair.KindConfirmation, onair.KindReminder, onair.KindStartingNow,
 	onair.KindRescheduled, onair.KindCancelled, onair.KindWaitlisted, onair.KindPromoted,
 }
+
+// testReplayURL is the replay of the ended event of the follow-ups.
+const testReplayURL = "https://video.example.com/replays/launch"
 
 // golden compares got with testdata/name, or rewrites the file under -update.
 func golden(t *testing.T, name string, got []byte) {

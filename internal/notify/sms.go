@@ -40,13 +40,16 @@ func RenderSMS(c Content) (Message, error) {
 		return Message{}, err
 	}
 	way := wayOut(p)
-	for _, l := range smsLayouts(t.n, ViewerZone(t.n.Event, p.Registration)) {
-		fixed, ok := septets(l.body("", p.WatchURL, way))
-		if !ok {
-			return Message{}, errSMSNotGSM
-		}
-		if title, ok := fitTitle(t.title, maxSMSSeptets-fixed); ok {
-			return Message{Channel: onair.ChannelSMS, To: to, Text: l.body(title, p.WatchURL, way)}, nil
+	layouts := smsLayouts(t.n, ViewerZone(t.n.Event, p.Registration))
+	for note := range noteFits {
+		for _, l := range layouts {
+			fixed, ok := septets(l.body("", "", p.WatchURL, way))
+			if !ok {
+				return Message{}, errSMSNotGSM
+			}
+			if title, note, ok := l.fit(t.title, note, maxSMSSeptets-fixed); ok {
+				return Message{Channel: onair.ChannelSMS, To: to, Text: l.body(title, note, p.WatchURL, way)}, nil
+			}
 		}
 	}
 	return Message{}, errSMSTooLong
@@ -111,16 +114,19 @@ func (t *SMSTemplate) Fill(p Personal) (Message, error) {
 	way := wayOut(p)
 	unsub, unsubOK := septets(way)
 	watch, watchOK := septets(p.WatchURL)
-	for _, l := range t.layoutsFor(ViewerZone(t.n.Event, p.Registration)) {
-		fixed, ok := l.fixed+unsub, l.gsm && unsubOK
-		if l.watch {
-			fixed, ok = fixed+watch, ok && watchOK
-		}
-		if !ok {
-			return Message{}, errSMSNotGSM
-		}
-		if title, ok := fitTitle(t.title, maxSMSSeptets-fixed); ok {
-			return Message{Channel: onair.ChannelSMS, To: to, Text: l.body(title, p.WatchURL, way), DeliveryID: p.DeliveryID}, nil
+	layouts := t.layoutsFor(ViewerZone(t.n.Event, p.Registration))
+	for note := range noteFits {
+		for _, l := range layouts {
+			fixed, ok := l.fixed+unsub, l.gsm && unsubOK
+			if l.watch {
+				fixed, ok = fixed+watch, ok && watchOK
+			}
+			if !ok {
+				return Message{}, errSMSNotGSM
+			}
+			if title, note, ok := l.fit(t.title, note, maxSMSSeptets-fixed); ok {
+				return Message{Channel: onair.ChannelSMS, To: to, Text: l.body(title, note, p.WatchURL, way), DeliveryID: p.DeliveryID}, nil
+			}
 		}
 	}
 	return Message{}, errSMSTooLong
@@ -139,13 +145,18 @@ func (t *SMSTemplate) layoutsFor(zone string) []smsLayout {
 	return ls
 }
 
-// smsLayout is one wording of an SMS: head, the title, tail, then the
-// watch link (when it has one) and the way out.
+// smsLayout is one wording of an SMS: head, the title, tail, the host's
+// note on a line of its own, then the watch link (when it has one) and the
+// way out.
 type smsLayout struct {
 	head, tail string
 	watch      bool
-	// fixed is the septets of everything but the title and the links;
-	// gsm says whether all of it is GSM-7.
+	// note is the event's sms_message made GSM-7 ("" for none): a
+	// character outside the alphabet would make the whole message UCS-2,
+	// whose two segments hold 134 characters instead of 306 septets.
+	note string
+	// fixed is the septets of everything but the title, the note and the
+	// links; gsm says whether all of it is GSM-7.
 	fixed int
 	gsm   bool
 }
@@ -174,23 +185,71 @@ func wayOut(p Personal) string {
 
 func newSMSLayout(head, tail string, watch bool) smsLayout {
 	l := smsLayout{head: head, tail: tail, watch: watch}
-	l.fixed, l.gsm = septets(l.body("", "", ""))
+	l.fixed, l.gsm = septets(l.body("", "", "", ""))
 	return l
 }
 
-// body is the message with title, the watch link and the way out (the
-// line wayOut gives).
-func (l smsLayout) body(title, watch, way string) string {
+// body is the message with title, the note as fitted, the watch link and
+// the way out (the line wayOut gives).
+func (l smsLayout) body(title, note, watch, way string) string {
 	s := l.head + title + l.tail
+	if note != "" {
+		s += "\n" + note
+	}
 	if l.watch {
 		s += smsWatch + watch
 	}
 	return s + way + smsStop
 }
 
+// noteFit is how much of the host's note an SMS keeps. Every layout is
+// tried with the whole note before any with a cut one, and with a cut one
+// before any without: the host's words outrank the richer wording.
+type noteFit int
+
+const (
+	noteWhole noteFit = iota // the title shortened, down to minSMSTitle
+	noteCut                  // beside the shortest title, cut to minSMSTitle at least
+	noteNone
+	noteFits // how many there are
+)
+
+// fit is the title and the note as they go into l within budget septets
+// (all but the title, the note and its line break), keeping as much of the
+// note as nf says; ok is false when that does not fit.
+func (l smsLayout) fit(title string, nf noteFit, budget int) (string, string, bool) {
+	switch {
+	case nf == noteNone || l.note == "":
+		if nf != noteNone && l.note == "" && nf != noteWhole {
+			return "", "", false // without a note, the first pass says it all
+		}
+		t, ok := fitTitle(title, budget)
+		return t, "", ok
+	case nf == noteWhole:
+		n, _ := septets(l.note)
+		t, ok := fitTitle(title, budget-n-1)
+		return t, l.note, ok
+	}
+	short, _ := fitTitle(title, minSMSTitle)
+	used, _ := septets(short)
+	note, ok := fitTitle(l.note, budget-used-1)
+	return short, note, ok
+}
+
 // smsLayouts returns the wordings of n's SMS in zone, richest first; the
-// first that fits with a readable title wins.
+// first that fits with a readable title wins. Each carries the event's
+// note (sms_message).
 func smsLayouts(n Notice, zone string) []smsLayout {
+	ls := kindLayouts(n, zone)
+	note := gsmText(oneLine(n.Event.Notifications.SMSMessage))
+	for i := range ls {
+		ls[i].note = note
+	}
+	return ls
+}
+
+// kindLayouts are the wordings of n's kind, before the note.
+func kindLayouts(n Notice, zone string) []smsLayout {
 	when := FormatTime(n.Event.ScheduledStart, zone)
 	switch n.Kind {
 	case onair.KindConfirmation:
@@ -232,6 +291,18 @@ func smsLayouts(n Notice, zone string) []smsLayout {
 			// fit; the new one is what the viewer must know.
 			newSMSLayout("", " has moved to "+when+".", true),
 		}
+	case onair.KindFollowUpAttended, onair.KindFollowUpMissed:
+		// Nothing to join: the replay when there is one, the same link
+		// for everyone (left out if it is not GSM-7 text).
+		head, tail := "Sorry we missed you at ", "."
+		if n.Kind == onair.KindFollowUpAttended {
+			head, tail = "Thanks for joining ", "!"
+		}
+		plain := newSMSLayout(head, tail, false)
+		if replay := newSMSLayout(head, tail+"\nWatch the replay: "+n.Event.ReplayURL, false); n.Event.ReplayURL != "" && replay.gsm {
+			return []smsLayout{replay, plain}
+		}
+		return []smsLayout{plain}
 	default: // onair.KindCancelled: nothing to watch
 		return []smsLayout{newSMSLayout("", " has been cancelled. Sorry for the change of plans.", false)}
 	}

@@ -33,8 +33,16 @@ func checkSMS(t *testing.T, c Content, m Message) {
 			t.Errorf("body lacks %q:\n%s", want, m.Text)
 		}
 	}
-	if carriesWatch(c.Kind) != strings.Contains(m.Text, c.WatchURL) {
-		t.Errorf("the watch link is where it should not be, or missing:\n%s", m.Text)
+	switch c.Kind {
+	case onair.KindCancelled:
+	case onair.KindFollowUpAttended, onair.KindFollowUpMissed:
+		if c.Event.ReplayURL != "" && !strings.Contains(m.Text, c.Event.ReplayURL) {
+			t.Errorf("body lacks the replay link:\n%s", m.Text)
+		}
+	default:
+		if carriesWatch(c.Kind) != strings.Contains(m.Text, c.WatchURL) {
+			t.Errorf("the watch link is where it should not be, or missing:\n%s", m.Text)
+		}
 	}
 	if (c.Kind == onair.KindConfirmation && !c.Live) || c.Kind == onair.KindReminder || c.Kind == onair.KindRescheduled || c.Kind == onair.KindPromoted {
 		if when := FormatTime(c.Event.ScheduledStart, ViewerZone(c.Event, c.Registration)); !strings.Contains(m.Text, when) {

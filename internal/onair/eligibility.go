@@ -78,9 +78,13 @@ func KindRecipientReason(kind NotificationKind, r Registration, ch Channel) stri
 // goes only to those who registered before its time: a late registrant
 // gets the reminders still ahead of them, never one whose time had passed
 // when they registered, even when the reminder itself went out late (its
-// dispatch waited for a node that was down).
+// dispatch waited for a node that was down). A follow-up goes to those it
+// speaks to (AudienceReason) as they are when it leaves.
 func SendBlockedReason(n Notification, ev Event, r Registration, ch Channel, suppressed bool, now time.Time) string {
 	if reason := KindRecipientReason(n.Kind, r, ch); reason != "" {
+		return reason
+	}
+	if reason := AudienceReason(n.Kind, r); reason != "" {
 		return reason
 	}
 	switch {

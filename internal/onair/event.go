@@ -26,6 +26,8 @@ type NotificationSettings struct {
 	EmailEnabled  bool   `json:"email_enabled"`
 	SMSEnabled    bool   `json:"sms_enabled"`
 	CustomMessage string `json:"custom_message"`
+	// SMSMessage is added to every SMS of the event.
+	SMSMessage string `json:"sms_message"`
 }
 
 // Event is a scheduled live event.
@@ -41,9 +43,13 @@ type Event struct {
 	MaxRegistrations    int // 0 means unlimited
 	RegistrationEnabled bool
 	StreamURL           string
-	Notifications       NotificationSettings
-	Intervals           []Interval
-	RegistrationCount   int
+	// ReplayURL is the recording, shown on the watch page and in the
+	// follow-ups once the event has ended.
+	ReplayURL         string
+	Notifications     NotificationSettings
+	FollowUps         FollowUps
+	Intervals         []Interval
+	RegistrationCount int
 	// WaitlistEnabled lets a full event take registrations onto a waitlist;
 	// WaitlistCount is how many wait now, and WaitlistSeq the last place in
 	// line handed out (the next one joins behind it).
@@ -69,6 +75,7 @@ const (
 	MaxDescriptionLen   = 10000
 	MaxCustomMessageLen = 500
 	MaxStreamURLLen     = 2048
+	MaxSMSMessageLen    = 100
 	MaxDurationMinutes  = 7 * 24 * 60
 	MaxCapacity         = 10_000_000
 	MaxScheduleAhead    = 5 * 366 * 24 * time.Hour
@@ -88,6 +95,16 @@ type EventInput struct {
 	NotificationSettings *NotificationSettingsInput `json:"notification_settings"`
 	SelectedIntervals    *[]string                  `json:"selected_intervals"`
 	WaitlistEnabled      *bool                      `json:"waitlist_enabled"`
+	ReplayURL            *string                    `json:"replay_url"`
+	FollowUps            *FollowUpsInput            `json:"follow_ups"`
+}
+
+// afterEnd reports whether in changes only what may still change once the
+// event has ended (the replay and the follow-ups), and something of it.
+func (in EventInput) afterEnd() bool {
+	rest := in
+	rest.ReplayURL, rest.FollowUps = nil, nil
+	return (in.ReplayURL != nil || in.FollowUps != nil) && rest == EventInput{}
 }
 
 // NotificationSettingsInput is the writable part of NotificationSettings.
@@ -95,6 +112,7 @@ type NotificationSettingsInput struct {
 	EmailEnabled  *bool   `json:"email_enabled"`
 	SMSEnabled    *bool   `json:"sms_enabled"`
 	CustomMessage *string `json:"custom_message"`
+	SMSMessage    *string `json:"sms_message"`
 }
 
 // NewEvent builds a new scheduled event for host from in, with the defaults
@@ -134,15 +152,18 @@ func NewEvent(hostID string, in EventInput, now time.Time) (Event, error) {
 type Change struct {
 	Rescheduled bool // the start time moved
 	Replan      bool // the reminder plan (start, zone, intervals or channels) changed
+	FollowUps   bool // the follow-ups changed
 }
 
-// Update applies in to a copy of e. Ended and cancelled events cannot be
-// changed; a live event keeps its start time.
+// Update applies in to a copy of e. Cancelled events cannot be changed,
+// ended ones only in their replay and follow-ups; a live event keeps its
+// start time.
 func (e Event) Update(in EventInput, now time.Time) (Event, Change, error) {
-	switch e.Status {
-	case StatusEnded:
-		return e, Change{}, Errorf(ErrGone, "event_ended", "the event has ended and can no longer be changed")
-	case StatusCancelled:
+	switch {
+	case e.Status == StatusEnded && !in.afterEnd():
+		return e, Change{}, Errorf(ErrGone, "event_ended",
+			"the event has ended: only its replay_url and follow_ups can still be changed")
+	case e.Status == StatusCancelled:
 		return e, Change{}, Errorf(ErrGone, "event_cancelled", "the event was cancelled and can no longer be changed")
 	}
 	v := &ValidationError{}
@@ -241,6 +262,20 @@ func (e Event) apply(v *ValidationError, in EventInput, now time.Time) (Event, C
 		if ns.CustomMessage != nil {
 			e.Notifications.CustomMessage = cleanText(v, "notification_settings.custom_message", *ns.CustomMessage, MaxCustomMessageLen)
 		}
+		if ns.SMSMessage != nil {
+			e.Notifications.SMSMessage = cleanLine(v, "notification_settings.sms_message", *ns.SMSMessage, MaxSMSMessageLen, false)
+		}
+	}
+	if in.ReplayURL != nil {
+		e.ReplayURL = cleanLine(v, "replay_url", *in.ReplayURL, MaxStreamURLLen, false)
+		if e.ReplayURL != "" && !v.Has("replay_url") && !isSecureURL(e.ReplayURL) {
+			v.Add("replay_url", "must be an https URL (http only for localhost)")
+		}
+	}
+	if in.FollowUps != nil {
+		next := e.FollowUps.apply(v, *in.FollowUps)
+		ch.FollowUps = next != e.FollowUps
+		e.FollowUps = next
 	}
 	if in.SelectedIntervals != nil {
 		ivs, err := ParseIntervals(*in.SelectedIntervals)

@@ -16,6 +16,9 @@ const (
 	// its waitlist, and where; KindPromoted that a spot freed and is theirs.
 	KindWaitlisted NotificationKind = "waitlisted"
 	KindPromoted   NotificationKind = "promoted"
+	// The follow-ups after the end: one or the other, by attendance.
+	KindFollowUpAttended NotificationKind = "follow_up_attended"
+	KindFollowUpMissed   NotificationKind = "follow_up_missed"
 )
 
 // Personal reports whether a notification of kind k answers one
@@ -25,6 +28,14 @@ const (
 // notification row was made.
 func (k NotificationKind) Personal() bool {
 	return k == KindConfirmation || k == KindWaitlisted || k == KindPromoted
+}
+
+// MessageKinds are the kinds of message onair sends, in the order a
+// registrant meets them: the list that previews and test sends offer. A
+// new kind of message is added here.
+var MessageKinds = []NotificationKind{
+	KindConfirmation, KindWaitlisted, KindPromoted, KindReminder, KindStartingNow, KindRescheduled, KindCancelled,
+	KindFollowUpAttended, KindFollowUpMissed,
 }
 
 // Channel is how a message travels.

@@ -79,8 +79,12 @@ const (
 //   - a reminder found late (onair was down) still goes out while it is
 //     before both the next reminder's time and the start;
 //   - the "now" message goes out up to StartingNowGrace after the start;
-//   - a reschedule notice is pointless once the event has started.
+//   - a reschedule notice is pointless once the event has started;
+//   - a follow-up goes only after the end, up to FollowUpGrace late.
 func StaleReason(n Notification, ev Event, now time.Time) string {
+	if n.IsFollowUp() {
+		return followUpStaleReason(n, ev, now)
+	}
 	switch {
 	case ev.Status == StatusEnded:
 		return ReasonEventEnded

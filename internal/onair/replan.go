@@ -16,7 +16,9 @@ type PlanChange struct {
 // from before to after at now, given the notifications it has:
 //   - cancel: every pending notification is cancelled, and one cancel
 //     notice per channel tells registrants;
-//   - end: every pending notification is skipped;
+//   - end: every pending notification is skipped, and the follow-ups are
+//     planned;
+//   - a change of an ended event's follow-ups plans again those not sent;
 //   - reschedule: pending reminders move to the new time (skipped if that
 //     is past), reminders already sent or skipped are planned again when the
 //     new time is ahead, and one notice per channel gives the new time;
@@ -44,6 +46,12 @@ func Replan(before, after Event, existing []Notification, now time.Time) PlanCha
 			if pending(n) {
 				settle(n, NotifSkipped, ReasonEventEnded)
 			}
+		}
+		pc.Insert = append(pc.Insert, PlanFollowUps(after, now)...)
+		return pc
+	case after.Status == StatusEnded:
+		if before.FollowUps != after.FollowUps {
+			replanFollowUps(after, existing, now, &pc)
 		}
 		return pc
 	}

@@ -96,12 +96,23 @@ type OutboxFile struct {
 	Content     string `json:"content"`
 }
 
-// SaveOutbox keeps m, under the host and event of its delivery, and returns
-// its id.
+// SaveOutbox keeps m, under the host and event of its delivery (of
+// m.EventID for a test send, which has none), and returns its id.
 func (s *Store) SaveOutbox(ctx context.Context, m OutboxMessage) (int64, error) {
 	headers, _ := json.Marshal(m.Headers)
 	files, _ := json.Marshal(m.Attachments)
 	var id int64
+	if m.DeliveryID == 0 {
+		// A test send: no delivery, kept under its event (delivery 0).
+		err := s.write.QueryRowContext(ctx, `INSERT INTO outbox_messages (host_id, event_id, delivery_id, channel,
+			recipient, subject, text_body, html_body, headers, attachments, created_at)
+			SELECT e.host_id, e.id, 0, CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS TEXT),
+				CAST($6 AS TEXT), CAST($7 AS TEXT), CAST($8 AS TEXT), CAST($9 AS BIGINT)
+			FROM events e WHERE e.id = $1 RETURNING id`,
+			m.EventID, m.Channel, m.To, m.Subject, m.Text, m.HTML, string(headers), string(files),
+			dbTime(m.CreatedAt)).Scan(&id)
+		return id, s.normalize(err)
+	}
 	err := s.write.QueryRowContext(ctx, `INSERT INTO outbox_messages (host_id, event_id, delivery_id, channel,
 		recipient, subject, text_body, html_body, headers, attachments, created_at)
 		SELECT e.host_id, e.id, d.id, CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS TEXT), CAST($5 AS TEXT),

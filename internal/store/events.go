@@ -15,20 +15,25 @@ import (
 const eventColumns = `id, host_id, title, description, status, scheduled_start, timezone,
 	duration_minutes, max_registrations, registration_enabled, stream_url, email_enabled,
 	sms_enabled, custom_message, selected_intervals, registration_count, version, ics_sequence,
-	started_at, ended_at, cancelled_at, created_at, updated_at, waitlist_enabled, waitlist_count, waitlist_seq`
+	started_at, ended_at, cancelled_at, created_at, updated_at, waitlist_enabled, waitlist_count, waitlist_seq,
+	replay_url, follow_ups, sms_message`
 
 func scanEvent(row scanner) (onair.Event, error) {
 	var e onair.Event
 	var start, created, updated int64
 	var started, ended, cancelled sql.NullInt64
-	var intervals string
+	var intervals, followUps string
 	err := row.Scan(&e.ID, &e.HostID, &e.Title, &e.Description, &e.Status, &start, &e.Timezone,
 		&e.DurationMinutes, &e.MaxRegistrations, &e.RegistrationEnabled, &e.StreamURL,
 		&e.Notifications.EmailEnabled, &e.Notifications.SMSEnabled, &e.Notifications.CustomMessage,
 		&intervals, &e.RegistrationCount, &e.Version, &e.Sequence,
-		&started, &ended, &cancelled, &created, &updated, &e.WaitlistEnabled, &e.WaitlistCount, &e.WaitlistSeq)
+		&started, &ended, &cancelled, &created, &updated, &e.WaitlistEnabled, &e.WaitlistCount, &e.WaitlistSeq,
+		&e.ReplayURL, &followUps, &e.Notifications.SMSMessage)
 	if err != nil {
 		return e, err
+	}
+	if e.FollowUps, err = parseFollowUps(followUps); err != nil {
+		return e, fmt.Errorf("event %s: stored follow-ups: %w", e.ID, err)
 	}
 	e.ScheduledStart, e.CreatedAt, e.UpdatedAt = fromDB(start), fromDB(created), fromDB(updated)
 	e.StartedAt, e.EndedAt, e.CancelledAt = fromDBPtr(started), fromDBPtr(ended), fromDBPtr(cancelled)
@@ -51,6 +56,39 @@ func intervalsJSON(ivs []onair.Interval) string {
 	return string(b)
 }
 
+// storedFollowUp is a follow-up as the events table keeps it (JSON): the
+// delay in microseconds, like every time there.
+type storedFollowUp struct {
+	Enabled bool   `json:"enabled"`
+	After   int64  `json:"after"`
+	Message string `json:"message"`
+}
+
+func followUpsJSON(fs onair.FollowUps) string {
+	if fs == (onair.FollowUps{}) {
+		return ""
+	}
+	one := func(f onair.FollowUp) storedFollowUp {
+		return storedFollowUp{Enabled: f.Enabled, After: f.After.Microseconds(), Message: f.Message}
+	}
+	b, _ := json.Marshal(map[string]storedFollowUp{"attended": one(fs.Attended), "missed": one(fs.Missed)})
+	return string(b)
+}
+
+func parseFollowUps(s string) (onair.FollowUps, error) {
+	if s == "" {
+		return onair.FollowUps{}, nil
+	}
+	var m map[string]storedFollowUp
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return onair.FollowUps{}, err
+	}
+	one := func(f storedFollowUp) onair.FollowUp {
+		return onair.FollowUp{Enabled: f.Enabled, After: time.Duration(f.After) * time.Microsecond, Message: f.Message}
+	}
+	return onair.FollowUps{Attended: one(m["attended"]), Missed: one(m["missed"])}, nil
+}
+
 var errNoSuchEvent = onair.Errorf(onair.ErrNotFound, "not_found", "no such event")
 
 // CreateEvent stores a new event with its reminder plan, and queues each
@@ -70,14 +108,14 @@ func (s *Store) CreateEvent(ctx context.Context, e onair.Event) error {
 func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, e onair.Event) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`, search_text)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-			$24, $25, $26, $27)`,
+			$24, $25, $26, $27, $28, $29, $30)`,
 		e.ID, e.HostID, e.Title, e.Description, e.Status, dbTime(e.ScheduledStart), e.Timezone,
 		e.DurationMinutes, e.MaxRegistrations, e.RegistrationEnabled, e.StreamURL,
 		e.Notifications.EmailEnabled, e.Notifications.SMSEnabled, e.Notifications.CustomMessage,
 		intervalsJSON(e.Intervals), e.RegistrationCount, e.Version, e.Sequence,
 		dbTimePtr(e.StartedAt), dbTimePtr(e.EndedAt), dbTimePtr(e.CancelledAt),
 		dbTime(e.CreatedAt), dbTime(e.UpdatedAt), e.WaitlistEnabled, e.WaitlistCount, e.WaitlistSeq,
-		searchText(e.Title, e.Description))
+		e.ReplayURL, followUpsJSON(e.FollowUps), e.Notifications.SMSMessage, searchText(e.Title, e.Description))
 	return s.normalize(err)
 }
 
@@ -222,13 +260,14 @@ func (s *Store) UpdateEvent(ctx context.Context, hostID, id string, change func(
 			registration_enabled = $8, stream_url = $9, email_enabled = $10, sms_enabled = $11,
 			custom_message = $12, selected_intervals = $13, version = $14, ics_sequence = $15,
 			started_at = $16, ended_at = $17, cancelled_at = $18, updated_at = $19, search_text = $20,
-			waitlist_enabled = $21
-			WHERE id = $22`,
+			waitlist_enabled = $21, replay_url = $22, follow_ups = $23, sms_message = $24
+			WHERE id = $25`,
 			e.Title, e.Description, e.Status, dbTime(e.ScheduledStart), e.Timezone, e.DurationMinutes,
 			e.MaxRegistrations, e.RegistrationEnabled, e.StreamURL, e.Notifications.EmailEnabled,
 			e.Notifications.SMSEnabled, e.Notifications.CustomMessage, intervalsJSON(e.Intervals),
 			e.Version, e.Sequence, dbTimePtr(e.StartedAt), dbTimePtr(e.EndedAt), dbTimePtr(e.CancelledAt),
-			dbTime(e.UpdatedAt), searchText(e.Title, e.Description), e.WaitlistEnabled, e.ID)
+			dbTime(e.UpdatedAt), searchText(e.Title, e.Description), e.WaitlistEnabled,
+			e.ReplayURL, followUpsJSON(e.FollowUps), e.Notifications.SMSMessage, e.ID)
 		if err != nil {
 			return s.normalize(err)
 		}

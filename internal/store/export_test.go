@@ -100,3 +100,24 @@ func (s *Store) RulesInSQL(ctx context.Context, eventID string, ch onair.Channel
 	}
 	return out, rows.Err()
 }
+
+// AudienceInSQL evaluates audienceSQL(kind) for every registration of
+// eventID, by registration id.
+func (s *Store) AudienceInSQL(ctx context.Context, eventID string, kind onair.NotificationKind) (map[string]bool, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT r.id, CASE WHEN `+audienceSQL(kind)+` THEN 1 ELSE 0 END
+		FROM registrations r WHERE r.event_id = $1`, eventID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		var in int
+		if err := rows.Scan(&id, &in); err != nil {
+			return nil, err
+		}
+		out[id] = in == 1
+	}
+	return out, rows.Err()
+}

@@ -193,9 +193,10 @@ func (s *Store) DispatchStep(ctx context.Context, id string, version int, now ti
 				return s.normalize(err)
 			}
 		}
-		// The page ends at the pageSize-th recipient (onair.RecipientReason):
-		// the cursor of the next step.
-		eligible := `FROM registrations r WHERE r.event_id = $1 AND r.id > $2 AND ` + recipientSQL(n.Channel)
+		// The page ends at the pageSize-th recipient (onair.RecipientReason,
+		// onair.AudienceReason): the cursor of the next step.
+		eligible := `FROM registrations r WHERE r.event_id = $1 AND r.id > $2 AND ` + recipientSQL(n.Channel) +
+			` AND ` + audienceSQL(n.Kind)
 		var last sql.NullString
 		var page int
 		if err := tx.QueryRowContext(ctx, `SELECT MAX(id), COUNT(*) FROM (SELECT r.id `+eligible+`

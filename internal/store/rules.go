@@ -32,3 +32,15 @@ func channelLiteral(ch onair.Channel) string {
 	}
 	return `NULL`
 }
+
+// audienceSQL is onair.AudienceReason(kind, r) == "" in SQL: the
+// registration r is one of those a notification of kind speaks to.
+func audienceSQL(kind onair.NotificationKind) string {
+	switch kind {
+	case onair.KindFollowUpAttended:
+		return `r.attended = TRUE`
+	case onair.KindFollowUpMissed:
+		return `r.attended = FALSE`
+	}
+	return `TRUE`
+}

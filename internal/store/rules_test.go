@@ -128,3 +128,46 @@ func TestLateRegistrantSkippedByALateReminder(t *testing.T) {
 		}
 	})
 }
+
+// The fan-out's audience of each kind (audienceSQL) is onair.AudienceReason:
+// the attended follow-up for those who attended, the missed one for the
+// others, every other kind for all.
+func TestAudienceInSQLAgreesWithTheDomain(t *testing.T) {
+	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
+		ctx := t.Context()
+		h := newHost(t, s, "audience@example.com")
+		ev := newEvent(t, s, h.ID, nil)
+		at := now.Add(time.Minute)
+		came := register(t, s, ev, onair.RegistrationInput{Email: "came@example.com"}, at)
+		register(t, s, ev, onair.RegistrationInput{Email: "missed@example.com"}, at)
+		if _, err := s.DB().ExecContext(ctx, `UPDATE registrations SET attended = TRUE WHERE id = $1`, came.ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, kind := range onair.MessageKinds {
+			got, err := s.AudienceInSQL(ctx, ev.ID, kind)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := 0
+			for id, sql := range got {
+				r, _, err := s.RegistrationWithEvent(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := onair.AudienceReason(kind, r) == ""; sql != want {
+					t.Errorf("%s, attended %v: the SQL says %v, onair.AudienceReason %v", kind, r.Attended, sql, want)
+				}
+				if sql {
+					in++
+				}
+			}
+			want := 2
+			if kind == onair.KindFollowUpAttended || kind == onair.KindFollowUpMissed {
+				want = 1
+			}
+			if in != want {
+				t.Errorf("%s: %d in the audience; want %d", kind, in, want)
+			}
+		}
+	})
+}

@@ -20,7 +20,9 @@ type eventJSON struct {
 	RegistrationEnabled  bool                       `json:"registration_enabled"`
 	RegistrationURL      string                     `json:"registration_url"`
 	StreamURL            string                     `json:"stream_url"`
+	ReplayURL            string                     `json:"replay_url"`
 	NotificationSettings onair.NotificationSettings `json:"notification_settings"`
+	FollowUps            onair.FollowUpsJSON        `json:"follow_ups"`
 	SelectedIntervals    []onair.Interval           `json:"selected_intervals"`
 	RegistrationCount    int                        `json:"registration_count"`
 	SpotsLeft            *int                       `json:"spots_left"`
@@ -49,7 +51,9 @@ func (s *Server) viewEvent(e onair.Event) eventJSON {
 		RegistrationEnabled:  e.RegistrationEnabled,
 		RegistrationURL:      s.links.Register(e.ID),
 		StreamURL:            e.StreamURL,
+		ReplayURL:            e.ReplayURL,
 		NotificationSettings: e.Notifications,
+		FollowUps:            e.FollowUps.JSON(),
 		SelectedIntervals:    ivs,
 		RegistrationCount:    e.RegistrationCount,
 		SpotsLeft:            e.SpotsLeft(),

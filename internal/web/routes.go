@@ -25,6 +25,8 @@ func (s *Server) routes() {
 	m.Handle("POST /api/events/{id}/cancel", s.host(s.cancelEvent))
 	m.Handle("GET /api/events/{id}/registrations", s.host(s.listRegistrations))
 	m.Handle("GET /api/events/{id}/notifications", s.host(s.listNotifications))
+	m.Handle("GET /api/events/{id}/preview", s.host(s.previewMessage))
+	m.Handle("POST /api/events/{id}/test-send", s.host(s.testSend))
 	m.Handle("GET /api/outbox", s.host(s.listOutbox))
 	m.Handle("GET /api/suppressions", s.host(s.listSuppressions))
 	m.Handle("DELETE /api/suppressions/{id}", s.host(s.liftSuppression))
@@ -71,6 +73,7 @@ func (s *Server) routes() {
 	// leaves /dashboard/events/create/… to the wizard without overlap.
 	m.Handle("POST /dashboard/events/{id}/{action}", s.hostPage(d.EventAction))
 	m.Handle("GET /dashboard/events/{id}/registrants/{rid}", s.hostPage(d.Registrant))
+	m.Handle("GET /dashboard/events/{id}/preview", s.hostPage(d.Preview))
 	m.Handle("GET /dashboard/outbox", s.hostPage(d.Outbox))
 	m.Handle("GET /dashboard/suppressions", s.hostPage(d.Suppressions))
 	m.Handle("POST /dashboard/suppressions/{id}/lift", s.hostPage(d.LiftSuppression))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/onair-live/onair/internal/links"
 	"github.com/onair-live/onair/internal/metrics"
+	"github.com/onair-live/onair/internal/notify"
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/phone"
 	"github.com/onair-live/onair/internal/store"
@@ -63,6 +64,9 @@ type Config struct {
 	// Webhooks says which URLs outgoing webhooks may have
 	// (ONAIR_WEBHOOK_ALLOW_PRIVATE).
 	Webhooks webhook.Guard
+	// SendNow sends a host's test message at once through the real
+	// provider; nil refuses test sends.
+	SendNow func(ctx context.Context, m notify.Message) (string, error)
 }
 
 // Server serves onair's HTTP routes.
@@ -145,7 +149,8 @@ func New(cfg Config) *Server {
 	}
 	s.pages = pages
 	if s.dash, err = dashboard.New(dashboard.Deps{Store: s.store, Links: s.links, Clock: s.clock, EmailFrom: cfg.EmailFrom,
-		AddWebhook: s.addWebhook, SecureCookies: s.secureCookies()}); err != nil {
+		AddWebhook: s.addWebhook, SecureCookies: s.secureCookies(),
+		SendNow: cfg.SendNow, NormalizePhone: normalizePhone}); err != nil {
 		panic(err)
 	}
 	s.metrics.CountViewers(func(ctx context.Context) (int, error) { return s.store.ActiveViewers(ctx, s.clock()) })

@@ -64,8 +64,7 @@ func spamCases() []spamCase {
 	}
 	var cases []spamCase
 	var delivery int64
-	for _, kind := range []onair.NotificationKind{onair.KindConfirmation, onair.KindReminder,
-		onair.KindStartingNow, onair.KindRescheduled, onair.KindCancelled} {
+	for _, kind := range onair.MessageKinds {
 		for _, ev := range []onair.Event{full, bare} {
 			for hostName, h := range hosts {
 				delivery++
@@ -85,6 +84,15 @@ func spamCases() []spamCase {
 				case onair.KindCancelled:
 					c.Event.Status = onair.StatusCancelled
 					c.Event.Version, c.Event.Sequence = 2, 1
+				case onair.KindFollowUpAttended, onair.KindFollowUpMissed:
+					ended := ev.ScheduledStart.Add(time.Hour)
+					c.Event.Status, c.Event.EndedAt = onair.StatusEnded, &ended
+					if ev.ID == full.ID {
+						// the full event with its replay and the host's words
+						c.Event.ReplayURL = "https://video.example.com/replays/product-launch"
+						f := onair.FollowUp{Enabled: true, After: time.Hour, Message: "Thank you for your questions: the slides are in the replay."}
+						c.Event.FollowUps = onair.FollowUps{Attended: f, Missed: f}
+					}
 				}
 				v := links.New(appURL, secret).Viewer(reg)
 				c.WatchURL, c.CalendarURL, c.UnsubscribeURL = v.Watch, v.Calendar, v.Unsubscribe

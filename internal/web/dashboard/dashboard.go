@@ -37,6 +37,7 @@ type Store interface {
 	DeleteWebhook(ctx context.Context, hostID, id string) error
 	HookDeliveries(ctx context.Context, hostID, webhookID string, limit int) ([]onair.HookDelivery, error)
 	RetryHookDelivery(ctx context.Context, hostID, webhookID, deliveryID string, now time.Time) (onair.HookDelivery, error)
+	TakeLimit(ctx context.Context, l store.Limit, now time.Time) error
 }
 
 // Deps are what the dashboard needs from the rest of the process.
@@ -53,6 +54,11 @@ type Deps struct {
 	AddWebhook func(ctx context.Context, hostID string, in onair.WebhookInput) (onair.Webhook, error)
 	// SecureCookies marks the page's cookies Secure (behind https).
 	SecureCookies bool
+	// SendNow sends a message at once through the real provider of its
+	// channel (a test send); nil refuses test sends.
+	SendNow func(ctx context.Context, m notify.Message) (string, error)
+	// NormalizePhone reads the number a test SMS goes to.
+	NormalizePhone onair.PhoneNormalizer
 }
 
 // Dashboard serves the host's pages.
@@ -61,6 +67,8 @@ type Dashboard struct {
 	links     links.Links
 	clock     func() time.Time
 	emailFrom string
+	sendNow   func(ctx context.Context, m notify.Message) (string, error)
+	phone     onair.PhoneNormalizer
 	pages     site.Pages
 
 	addWebhook    func(ctx context.Context, hostID string, in onair.WebhookInput) (onair.Webhook, error)
@@ -81,7 +89,7 @@ func New(deps Deps) (*Dashboard, error) {
 		return nil, err
 	}
 	return &Dashboard{store: deps.Store, links: deps.Links, clock: deps.Clock, emailFrom: deps.EmailFrom, pages: pages,
-		addWebhook: deps.AddWebhook, secureCookies: deps.SecureCookies}, nil
+		addWebhook: deps.AddWebhook, secureCookies: deps.SecureCookies, sendNow: deps.SendNow, phone: deps.NormalizePhone}, nil
 }
 
 // sender is who host's messages come from.

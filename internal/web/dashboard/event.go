@@ -23,11 +23,13 @@ type notificationRow struct {
 	KindLabel     string
 	IntervalLabel string
 	StatusLabel   string
+	SampleQuery   string // the query of its preview and test send (messages.go)
+	CSRF          string // for the test send's form
 }
 
 func viewNotification(n onair.Notification) notificationRow {
 	return notificationRow{Notification: n, KindLabel: kindLabel(n.Kind), IntervalLabel: intervalLabel(n.Interval),
-		StatusLabel: strings.ReplaceAll(string(n.Status), "_", " ")}
+		StatusLabel: strings.ReplaceAll(string(n.Status), "_", " "), SampleQuery: sampleQuery(n)}
 }
 
 // editForm is the edit form's values and problems.
@@ -107,6 +109,7 @@ type eventPage struct {
 	Duplicate     rescheduleForm // the start of a copy, read the same way
 	Zones         []string
 	Analytics     analytics
+	Messages      messageSettingsForm
 
 	ConfirmStart, ConfirmEnd, ConfirmCancel, ConfirmReschedule string
 	Channels                                                   string // the channels of its messages, for its details
@@ -146,8 +149,11 @@ func (d *Dashboard) renderEvent(w http.ResponseWriter, r *http.Request, status i
 		return err
 	}
 	for _, n := range ns {
-		v.Notifications = append(v.Notifications, viewNotification(n))
+		row := viewNotification(n)
+		row.CSRF = p.CSRF
+		v.Notifications = append(v.Notifications, row)
 	}
+	v.Messages = messageSettingsOf(ev)
 	an, err := d.store.EventAnalytics(ctx, ev.ID)
 	if err != nil {
 		return err
@@ -230,6 +236,10 @@ func (d *Dashboard) EventAction(w http.ResponseWriter, r *http.Request, p site.P
 		return d.reschedule(w, r, p)
 	case "duplicate":
 		return d.duplicate(w, r, p)
+	case "test-send":
+		return d.testSend(w, r, p)
+	case "messages":
+		return d.messageSettings(w, r, p)
 	default:
 		l, ok := lifecycle[action]
 		if !ok {

@@ -214,8 +214,9 @@ var flashes = map[string]string{
 	"rescheduled": "The event is rescheduled. Registrants are being told the new time.",
 	"unchanged":   "The start time is unchanged, so nobody was told anything.",
 	"started":     "The event is live. No message was sent.",
-	"ended":       "The event has ended. Nothing pending will be sent.",
+	"ended":       "The event has ended. No reminder will be sent; the follow-ups that are on go out at their times.",
 	"cancelled":   "The event is cancelled. Registrants are being told once; pending reminders are cancelled.",
+	"test_sent":   "The test message is on its way. It is not counted anywhere.",
 	"settings":    "Your settings are saved. Every message from now on uses them.",
 	"duplicated":  "This is a copy of the event, with every setting and no registrants. Check its title and start.",
 }

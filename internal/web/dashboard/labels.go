@@ -14,6 +14,9 @@ var kindLabels = map[onair.NotificationKind]string{
 	onair.KindStartingNow:  "Starting now",
 	onair.KindRescheduled:  "Reschedule notice",
 	onair.KindCancelled:    "Cancellation notice",
+	// the follow-ups
+	onair.KindFollowUpAttended: "Follow-up: thanks for joining",
+	onair.KindFollowUpMissed:   "Follow-up: sorry we missed you",
 }
 
 // kindLabel names a kind of notification: "Reminder".
