@@ -223,13 +223,15 @@ func (t *EmailTemplate) personalize(p Personal) (personalView, error) {
 	pv := personalView{to: to, zone: ViewerZone(t.n.Event, p.Registration)}
 	pv.text[slotGreeting] = greeting(p.Registration.FirstName)
 	pv.text[slotUnsubscribe] = p.UnsubscribeURL
-	pv.text[slotCancel] = p.CancelURL
+	if !isFollowUp(kind) { // after the end there is nothing to cancel
+		pv.text[slotCancel] = p.CancelURL
+	}
 	// A cancellation carries no link to join and no entry to add, nor does
 	// a place on the waitlist; adding to a calendar an event that is
 	// starting, live already, or over is no help: its follow-up links to
 	// the replay when there is one.
 	switch {
-	case kind == onair.KindFollowUpAttended || kind == onair.KindFollowUpMissed:
+	case isFollowUp(kind):
 		pv.text[slotWatch] = t.n.Event.ReplayURL
 	case carriesWatch(kind):
 		pv.text[slotWatch] = p.WatchURL
@@ -364,4 +366,9 @@ func (c *chunks) fill(vals *[numSlots]string, html bool) string {
 	}
 	b.WriteString(c.lits[len(c.lits)-1])
 	return b.String()
+}
+
+// isFollowUp reports whether kind is one of the follow-ups after the end.
+func isFollowUp(kind onair.NotificationKind) bool {
+	return kind == onair.KindFollowUpAttended || kind == onair.KindFollowUpMissed
 }

@@ -244,7 +244,7 @@ func (t *EmailTemplate) message(pv *personalView, p Personal, subject, text, htm
 // image is what spam filters score (SpamAssassin's HTML_IMAGE_ONLY).
 func carriesImages(n Notice) bool {
 	switch n.Kind {
-	case onair.KindCancelled:
+	case onair.KindCancelled, onair.KindWaitlisted: // short notices, with no link to join
 		return false
 	case onair.KindFollowUpAttended, onair.KindFollowUpMissed:
 		return n.Event.ReplayURL != ""

@@ -39,7 +39,7 @@ func RenderSMS(c Content) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	way := wayOut(p)
+	way := wayOut(t.n.Kind, p)
 	layouts := smsLayouts(t.n, ViewerZone(t.n.Event, p.Registration))
 	for note := range noteFits {
 		for _, l := range layouts {
@@ -111,7 +111,7 @@ func (t *SMSTemplate) Fill(p Personal) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	way := wayOut(p)
+	way := wayOut(t.n.Kind, p)
 	unsub, unsubOK := septets(way)
 	watch, watchOK := septets(p.WatchURL)
 	layouts := t.layoutsFor(ViewerZone(t.n.Event, p.Registration))
@@ -174,10 +174,11 @@ const (
 	smsStop        = "\nReply STOP to opt out."
 )
 
-// wayOut is the line of p's SMS that leads out: the cancel link, or the
-// unsubscribe link for a message that has none (a preview).
-func wayOut(p Personal) string {
-	if p.CancelURL != "" {
+// wayOut is the line of p's SMS of kind that leads out: the cancel link,
+// or the unsubscribe link for a message that has none (a preview) or
+// comes after the end (a follow-up).
+func wayOut(kind onair.NotificationKind, p Personal) string {
+	if p.CancelURL != "" && !isFollowUp(kind) {
 		return smsCancel + p.CancelURL
 	}
 	return smsUnsubscribe + p.UnsubscribeURL

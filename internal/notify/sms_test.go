@@ -23,9 +23,10 @@ func checkSMS(t *testing.T, c Content, m Message) {
 		t.Errorf("body is %d septets, more than two segments:\n%s", n, m.Text)
 	}
 	// The way out: the cancel link (whose page also unsubscribes), or the
-	// unsubscribe link of a message without one; and STOP.
+	// unsubscribe link of a message without one or after the end (a
+	// follow-up); and STOP.
 	way := "Can't make it? " + c.CancelURL
-	if c.CancelURL == "" {
+	if c.CancelURL == "" || isFollowUp(c.Kind) {
 		way = "Unsubscribe: " + c.UnsubscribeURL
 	}
 	for _, want := range []string{way, "Reply STOP to opt out"} {
