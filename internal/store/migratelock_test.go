@@ -67,3 +67,43 @@ func TestMigrateTogetherOnPostgres(t *testing.T) {
 		}
 	})
 }
+
+// Migrations of different schemas of one database do not wait for one
+// another (the tests make a schema each); two of one schema do.
+func TestMigrateSchemasSideBySide(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	urlA, urlB := storetest.URL(t, "postgres"), storetest.URL(t, "postgres") // skips without ONAIR_TEST_DATABASE_URL
+	open := func(dbURL string) *store.Store {
+		s, err := store.Open(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	// A migration of schema A under way: its lock held.
+	conn, err := open(urlA).DB().Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	const key = `hashtextextended('onair migrations of ' || current_schema(), 0)`
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(`+key+`)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := open(urlB).Migrate(ctx); err != nil {
+		t.Errorf("Migrate of schema B while schema A migrates: %v", err)
+	}
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if err := open(urlA).Migrate(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Migrate of schema A while another migration of it holds the lock: %v; want it to wait", err)
+	}
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock(`+key+`)`); err != nil {
+		t.Fatal(err)
+	}
+	if err := open(urlA).Migrate(ctx); err != nil {
+		t.Errorf("Migrate of schema A once the lock is free: %v", err)
+	}
+}
