@@ -177,8 +177,7 @@ func TestRegistration(t *testing.T) {
 // TestCapacityUnderConcurrency: 1,000 concurrent registrations for 100 spots
 // give exactly 100 registrations.
 func TestCapacityUnderConcurrency(t *testing.T) {
-	// A load test: it runs alone, before the parallel tests, so that their
-	// load does not decide its timing.
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()
@@ -220,8 +219,7 @@ func TestCapacityUnderConcurrency(t *testing.T) {
 // TestDuplicatesUnderConcurrency: the same email, in different cases, sent
 // 50 times at once, registers once.
 func TestDuplicatesUnderConcurrency(t *testing.T) {
-	// A load test: it runs alone, before the parallel tests, so that their
-	// load does not decide its timing.
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()
@@ -267,8 +265,7 @@ func TestDuplicatesUnderConcurrency(t *testing.T) {
 // updates its notifications, and neither may wait on the other in a cycle
 // (PostgreSQL once reported a deadlock here).
 func TestRegistrationsWhileSending(t *testing.T) {
-	// A load test: it runs alone, before the parallel tests, so that their
-	// load does not decide its timing.
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
 		a := startApp(t, dbURL, in.env())

@@ -180,6 +180,7 @@ func TestWaitlist(t *testing.T) {
 // once give 100 promotions, no seat twice, and never more registered than
 // the capacity.
 func TestWaitlistUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()
