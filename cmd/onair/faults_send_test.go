@@ -74,12 +74,13 @@ func TestFaultSendWorkerKilledRepeatedly(t *testing.T) {
 		// The nodes, each with an SMTP server of its own, so that what a
 		// killed one had in flight can be told from what the others send.
 		var nodes []*faultChild
+		clk := newTestClock() // every node's, the restarted ones' too
 		mail := notifytest.NewSMTPServer(t)
-		a, serve := faultStartNode(t, "serve", dbURL, map[string]string{"SMTP_URL": mail.URL()})
+		a, serve := faultStartNodeOn(t, clk, "serve", dbURL, map[string]string{"SMTP_URL": mail.URL()})
 		nodes = append(nodes, serve)
 		servers, victim, victimMail := []*notifytest.SMTPServer{mail}, serve, mail
 		restart := func() {
-			a, victim = faultStartNode(t, "serve", dbURL, map[string]string{"SMTP_URL": mail.URL()})
+			a, victim = faultStartNodeOn(t, clk, "serve", dbURL, map[string]string{"SMTP_URL": mail.URL()})
 		}
 		if postgres {
 			// The serve goes on sending while the worker is killed again
@@ -93,7 +94,7 @@ func TestFaultSendWorkerKilledRepeatedly(t *testing.T) {
 			victimMail.DelayData(delay / 4)
 			servers = append(servers, victimMail)
 			restart = func() {
-				_, victim = faultStartNode(t, "worker", dbURL, map[string]string{"SMTP_URL": victimMail.URL()})
+				_, victim = faultStartNodeOn(t, clk, "worker", dbURL, map[string]string{"SMTP_URL": victimMail.URL()})
 			}
 			restart()
 		}
@@ -440,10 +441,12 @@ func faultOpen(t *testing.T, dbURL string) *store.Store {
 }
 
 // faultRemindAt turns the event's email on and gives it one reminder, due
-// lead from now (to the second), and returns the reminder's id and time.
+// lead from now on a's clock (to the second), moves the clock there (every
+// node on it follows) and returns the reminder's id and the wall time at
+// which it fell due.
 func faultRemindAt(t *testing.T, a *app, token, eventID string, start time.Time, lead time.Duration) (string, time.Time) {
 	t.Helper()
-	due := time.Now().Add(lead).Truncate(time.Second).Add(time.Second)
+	due := a.now().Add(lead).Truncate(time.Second).Add(time.Second)
 	interval := start.Sub(due).String()
 	a.expect(200, "PATCH", "/api/events/"+eventID, token, map[string]any{
 		"notification_settings": map[string]any{"email_enabled": true},
@@ -453,7 +456,8 @@ func faultRemindAt(t *testing.T, a *app, token, eventID string, start time.Time,
 	if !ok || n.Status != "scheduled" || n.Channel != "email" {
 		t.Fatalf("no scheduled email reminder %q after the PATCH: %+v", interval, faultNotifications(a, token, eventID))
 	}
-	return n.ID, due
+	a.advanceTo(due)
+	return n.ID, time.Now()
 }
 
 // faultByID indexes notifications by id.

@@ -28,9 +28,10 @@ func TestMultinodeThreeProcessesShareASend(t *testing.T) {
 	servers := make([]*notifytest.SMTPServer, len(names))
 	nodes := make([]*faultChild, len(names))
 	var a *app
+	clk := newTestClock() // the three nodes'
 	for i, command := range names {
 		servers[i] = notifytest.NewSMTPServer(t)
-		api, node := faultStartNode(t, command, dbURL, map[string]string{"SMTP_URL": servers[i].URL()})
+		api, node := faultStartNodeOn(t, clk, command, dbURL, map[string]string{"SMTP_URL": servers[i].URL()})
 		if api != nil {
 			a = api
 		}
