@@ -143,7 +143,7 @@ func (d *Dashboard) renderEvent(w http.ResponseWriter, r *http.Request, status i
 	}
 	v.Event = card
 	reason, _ := ev.RegistrationClosed(d.clock())
-	v.Registration = closedReasons[reason]
+	v.Registration = registrationWords(ev, reason)
 	ns, err := d.store.EventNotifications(ctx, ev.ID)
 	if err != nil {
 		return err

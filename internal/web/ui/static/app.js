@@ -137,7 +137,11 @@ document.addEventListener("DOMContentLoaded", () => {
         const ev = (await res.json()).event;
         cell.textContent = ev.registration_count + (ev.max_registrations ? " of " + ev.max_registrations : "");
         const spots = document.querySelector('[data-live-spots="' + CSS.escape(id) + '"]');
-        if (spots && ev.spots_left !== null) spots.textContent = ev.spots_left;
+        // A full event with a waitlist keeps the server's words, which
+        // count those waiting (the event's JSON does not).
+        if (spots && ev.spots_left === 0 && ev.waitlist_enabled) {
+          if (!spots.textContent.startsWith("Full")) spots.textContent = "Full: waitlist open";
+        } else if (spots && ev.spots_left !== null) spots.textContent = ev.spots_left;
       } catch { /* offline for a moment: the next round tries again */ }
     }
   };
