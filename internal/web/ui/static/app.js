@@ -116,9 +116,11 @@ document.addEventListener("DOMContentLoaded", () => {
       } catch { /* the Refresh preview button still works */ }
     };
     form.addEventListener("input", (e) => {
-      if (e.target.closest("#wizard-preview")) return;
+      // The preview's own choice of message refreshes it at once.
+      const choice = e.target.name === "preview";
+      if (e.target.closest("#wizard-preview") && !choice) return;
       clearTimeout(timer);
-      timer = setTimeout(refresh, 500);
+      timer = setTimeout(refresh, choice ? 0 : 500);
     });
   }
 });
