@@ -153,6 +153,8 @@ func (d *Dashboard) card(r *http.Request, ev onair.Event) (eventCard, error) {
 const (
 	confirmStart = "Going live sends no message: every reminder was scheduled ahead."
 	confirmEnd   = "Ending sends nothing; nothing pending is sent after it."
+	// Deleting is offered only for an event that is over.
+	confirmDelete = "Deleting removes the event with its registrants, analytics, messages and outbox entries, and tells nobody. This cannot be undone."
 )
 
 // tab is one status filter of the events list.
@@ -254,6 +256,7 @@ var flashes = map[string]string{
 	"test_sent":   "The test message is on its way. It is not counted anywhere.",
 	"settings":    "Your settings are saved. Every message from now on uses them.",
 	"duplicated":  "This is a copy of the event, with every setting and no registrants. Check its title and start.",
+	"deleted":     "The event is deleted, with its registrants, messages and outbox entries.",
 }
 
 func flash(done string) string { return flashes[done] }
