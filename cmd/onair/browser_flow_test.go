@@ -93,6 +93,17 @@ func TestBrowserHostAndViewerJourney(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS("#wizard-preview")),
 		)
 		screenshots(t, ctx, "wizard-notifications")
+		// Picking another message in the preview shows it at once.
+		browse(t, ctx, "preview the message at the start",
+			chromedp.Evaluate[chromedp.Void](`(() => { const s = document.getElementById("preview");
+				s.value = "now"; s.dispatchEvent(new Event("input", {bubbles: true})); })()`),
+		)
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](
+			`document.querySelector("#wizard-preview h4").textContent.trim() === "Starting now email" &&
+			 document.querySelector("#wizard-preview .wizard-subject").textContent.includes("Live now: Browser Launch Party")`,
+			chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+			t.Errorf("the preview did not switch to the message at the start: %v", err)
+		}
 		browse(t, ctx, "wizard step 3 and 4",
 			chromedp.Click(chromedp.CSS("button[value=next]")),
 			chromedp.WaitVisible(chromedp.CSS("button[value=create]")),

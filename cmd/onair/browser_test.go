@@ -114,6 +114,49 @@ func screenshot(t *testing.T, ctx context.Context, name string, width int64) {
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
+	saveScreenshot(t, name, png)
+}
+
+// screenshotTop is screenshot of the first width × height pixels of the
+// page only: the head of a page too long to show whole.
+func screenshotTop(t *testing.T, ctx context.Context, name string, width, height int64) {
+	t.Helper()
+	err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height),
+		chromedp.Evaluate[chromedp.Void]("window.scrollTo(0, 0)"), chromedp.Sleep(300*time.Millisecond))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	saveScreenshot(t, name, png)
+}
+
+// screenshotOf is screenshot of the first element matching css alone, in
+// a window width wide: one part of a long page.
+func screenshotOf(t *testing.T, ctx context.Context, name string, width int64, css string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900), chromedp.Sleep(200*time.Millisecond)); err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(css)))
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	saveScreenshot(t, name, png)
+}
+
+// saveScreenshot writes png as docs/screenshots/NAME.png when
+// ONAIR_SCREENSHOTS is set.
+func saveScreenshot(t *testing.T, name string, png []byte) {
+	t.Helper()
 	if os.Getenv("ONAIR_SCREENSHOTS") == "" {
 		return
 	}

@@ -70,7 +70,8 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 
 // seedDemo creates the demo host, its API token and four events: two
 // upcoming with registrants, one live, and one that ran this last hour and
-// a quarter, with attendance, watch time, engagement and revenue.
+// a quarter, with attendance, watch time, engagement, revenue and its
+// follow-ups.
 func seedDemo(ctx context.Context, st *store.Store, now time.Time) (token string, err error) {
 	now = now.UTC().Truncate(time.Second)
 	host, err := accounts.SignUp(ctx, st, onair.Credentials{Email: demoEmail, Password: demoPassword}, now)
@@ -185,7 +186,7 @@ func (d demoEvent) create(ctx context.Context, st *store.Store, hostID string, n
 
 // demoRun plays a finished event: live from start, two thirds of the
 // registrants watching for a quarter of an hour to an hour, chatting,
-// asking and buying, then ended at end.
+// asking and buying, then ended at end with a replay and both follow-ups.
 func demoRun(ctx context.Context, st *store.Store, ev onair.Event, regs []onair.Registration, start, end time.Time) error {
 	if _, err := st.UpdateEvent(ctx, ev.HostID, ev.ID, func(e onair.Event) (onair.Event, error) { return e.Start(start) }); err != nil {
 		return err
@@ -216,6 +217,21 @@ func demoRun(ctx context.Context, st *store.Store, ev onair.Event, regs []onair.
 			}
 		}
 	}
-	_, err := st.UpdateEvent(ctx, ev.HostID, ev.ID, func(e onair.Event) (onair.Event, error) { return e.End(end) })
+	// Both follow-ups, due at the end: the demo's outbox and the event's
+	// schedule show them sent (to the outbox) within moments of starting.
+	on, after := true, "0s"
+	thanks, sorry := "Thanks for coming! The slides and the recording are below.", "Sorry we missed you: the whole workshop is in the recording."
+	replay := "https://example.com/replays/kickoff-workshop"
+	in := onair.EventInput{ReplayURL: &replay, FollowUps: &onair.FollowUpsInput{
+		Attended: &onair.FollowUpInput{Enabled: &on, After: &after, Message: &thanks},
+		Missed:   &onair.FollowUpInput{Enabled: &on, After: &after, Message: &sorry},
+	}}
+	_, err := st.UpdateEvent(ctx, ev.HostID, ev.ID, func(e onair.Event) (onair.Event, error) {
+		next, _, err := e.Update(in, end)
+		if err != nil {
+			return next, err
+		}
+		return next.End(end)
+	})
 	return err
 }

@@ -105,6 +105,17 @@ func TestDemo(t *testing.T) {
 		t.Errorf("the finished demo event's registrations came on %d days: %v", len(byDay), byDay)
 	}
 
+	// Its follow-ups leave at once, one to each registrant: a thank-you to
+	// those who came, a "sorry we missed you" to the others.
+	waitFor(t, 30*time.Second, "the finished demo event's follow-ups sent", func() (bool, string) {
+		ns := a.notifications(token, ended)
+		att, missed := ns["follow_up_attended/email"], ns["follow_up_missed/email"]
+		return att["status"] == "sent" && missed["status"] == "sent" &&
+				att["sent_count"] == analytics["attended"] &&
+				att["sent_count"].(float64)+missed["sent_count"].(float64) == analytics["registrations"],
+			fmt.Sprintf("attended %v, missed %v", att, missed)
+	})
+
 	// The printed login works on the page.
 	resp, err := client.Post("http://"+addr+"/api/auth/login", "application/json",
 		strings.NewReader(fmt.Sprintf(`{"email": %q, "password": %q}`, demoEmail, demoPassword)))

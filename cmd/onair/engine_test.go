@@ -267,9 +267,23 @@ func TestLateRegistrantGetsOnlyWhatIsAhead(t *testing.T) {
 		in.wait(3, 20*time.Second)
 		a.advanceTo(start)
 		in.wait(5, 20*time.Second)
+		a.waitIdle()
+
+		// Once the event is live, a late joiner's confirmation says so and
+		// sends them straight to the watch page; the "now" message that
+		// went at the start is behind them.
+		a.expect(http.StatusOK, "POST", "/api/events/"+id+"/start", token, nil)
+		out := a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": "joiner@example.com"})
+		msgs := in.wait(6, 20*time.Second)
+		joiner, text := msgs[5], in.texts(t)[5]
+		if joiner.To != "joiner@example.com" || !strings.HasPrefix(joiner.Subject, "You're in: live now") ||
+			!strings.Contains(text, "it is live now") || !strings.Contains(text, out["watch_url"].(string)) {
+			t.Errorf("the late joiner's confirmation to %s: %q\n%s", joiner.To, joiner.Subject, text)
+		}
 		expectCounts(t, in.settle(a), map[string]int{
 			"early@example.com You're registered": 1, "early@example.com Starting": 1, "early@example.com Live now": 1,
 			"late@example.com You're registered": 1, "late@example.com Live now": 1,
+			"joiner@example.com You're in": 1,
 		})
 	})
 }

@@ -163,9 +163,11 @@ func TestPreviewAndTestSend(t *testing.T) {
 		long := "Launch"
 		id := a.createEvent(token, map[string]any{"title": long, "replay_url": testReplay,
 			"notification_settings": map[string]any{"sms_enabled": true, "sms_message": "Bring your questions! “Q&A” 🎉"}})["id"].(string)
-		for _, kind := range []string{"confirmation", "reminder", "starting_now", "rescheduled", "cancelled", "follow_up_attended", "follow_up_missed"} {
+		watch := testAppURL + "/watch/" + id + "?token="
+		for _, kind := range []string{"confirmation", "reminder", "starting_now", "rescheduled", "cancelled", "waitlisted", "promoted", "follow_up_attended", "follow_up_missed"} {
 			email := a.expect(http.StatusOK, "GET", "/api/events/"+id+"/preview?kind="+kind, token, nil)
-			if email["subject"] == "" || email["html"] == "" || email["text"] == "" {
+			subject, _ := email["subject"].(string)
+			if subject == "" || email["html"] == "" || email["text"] == "" {
 				t.Errorf("%s email preview: %v", kind, email)
 			}
 			sms := a.expect(http.StatusOK, "GET", "/api/events/"+id+"/preview?kind="+kind+"&channel=sms", token, nil)
@@ -175,6 +177,19 @@ func TestPreviewAndTestSend(t *testing.T) {
 			}
 			if strings.HasPrefix(kind, "follow_up") && !strings.Contains(text, testReplay) {
 				t.Errorf("%s SMS preview lacks the replay: %q", kind, text)
+			}
+			// The waitlisted get no watch link (they have no seat yet); a
+			// promotion brings it.
+			emailText, _ := email["text"].(string)
+			switch kind {
+			case "waitlisted":
+				if !strings.HasPrefix(subject, "You're on the waitlist") || strings.Contains(emailText, "/watch/") || strings.Contains(text, "/watch/") {
+					t.Errorf("waitlisted preview: %q\n%s\nSMS: %q", subject, emailText, text)
+				}
+			case "promoted":
+				if !strings.HasPrefix(subject, "A spot opened up") || !strings.Contains(emailText, watch) || !strings.Contains(text, watch) {
+					t.Errorf("promoted preview: %q\n%s\nSMS: %q", subject, emailText, text)
+				}
 			}
 		}
 		for q, field := range map[string]string{"kind=bogus": "kind", "kind=reminder&interval=soon": "interval", "kind=cancelled&channel=fax": "channel"} {

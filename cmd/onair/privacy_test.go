@@ -359,6 +359,37 @@ func TestDeleteEvent(t *testing.T) {
 				t.Errorf("log: %s", line)
 			}
 		}
+
+		t.Run("on the event page, once the event is over", func(t *testing.T) {
+			a := dashApp(a, t)
+			host, token := dashSignup(t, a)
+			id := a.createEvent(token, map[string]any{"title": "Old Launch"})["id"].(string)
+			a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", ada)
+			form := `action="/dashboard/events/` + id + `/delete"`
+			if strings.Contains(host.expect(http.StatusOK, "/dashboard/events/"+id), form) {
+				t.Error("a scheduled event offers its deletion")
+			}
+			if status, body, _ := host.post("/dashboard/events/"+id+"/delete", url.Values{}, true); status != http.StatusConflict ||
+				!strings.Contains(body, "cancel it first") {
+				t.Errorf("deleting a scheduled event on its page: %d", status)
+			}
+			a.expect(http.StatusOK, "POST", "/api/events/"+id+"/cancel", token, nil)
+			if page := host.expect(http.StatusOK, "/dashboard/events/"+id); !strings.Contains(page, form) || !strings.Contains(page, "This cannot be undone.") {
+				t.Fatal("a cancelled event offers no deletion")
+			}
+			if status, _, _ := host.post("/dashboard/events/"+id+"/delete", url.Values{}, false); status != http.StatusForbidden {
+				t.Errorf("without the CSRF token: %d", status)
+			}
+			status, _, h := host.post("/dashboard/events/"+id+"/delete", url.Values{}, true)
+			if loc := h.Get("Location"); status != http.StatusSeeOther || loc != "/dashboard/events?done=deleted" {
+				t.Fatalf("delete on the page: %d to %q", status, loc)
+			}
+			if list := host.expect(http.StatusOK, "/dashboard/events?done=deleted"); !strings.Contains(list, "The event is deleted") || strings.Contains(list, "Old Launch") {
+				t.Error("the events list after the deletion shows no flash, or the event")
+			}
+			a.expect(http.StatusNotFound, "GET", "/api/events/"+id, token, nil)
+			host.expect(http.StatusNotFound, "/dashboard/events/"+id)
+		})
 	})
 }
 

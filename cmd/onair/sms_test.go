@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/onair-live/onair/internal/notify/notifytest"
 	"github.com/onair-live/onair/internal/notify/twilio"
@@ -130,4 +131,53 @@ func TestSMSThroughTwilioAndSTOP(t *testing.T) {
 			t.Errorf("%d SMS to the number that sent STOP, want only its confirmation", toStopped)
 		}
 	})
+}
+
+// The GSM 03.38 alphabet: the basic set, one septet each, and the
+// extension table, two (an escape first).
+const (
+	gsmBasic     = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\x1bÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+	gsmExtension = "\f^{}\\[~]|€"
+)
+
+// smsSegments is how many segments a carrier bills for body, counted
+// apart from onair's own code: GSM-7 when every character is in the
+// alphabet (160 septets alone, 153 a segment when concatenated), UCS-2
+// otherwise (70 UTF-16 units alone, 67 a segment).
+func smsSegments(body string) int {
+	septets, gsm := 0, true
+	for _, r := range body {
+		switch {
+		case strings.ContainsRune(gsmBasic, r):
+			septets++
+		case strings.ContainsRune(gsmExtension, r):
+			septets += 2
+		default:
+			gsm = false
+		}
+	}
+	n, single, each := septets, 160, 153
+	if !gsm {
+		n, single, each = len(utf16.Encode([]rune(body))), 70, 67
+	}
+	if n <= single {
+		return 1
+	}
+	return (n + each - 1) / each
+}
+
+// The tests' own segment count, checked against the carriers' numbers.
+func TestSMSSegmentsCount(t *testing.T) {
+	for _, c := range []struct {
+		body string
+		want int
+	}{
+		{strings.Repeat("a", 160), 1}, {strings.Repeat("a", 161), 2}, {strings.Repeat("a", 306), 2}, {strings.Repeat("a", 307), 3},
+		{strings.Repeat("€", 80), 1}, {strings.Repeat("€", 81), 2}, // two septets each
+		{strings.Repeat("a", 69) + "“", 1}, {strings.Repeat("a", 70) + "“", 2}, {strings.Repeat("a", 133) + "“", 2}, {strings.Repeat("a", 134) + "“", 3},
+	} {
+		if got := smsSegments(c.body); got != c.want {
+			t.Errorf("smsSegments(%d characters ending %q) = %d; want %d", len([]rune(c.body)), c.body[len(c.body)-3:], got, c.want)
+		}
+	}
 }

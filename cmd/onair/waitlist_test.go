@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onair-live/onair/internal/notify/notifytest"
 	"github.com/onair-live/onair/internal/store/storetest"
 )
 
@@ -45,18 +46,27 @@ func TestWaitlist(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		in := newInbox(t)
-		a := startAppOn(t, dbURL, in.env(), in.clock)
+		tw := notifytest.NewTwilio(t, testTwilioSID, testTwilioToken)
+		a := startAppOn(t, dbURL, twilioEnv(tw, in.env()), in.clock)
 		token := a.signup()
 		start := a.now().Add(48 * time.Hour).Truncate(time.Second)
+		// A long title and a long SMS line: the texts still fit two segments.
 		ev := a.createEvent(token, map[string]any{"max_registrations": 1, "waitlist_enabled": true,
-			"scheduled_start": start.UTC().Format(time.RFC3339), "selected_intervals": []string{"1day"}})
+			"title":           "The Annual Product Launch Webinar and Community Q&A for Everyone Who Could Not Make It Last Year",
+			"scheduled_start": start.UTC().Format(time.RFC3339), "selected_intervals": []string{"1day"},
+			"notification_settings": map[string]any{"email_enabled": true, "sms_enabled": true,
+				"sms_message": "Bring your questions: the team answers them live, and the slides come with the replay"}})
 		id := ev["id"].(string)
 		if ev["waitlist_enabled"] != true {
 			t.Fatalf("waitlist_enabled not echoed: %v", ev)
 		}
 		register := func(email string) map[string]any {
 			t.Helper()
-			return a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]string{"email": email})
+			body := map[string]string{"email": email}
+			if email == "second@example.com" { // the one who is texted
+				body["phone"] = "+1 415 555 0111"
+			}
+			return a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", body)
 		}
 		first := register("first@example.com")
 		if first["registration"].(map[string]any)["status"] != "registered" || first["watch_url"] == nil {
@@ -83,6 +93,14 @@ func TestWaitlist(t *testing.T) {
 			strings.Contains(byTo["second@example.com"].Body, "/watch/") {
 			t.Errorf("the waitlisted message: %q\n%s", byTo["second@example.com"].Subject, byTo["second@example.com"].Body)
 		}
+		// The waitlisted text: the event, the waitlist, the way out, and no
+		// watch link (no seat yet).
+		waitlisted := waitSMS(t, tw, 1, 20*time.Second)[0]
+		if waitlisted.To != "+14155550111" || !strings.Contains(waitlisted.Body, "you're on the waitlist") ||
+			!strings.Contains(waitlisted.Body, "\nBring your questions") || strings.Contains(waitlisted.Body, "/watch/") ||
+			!cancelLinkRE.MatchString(waitlisted.Body) || !strings.Contains(waitlisted.Body, "Reply STOP") || smsSegments(waitlisted.Body) > 2 {
+			t.Errorf("the waitlisted SMS (%d segments) to %s:\n%s", smsSegments(waitlisted.Body), waitlisted.To, waitlisted.Body)
+		}
 		info := a.expect(http.StatusOK, "GET", "/api/events/"+id+"/register", "", nil)
 		if info["reason"] != "full" || info["registration_open"] != false {
 			t.Errorf("registration info of a full event with a waitlist: %v", info)
@@ -106,6 +124,15 @@ func TestWaitlist(t *testing.T) {
 			if promoted.To != "second@example.com" || !strings.HasPrefix(promoted.Subject, "A spot opened up") ||
 				!strings.Contains(promoted.Body, testAppURL+"/watch/"+id+"?token=") {
 				t.Errorf("promoted message: to %s %q\n%s", promoted.To, promoted.Subject, promoted.Body)
+			}
+			// The promoted text carries the same watch link as the email,
+			// and the way out, within two segments.
+			sms := waitSMS(t, tw, 2, 20*time.Second)[1]
+			watch := regexp.MustCompile(regexp.QuoteMeta(testAppURL+"/watch/"+id+"?token=") + `\S+`).FindString(promoted.Body)
+			if sms.To != "+14155550111" || !(strings.HasPrefix(sms.Body, "A spot opened up: you're registered for The Annual") ||
+				strings.HasPrefix(sms.Body, "You're in: The Annual")) || watch == "" ||
+				!strings.Contains(sms.Body, "\n"+watch+"\n") || !cancelLinkRE.MatchString(sms.Body) || smsSegments(sms.Body) > 2 {
+				t.Errorf("the promoted SMS (%d segments) to %s, want the watch link %q:\n%s", smsSegments(sms.Body), sms.To, watch, sms.Body)
 			}
 			regs := a.registrationsByEmail(token, id)
 			if regs["second@example.com"]["status"] != "registered" || regs["third@example.com"]["waitlist_position"] != 1.0 ||

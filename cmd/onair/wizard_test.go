@@ -167,13 +167,33 @@ func TestWizard(t *testing.T) {
 			for _, s := range []string{
 				"&lt;script&gt;alert(1)&lt;/script&gt; &amp; bring snacks", // the text part
 				"&amp;lt;script&amp;gt;alert(1)",                           // the HTML part, escaped again into srcdoc
-				`sandbox=""`, "Hi Alex,", "You&#39;re registered",
-				"Reminder SMS, 1 day before", testAppURL + "/watch/", "Reply STOP to opt out.",
+				`sandbox=""`, "Hi Alex,", "You&#39;re registered", "Confirmation SMS",
+				testAppURL + "/watch/", "Reply STOP to opt out.",
 			} {
 				if !strings.Contains(page, s) {
 					t.Errorf("the preview lacks %q", s)
 				}
 			}
+		})
+
+		t.Run("the preview shows each chosen reminder, and the message at the start", func(t *testing.T) {
+			page := b.submit(http.StatusOK, "refresh", url.Values{"preview": {"45m0s"}})
+			f := wizFields(page)
+			if f.Get("preview") != "45m0s" {
+				t.Errorf("the picked message is not kept: %q", f.Get("preview"))
+			}
+			for _, s := range []string{`<option value="1day">Reminder, 1 day before</option>`, `<option value="now">Starting now</option>`,
+				"Reminder, 45m before email", "Starting in 45 minutes: Wizard Launch", "Reminder, 45m before SMS",
+				"Wizard Launch starts in 45 minutes"} {
+				if !strings.Contains(page, s) {
+					t.Errorf("the preview of the 45m reminder lacks %q", s)
+				}
+			}
+			page = b.submit(http.StatusOK, "refresh", url.Values{"preview": {"now"}})
+			if !strings.Contains(page, "Live now: Wizard Launch") || !strings.Contains(page, "Wizard Launch is live now!") {
+				t.Error("the preview of the message at the start shows something else")
+			}
+			b.submit(http.StatusOK, "refresh", url.Values{"preview": {"confirmation"}})
 		})
 
 		t.Run("a bad custom offset is refused at step 3", func(t *testing.T) {

@@ -5,10 +5,15 @@ import "time"
 // Actions are the changes a host may make to an event as it stands: the
 // buttons a page offers. Each is found by trying the change itself (Update,
 // Start, End, Cancel) on a copy, so a page can never offer what the rules
-// refuse; End is offered for a live event only.
+// refuse; End is offered for a live event only. Delete is offered once the
+// event is over (Deletable).
 type Actions struct {
-	Edit, Reschedule, Start, End, Cancel bool
+	Edit, Reschedule, Start, End, Cancel, Delete bool
 }
+
+// Deletable reports whether e may be deleted: only once it is over (ended
+// or cancelled), so that nothing still planned goes with it unnoticed.
+func (e Event) Deletable() bool { return e.Status == StatusEnded || e.Status == StatusCancelled }
 
 // Actions says which changes e allows at now.
 func (e Event) Actions(now time.Time) Actions {
@@ -26,7 +31,7 @@ func (e Event) Actions(now time.Time) Actions {
 	// Ending an event that never went live is allowed (the API keeps it),
 	// but not offered: before the start, the host's choice is to cancel.
 	return Actions{Edit: edit == nil, Reschedule: reschedule == nil, Start: startErr == nil,
-		End: endErr == nil && e.Status == StatusLive, Cancel: cancelErr == nil}
+		End: endErr == nil && e.Status == StatusLive, Cancel: cancelErr == nil, Delete: e.Deletable()}
 }
 
 // ReminderAt is when e's reminder of interval iv is due.

@@ -23,8 +23,8 @@ func TestActions(t *testing.T) {
 		{"a scheduled event past its start may still be moved and started", late, Actions{Edit: true, Reschedule: true, Start: true, Cancel: true}},
 		{"a scheduled event an hour ahead may be rescheduled", atProbe, Actions{Edit: true, Reschedule: true, Start: true, Cancel: true}},
 		{"a live event is edited, ended or cancelled, not moved or started", live, Actions{Edit: true, End: true, Cancel: true}},
-		{"an ended event allows nothing", ended, Actions{}},
-		{"a cancelled event allows nothing", cancelled, Actions{}},
+		{"an ended event allows only its deletion", ended, Actions{Delete: true}},
+		{"a cancelled event allows only its deletion", cancelled, Actions{Delete: true}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if got := c.ev.Actions(now); got != c.want {

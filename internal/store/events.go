@@ -315,7 +315,7 @@ func (s *Store) DeleteEvent(ctx context.Context, hostID, id string, now time.Tim
 		if err != nil {
 			return s.normalize(err)
 		}
-		if status != onair.StatusEnded && status != onair.StatusCancelled {
+		if !(onair.Event{Status: status}).Deletable() {
 			return ErrEventNotOver
 		}
 		nids, err := s.ids(ctx, tx, `SELECT id FROM notifications WHERE event_id = $1 ORDER BY id`, id)

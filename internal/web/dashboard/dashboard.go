@@ -28,6 +28,7 @@ type Store interface {
 	RegistrantTimeline(ctx context.Context, eventID, registrationID string) (onair.Timeline, error)
 	CreateEvent(ctx context.Context, ev onair.Event) error
 	UpdateEvent(ctx context.Context, hostID, id string, change func(onair.Event) (onair.Event, error)) (onair.Event, error)
+	DeleteEvent(ctx context.Context, hostID, id string, now time.Time) error
 	UpdateHostSettings(ctx context.Context, hostID string, in onair.HostSettingsInput) (onair.Host, error)
 	Outbox(ctx context.Context, f store.OutboxFilter) ([]store.OutboxMessage, int, error)
 	Suppressions(ctx context.Context, f store.SuppressionFilter) ([]onair.Suppression, int, error)

@@ -111,8 +111,8 @@ type eventPage struct {
 	Analytics     analytics
 	Messages      messageSettingsForm
 
-	ConfirmStart, ConfirmEnd, ConfirmCancel, ConfirmReschedule string
-	Channels                                                   string // the channels of its messages, for its details
+	ConfirmStart, ConfirmEnd, ConfirmCancel, ConfirmReschedule, ConfirmDelete string
+	Channels                                                                  string // the channels of its messages, for its details
 }
 
 var closedReasons = map[string]string{
@@ -143,7 +143,7 @@ func (d *Dashboard) renderEvent(w http.ResponseWriter, r *http.Request, status i
 	}
 	v.Event = card
 	reason, _ := ev.RegistrationClosed(d.clock())
-	v.Registration = closedReasons[reason]
+	v.Registration = registrationWords(ev, reason)
 	ns, err := d.store.EventNotifications(ctx, ev.ID)
 	if err != nil {
 		return err
@@ -199,7 +199,7 @@ func (d *Dashboard) renderEvent(w http.ResponseWriter, r *http.Request, status i
 		}
 	}
 
-	v.ConfirmStart, v.ConfirmEnd = confirmStart, confirmEnd
+	v.ConfirmStart, v.ConfirmEnd, v.ConfirmDelete = confirmStart, confirmEnd, confirmDelete
 	if ch := channelWords(ev.Notifications); ch != "" {
 		v.ConfirmReschedule = "Registrants are told the new time by " + ch + "; pending reminders move with it."
 		v.ConfirmCancel = "Every registrant is told once that the event is cancelled; pending reminders are cancelled. The notice goes by " + ch + "."
@@ -240,6 +240,15 @@ func (d *Dashboard) EventAction(w http.ResponseWriter, r *http.Request, p site.P
 		return d.testSend(w, r, p)
 	case "messages":
 		return d.messageSettings(w, r, p)
+	case "delete":
+		// Only an event that is over goes (the store refuses the others,
+		// and the page says so); then back to the list, which no longer
+		// has it.
+		if err := d.store.DeleteEvent(r.Context(), p.Host.ID, r.PathValue("id"), d.clock()); err != nil {
+			return d.after(w, r, p, err, "", "", eventPage{})
+		}
+		http.Redirect(w, r, backTo("", "/dashboard/events", "deleted"), http.StatusSeeOther)
+		return nil
 	default:
 		l, ok := lifecycle[action]
 		if !ok {

@@ -73,6 +73,40 @@ type eventCard struct {
 	NotificationsSent int
 	Figures           []figure
 	Revenue           figure
+	Spots             string // the "spots left" figure, worded: a full event with a waitlist says so
+}
+
+// spotsWords words ev's spots left for its card, given the reason it takes
+// no registration (as registrationWords): the number, "No limit", or, when
+// ev is full and has a waitlist, that registrations go onto it.
+func spotsWords(ev onair.Event, reason string) string {
+	left := ev.SpotsLeft()
+	switch {
+	case left == nil:
+		return "No limit"
+	case reason == onair.ClosedFull && ev.WaitlistEnabled:
+		return "Full: waitlist open (" + waitingWords(ev.WaitlistCount) + ")"
+	}
+	return strconv.Itoa(*left)
+}
+
+// waitingWords counts the waitlist: "nobody waiting yet", "1 waiting".
+func waitingWords(n int) string {
+	if n == 0 {
+		return "nobody waiting yet"
+	}
+	return strconv.Itoa(n) + " waiting"
+}
+
+// registrationWords says whether ev takes registrations, given the reason
+// it does not (onair.Event.RegistrationClosed; "" when it does). A full
+// event with a waitlist still takes them, onto the waitlist.
+func registrationWords(ev onair.Event, reason string) string {
+	if reason == onair.ClosedFull && ev.WaitlistEnabled {
+		return "The event is full: new registrations join the waitlist (" + waitingWords(ev.WaitlistCount) +
+			"), and a freed spot goes to the first in line."
+	}
+	return closedReasons[reason]
 }
 
 var statusLabels = map[onair.EventStatus]string{
@@ -97,9 +131,10 @@ func (d *Dashboard) cards(r *http.Request, events []onair.Event) ([]eventCard, e
 	cards := make([]eventCard, len(events))
 	for i, ev := range events {
 		sum := sums[ev.ID] // none only for an event gone meanwhile: zeros
+		reason, _ := ev.RegistrationClosed(now)
 		cards[i] = eventCard{Event: ev, StatusLabel: statusLabels[ev.Status], Actions: ev.Actions(now),
 			RegistrationURL: d.links.Register(ev.ID), NotificationsSent: sum.NotificationsSent,
-			Figures: figures(ev, sum), Revenue: revenue(sum)}
+			Figures: figures(ev, sum), Revenue: revenue(sum), Spots: spotsWords(ev, reason)}
 	}
 	return cards, nil
 }
@@ -118,6 +153,8 @@ func (d *Dashboard) card(r *http.Request, ev onair.Event) (eventCard, error) {
 const (
 	confirmStart = "Going live sends no message: every reminder was scheduled ahead."
 	confirmEnd   = "Ending sends nothing; nothing pending is sent after it."
+	// Deleting is offered only for an event that is over.
+	confirmDelete = "Deleting removes the event with its registrants, analytics, messages and outbox entries, and tells nobody. This cannot be undone."
 )
 
 // tab is one status filter of the events list.
@@ -219,6 +256,7 @@ var flashes = map[string]string{
 	"test_sent":   "The test message is on its way. It is not counted anywhere.",
 	"settings":    "Your settings are saved. Every message from now on uses them.",
 	"duplicated":  "This is a copy of the event, with every setting and no registrants. Check its title and start.",
+	"deleted":     "The event is deleted, with its registrants, messages and outbox entries.",
 }
 
 func flash(done string) string { return flashes[done] }

@@ -14,6 +14,9 @@ var kindLabels = map[onair.NotificationKind]string{
 	onair.KindStartingNow:  "Starting now",
 	onair.KindRescheduled:  "Reschedule notice",
 	onair.KindCancelled:    "Cancellation notice",
+	// the waitlist
+	onair.KindWaitlisted: "Waitlist notice",
+	onair.KindPromoted:   "Promotion: a spot opened up",
 	// the follow-ups
 	onair.KindFollowUpAttended: "Follow-up: thanks for joining",
 	onair.KindFollowUpMissed:   "Follow-up: sorry we missed you",

@@ -58,6 +58,9 @@ type wizardForm struct {
 	CustomIntervals                      string   // comma-separated Go durations
 	EmailEnabled, SMSEnabled             bool
 	CustomMessage                        string
+	// Preview is the message the notifications step previews: the
+	// confirmation ("" or "confirmation") or a chosen reminder's interval.
+	Preview string
 }
 
 // newWizardForm is a first visit: the API's defaults, with the recommended
@@ -95,6 +98,7 @@ func readWizardForm(v url.Values) wizardForm {
 		f.EmailEnabled, f.SMSEnabled = v.Get("email_enabled") != "", v.Get("sms_enabled") != ""
 	}
 	f.CustomIntervals, f.CustomMessage = v.Get("custom_intervals"), v.Get("custom_message")
+	f.Preview = v.Get("preview")
 	return f
 }
 
@@ -105,7 +109,7 @@ func (f wizardForm) values() url.Values {
 	for k, s := range map[string]string{"title": f.Title, "description": f.Description,
 		"max_registrations": f.MaxRegistrations, "stream_url": f.StreamURL, "date": f.Date, "time": f.Time,
 		"timezone": f.Timezone, "timezone_other": f.TimezoneOther, "duration_minutes": f.Duration,
-		"custom_intervals": f.CustomIntervals, "custom_message": f.CustomMessage} {
+		"custom_intervals": f.CustomIntervals, "custom_message": f.CustomMessage, "preview": f.Preview} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -449,7 +453,7 @@ func (d *Dashboard) renderWizard(w http.ResponseWriter, r *http.Request, p site.
 			v.Choices = append(v.Choices, intervalChoice{Name: n.Name, Label: intervalLabel(n.String()),
 				Checked: slices.Contains(f.Intervals, n.Name), Recommended: slices.Contains(onair.DefaultIntervals, n.Name)})
 		}
-		v.Preview = d.wizardPreview(*p.Host, f.sketch(now))
+		v.Preview = d.wizardPreview(*p.Host, f.sketch(now), f.Preview, now)
 		site.AllowEmailStyles(w)
 	case 4:
 		v.Review = reviewOf(f.sketch(now), now)

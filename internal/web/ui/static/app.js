@@ -116,9 +116,11 @@ document.addEventListener("DOMContentLoaded", () => {
       } catch { /* the Refresh preview button still works */ }
     };
     form.addEventListener("input", (e) => {
-      if (e.target.closest("#wizard-preview")) return;
+      // The preview's own choice of message refreshes it at once.
+      const choice = e.target.name === "preview";
+      if (e.target.closest("#wizard-preview") && !choice) return;
       clearTimeout(timer);
-      timer = setTimeout(refresh, 500);
+      timer = setTimeout(refresh, choice ? 0 : 500);
     });
   }
 });
@@ -137,7 +139,11 @@ document.addEventListener("DOMContentLoaded", () => {
         const ev = (await res.json()).event;
         cell.textContent = ev.registration_count + (ev.max_registrations ? " of " + ev.max_registrations : "");
         const spots = document.querySelector('[data-live-spots="' + CSS.escape(id) + '"]');
-        if (spots && ev.spots_left !== null) spots.textContent = ev.spots_left;
+        // A full event with a waitlist keeps the server's words, which
+        // count those waiting (the event's JSON does not).
+        if (spots && ev.spots_left === 0 && ev.waitlist_enabled) {
+          if (!spots.textContent.startsWith("Full")) spots.textContent = "Full: waitlist open";
+        } else if (spots && ev.spots_left !== null) spots.textContent = ev.spots_left;
       } catch { /* offline for a moment: the next round tries again */ }
     }
   };
