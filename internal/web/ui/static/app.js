@@ -148,6 +148,10 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   };
   setInterval(refresh, 15000);
+  // Back on the tab: fresh figures at once, not up to 15 s later.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") refresh();
+  });
 })();
 
 // watch join and heartbeats: once the watch page is in front of the viewer,
