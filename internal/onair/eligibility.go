@@ -94,6 +94,8 @@ func SendBlockedReason(n Notification, ev Event, r Registration, ch Channel, sup
 		return ReasonNotificationSkipped
 	case n.IsReminder() && !r.SeatedAt().Before(n.ScheduledTime):
 		return ReasonRegisteredLate
+	case ArmReason(n, r) != "":
+		return ArmReason(n, r)
 	case suppressed:
 		return ReasonSuppressed
 	}

@@ -27,14 +27,25 @@ func (e Event) Channels() []Channel {
 // passed at now is planned as skipped, with the reason, never sent late.
 func PlanReminders(ev Event, now time.Time) []Notification {
 	var plan []Notification
+	for _, arm := range ev.PlanArms() {
+		plan = append(plan, planLadder(ev, arm, now)...)
+	}
+	return plan
+}
+
+// planLadder is the reminder plan of one arm's ladder ("" for every
+// registrant).
+func planLadder(ev Event, arm string, now time.Time) []Notification {
+	var plan []Notification
 	for _, ch := range ev.Channels() {
-		for _, iv := range ev.Intervals {
+		for _, iv := range ev.ArmIntervals(arm) {
 			n := Notification{
 				ID:            NewID(),
 				EventID:       ev.ID,
 				Kind:          KindReminder,
 				Interval:      iv.String(),
 				Channel:       ch,
+				Arm:           arm,
 				ScheduledTime: ev.ReminderAt(iv),
 				Status:        NotifScheduled,
 				EventVersion:  ev.Version,
@@ -55,8 +66,13 @@ func PlanReminders(ev Event, now time.Time) []Notification {
 }
 
 // PlanKey identifies a reminder within a plan: the same interval on the same
-// channel is the same reminder, whatever its time.
-func (n Notification) PlanKey() string { return string(n.Channel) + "/" + n.Interval }
+// channel for the same arm is the same reminder, whatever its time.
+func (n Notification) PlanKey() string {
+	if n.Arm != "" {
+		return string(n.Channel) + "/" + n.Interval + "/" + n.Arm
+	}
+	return string(n.Channel) + "/" + n.Interval
+}
 
 // IsReminder reports whether n belongs to the reminder plan (as opposed to a
 // confirmation or a notice).
@@ -95,13 +111,7 @@ func StaleReason(n Notification, ev Event, now time.Time) string {
 	}
 	switch n.Kind {
 	case KindReminder:
-		deadline := ev.ScheduledStart
-		for _, iv := range ev.Intervals {
-			t := ev.ReminderAt(iv)
-			if t.After(n.ScheduledTime) && t.Before(deadline) {
-				deadline = t
-			}
-		}
+		deadline := ev.ReminderDeadline(n.Arm, n.ScheduledTime)
 		if !now.Before(deadline) {
 			what := "the start"
 			if deadline.Before(ev.ScheduledStart) {
