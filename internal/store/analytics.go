@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/onair-live/onair/internal/onair"
@@ -37,7 +38,9 @@ func (s *Store) EventAnalytics(ctx context.Context, eventID string) (onair.Analy
 	}
 	into := func(m map[string]int) func(string, int64) { return func(k string, n int64) { m[k] += int(n) } }
 	var avgWatch sql.NullFloat64
+	var abTest string
 	steps := []error{
+		one(&abTest, `SELECT ab_test FROM events WHERE id = $1`),
 		one(&a.Registrations, `SELECT COUNT(*) FROM registrations WHERE event_id = $1`),
 		grouped(into(a.RegistrationsBySource), `SELECT source, COUNT(*) FROM registrations WHERE event_id = $1 GROUP BY source`),
 		one(&a.Attended, `SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND attended = TRUE`),
@@ -71,6 +74,17 @@ func (s *Store) EventAnalytics(ctx context.Context, eventID string) (onair.Analy
 	a.AverageWatchSeconds = avgWatch.Float64
 	a.Funnel.Registered, a.Funnel.Attended = a.Registrations, a.Attended
 	a.Rates()
+	t, err := parseABTest(abTest)
+	if err != nil {
+		return a, fmt.Errorf("event %s: stored A/B test: %w", eventID, err)
+	}
+	if t != nil {
+		arms, err := s.armCounts(ctx, tx, eventID)
+		if err != nil {
+			return a, err
+		}
+		a.ABFigures(t, arms)
+	}
 	return a, nil
 }
 
