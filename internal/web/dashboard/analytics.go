@@ -15,6 +15,7 @@ type analytics struct {
 	ByDay        chart
 	Messages     []messageRow // the notifications that sent or failed anything
 	Channels     []messageRow // the totals per channel
+	AB           *abView      // the A/B test, if any
 }
 
 // messageRow is one row of the messages table: a notification's figures,
