@@ -77,6 +77,7 @@ type NotificationFigures struct {
 	Kind          NotificationKind   `json:"kind"`
 	Interval      string             `json:"interval,omitempty"`
 	Channel       Channel            `json:"channel"`
+	Arm           string             `json:"arm,omitempty"` // an A/B test's reminder: its arm
 	ScheduledTime time.Time          `json:"scheduled_time"`
 	Status        NotificationStatus `json:"status"`
 	MessageFigures

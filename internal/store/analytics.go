@@ -140,21 +140,21 @@ func (s *Store) notificationFigures(ctx context.Context, q querier, eventID stri
 		var n onair.NotificationFigures
 		var at int64
 		f := &n.MessageFigures
-		if err := rows.Scan(&n.ID, &n.Kind, &n.Interval, &n.Channel, &at, &n.Status,
+		if err := rows.Scan(&n.ID, &n.Kind, &n.Interval, &n.Channel, &n.Arm, &at, &n.Status,
 			&f.Sent, &f.Delivered, &f.Failed, &f.Opened, &f.Clicked); err != nil {
 			return err
 		}
 		n.ScheduledTime = fromDB(at)
 		out = append(out, n)
 		return nil
-	}, `SELECT n.id, n.kind, n.interval_name, n.channel, n.scheduled_time, n.status,
+	}, `SELECT n.id, n.kind, n.interval_name, n.channel, n.arm, n.scheduled_time, n.status,
 			COUNT(CASE WHEN d.status = 'sent' THEN 1 END),
 			COUNT(CASE WHEN d.status = 'sent' AND d.bounced_at IS NULL THEN 1 END),
 			COUNT(CASE WHEN d.status = 'failed' THEN 1 END),
 			COUNT(d.opened_at), COUNT(d.clicked_at)
 		FROM notifications n LEFT JOIN deliveries d ON d.notification_id = n.id
 		WHERE n.event_id = $1
-		GROUP BY n.id, n.kind, n.interval_name, n.channel, n.scheduled_time, n.status, n.created_at
+		GROUP BY n.id, n.kind, n.interval_name, n.channel, n.arm, n.scheduled_time, n.status, n.created_at
 		ORDER BY n.scheduled_time, n.created_at, n.channel, n.id`, eventID)
 	return out, err
 }

@@ -3,6 +3,7 @@ package dashboard
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/onair-live/onair/internal/onair"
 )
@@ -35,5 +36,28 @@ func TestABReading(t *testing.T) {
 	}
 	if got := pValueText(0.0004); got != "p < 0.001" {
 		t.Errorf("%s", got)
+	}
+}
+
+func TestTimelineOfAQuietHoursSMS(t *testing.T) {
+	until := time.Date(2026, 12, 1, 23, 0, 0, 0, time.UTC)
+	reg := onair.Registration{Timezone: "Asia/Tokyo", Source: "direct"}
+	held := onair.TimelineMessage{Kind: onair.KindReminder, Interval: "3days", Channel: onair.ChannelSMS,
+		Status: onair.DeliveryPending, Error: onair.HeldReason(until), DueAt: &until}
+	e := viewTimelineEntry(onair.TimelineEntry{Kind: onair.EntryMessage, Message: &held}, reg, "UTC")
+	if len(e.Details) != 1 || !strings.HasPrefix(e.Details[0], "Held until ") || !strings.Contains(e.Details[0], "JST") {
+		t.Errorf("held: %q", e.Details)
+	}
+	skipped := onair.TimelineMessage{Kind: onair.KindReminder, Interval: "1day", Channel: onair.ChannelSMS,
+		Status: onair.DeliverySkipped, Error: onair.ReasonQuietHours}
+	e = viewTimelineEntry(onair.TimelineEntry{Kind: onair.EntryMessage, Message: &skipped}, reg, "UTC")
+	if e.Status != onair.DeliverySkipped || len(e.Details) != 1 || !strings.HasPrefix(e.Details[0], "Reason: quiet hours") {
+		t.Errorf("skipped: %s %q", e.Status, e.Details)
+	}
+	retry := held
+	retry.Error = "421 try later"
+	e = viewTimelineEntry(onair.TimelineEntry{Kind: onair.EntryMessage, Message: &retry}, reg, "UTC")
+	if strings.HasPrefix(e.Details[0], "Held") {
+		t.Errorf("a retry read as held: %q", e.Details)
 	}
 }

@@ -82,6 +82,9 @@ func newAnalytics(a onair.Analytics) analytics {
 			if n.Interval != "" {
 				label += ", " + intervalLabel(n.Interval)
 			}
+			if n.Arm != "" {
+				label += " (arm " + n.Arm + ")"
+			}
 			d.Messages = append(d.Messages, newMessageRow(label, n.Channel, n.MessageFigures))
 		}
 	}
