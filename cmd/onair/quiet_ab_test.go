@@ -229,6 +229,30 @@ func TestQuietHoursAndABLadders(t *testing.T) {
 					t.Errorf("the event page (%d) does not say %q", status, want)
 				}
 			}
+			// The event page's message settings change both, and end the test.
+			path := "/dashboard/events/" + id
+			browser.expectRedirect(path+"/messages", url.Values{"sms_message": {""}, "quiet_enabled": {"on"},
+				"quiet_start": {"22:30"}, "quiet_end": {"07:00"}, "ab_enabled": {"on"}, "intervals_b": {"3days, 15minutes"}}, path+"?done=updated")
+			updated := a.expect(http.StatusOK, "GET", "/api/events/"+id, token, nil)["event"].(map[string]any)
+			if q := updated["notification_settings"].(map[string]any)["sms_quiet_hours"]; fmt.Sprint(q) != "map[end:07:00 start:22:30]" ||
+				fmt.Sprint(updated["ab_test"]) != "map[intervals_b:[3days 15minutes]]" {
+				t.Errorf("after the form: quiet hours %v, ab_test %v", q, updated["ab_test"])
+			}
+			if status, _, _ := browser.post(path+"/messages", url.Values{"sms_message": {""}, "quiet_enabled": {"on"},
+				"quiet_start": {"7am"}, "quiet_end": {"07:00"}, "intervals_b": {""}}, true); status != http.StatusUnprocessableEntity {
+				t.Errorf("quiet hours from 7am: %d, want 422", status)
+			}
+			browser.expectRedirect(path+"/messages", url.Values{"sms_message": {""}, "quiet_start": {"22:30"}, "quiet_end": {"07:00"},
+				"intervals_b": {"3days"}}, path+"?done=updated")
+			updated = a.expect(http.StatusOK, "GET", "/api/events/"+id, token, nil)["event"].(map[string]any)
+			if updated["notification_settings"].(map[string]any)["sms_quiet_hours"] != nil || updated["ab_test"] != nil {
+				t.Errorf("both off: %v, %v", updated["notification_settings"], updated["ab_test"])
+			}
+			for email, r := range a.registrationsByEmail(token, id) {
+				if r["arm"] != nil {
+					t.Errorf("%s still in arm %v after the test ended", email, r["arm"])
+				}
+			}
 		})
 	})
 }
