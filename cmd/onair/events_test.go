@@ -75,7 +75,9 @@ func TestCreateEvent(t *testing.T) {
 				"selected_intervals":   []any{"1day", "1hour", "15minutes", "now"},
 				"notification_settings": map[string]any{
 					"email_enabled": true, "sms_enabled": false, "custom_message": "", "sms_message": "",
+					"sms_quiet_hours": map[string]any{"start": "21:00", "end": "08:00"},
 				},
+				"ab_test": nil,
 			}
 			for k, v := range want {
 				if !reflect.DeepEqual(ev[k], v) {
