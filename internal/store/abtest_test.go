@@ -280,5 +280,50 @@ func TestQuietHoursHoldInTheQueue(t *testing.T) {
 		if st, reason := status(sms13.ID, london.ID); st != "skipped" || reason != onair.ReasonQuietHours {
 			t.Errorf("London's 13h SMS is %s (%q); want skipped, %q", st, reason, onair.ReasonQuietHours)
 		}
+
+		// A held SMS is stopped by a cancel, or a reschedule, like any
+		// other pending message.
+		for _, change := range []string{"cancel", "reschedule"} {
+			other := newEvent(t, s, h.ID, func(e *onair.Event) {
+				e.Notifications.SMSEnabled = true
+				e.Notifications.EmailEnabled = false
+				e.Intervals = []onair.Interval{onair.NamedIntervals[2]}
+			})
+			viewer := register(t, s, other, onair.RegistrationInput{Email: change + "@example.com", Phone: "+819012345679", Timezone: "Asia/Tokyo"}, now)
+			claimSMS(now.Add(2 * time.Second))
+			ns, err := s.EventNotifications(ctx, other.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n onair.Notification
+			for _, x := range ns {
+				if x.Interval == "3days" {
+					n = x
+				}
+			}
+			if _, _, _, err := s.DispatchStep(ctx, n.ID, 0, n.ScheduledTime, 100); err != nil {
+				t.Fatal(err)
+			}
+			if got := claimSMS(n.ScheduledTime); len(got) != 0 {
+				t.Fatalf("%s: claimed at night: %v", change, got)
+			}
+			if _, err := s.UpdateEvent(ctx, h.ID, other.ID, func(e onair.Event) (onair.Event, error) {
+				if change == "cancel" {
+					return e.Cancel(n.ScheduledTime.Add(time.Hour))
+				}
+				later := e.ScheduledStart.Add(24 * time.Hour).Format(time.RFC3339)
+				next, _, err := e.Update(onair.EventInput{ScheduledStart: &later}, n.ScheduledTime.Add(time.Hour))
+				return next, err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if got := claimSMS(morning); got[viewer.Email] {
+				t.Errorf("%s: the held SMS left after all", change)
+			}
+			want := map[string]string{"cancel": onair.ReasonEventCancelled, "reschedule": onair.ReasonEventChanged}[change]
+			if st, reason := status(n.ID, viewer.ID); st != "skipped" || reason != want {
+				t.Errorf("%s: the held SMS is %s (%q); want skipped, %q", change, st, reason, want)
+			}
+		}
 	})
 }
