@@ -22,7 +22,8 @@ func (e Event) Channels() []Channel {
 
 // PlanReminders is an event's reminder plan: one notification for each
 // chosen interval on each enabled channel, due at the start minus the
-// interval. Offsets are real durations, so "1 day before" a start just after
+// interval; in an A/B test, that for each arm's ladder, each notification
+// marked with its arm. Offsets are real durations, so "1 day before" a start just after
 // a DST change is 24 real hours before it. A reminder whose time has already
 // passed at now is planned as skipped, with the reason, never sent late.
 func PlanReminders(ev Event, now time.Time) []Notification {
@@ -93,7 +94,8 @@ const (
 //   - nothing but the cancel notice goes out for a cancelled event, and
 //     nothing at all once the event has ended;
 //   - a reminder found late (onair was down) still goes out while it is
-//     before both the next reminder's time and the start;
+//     before both the next reminder's time (of its own arm's ladder, in
+//     an A/B test) and the start;
 //   - the "now" message goes out up to StartingNowGrace after the start;
 //   - a reschedule notice is pointless once the event has started;
 //   - a follow-up goes only after the end, up to FollowUpGrace late.
