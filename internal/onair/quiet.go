@@ -271,9 +271,11 @@ func ViewerZone(ev Event, r Registration) *time.Location {
 // SMSQuietHold applies the event's SMS quiet hours to one message of n to
 // r at now: held until a time still ahead (the message waits for it), or
 // skipped with ReasonQuietHours, or neither (it goes now). Only SMS
-// reminders of QuietHoursMinOffset or more are ever held; the decision
-// rests on the reminder's own time, not on now, so that it is the same
-// each time it is asked and a held message goes when its time comes.
+// reminders of QuietHoursMinOffset or more are ever held. The time judged
+// is the reminder's own, or now when the message leaves later than that
+// (its claim waited, onair was down): a late message does not wake the
+// viewer either. A held message asked again at the end of its quiet hours
+// is outside them, and goes.
 func SMSQuietHold(n Notification, ev Event, r Registration, now time.Time) (until time.Time, reason string) {
 	if n.Channel != ChannelSMS || n.Kind != KindReminder {
 		return time.Time{}, ""
@@ -282,7 +284,11 @@ func SMSQuietHold(n Notification, ev Event, r Registration, now time.Time) (unti
 	if err != nil {
 		return time.Time{}, ""
 	}
-	until, held, skip := QuietHoursHold(iv.Offset, n.ScheduledTime, ev.ReminderDeadline(n.Arm, n.ScheduledTime),
+	at := n.ScheduledTime
+	if now.After(at) {
+		at = now
+	}
+	until, held, skip := QuietHoursHold(iv.Offset, at, ev.ReminderDeadline(n.Arm, n.ScheduledTime),
 		ViewerZone(ev, r), ev.Notifications.SMSQuietHours)
 	switch {
 	case !held:
