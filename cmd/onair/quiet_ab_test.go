@@ -165,9 +165,10 @@ func TestQuietHoursAndABLadders(t *testing.T) {
 			a.advanceTo(start.Add(-time.Hour))
 			in.settle(a)
 			a.advanceTo(start)
-			got := map[string]int{}
+			got, subjects := map[string]int{}, map[string][]string{}
 			for _, m := range in.settle(a)[before:] {
 				got[m.To]++
+				subjects[m.To] = append(subjects[m.To], m.Subject)
 			}
 			want := map[string]int{ // the confirmation and the arm's reminders still ahead
 				"ab0@example.com": 2, "ab2@example.com": 2, "late-a@example.com": 2,
@@ -175,7 +176,7 @@ func TestQuietHoursAndABLadders(t *testing.T) {
 			}
 			for email, n := range want {
 				if got[email] != n {
-					t.Errorf("%s got %d messages, want %d (all: %v)", email, got[email], n, got)
+					t.Errorf("%s got %d messages, want %d: %q", email, got[email], n, subjects[email])
 				}
 			}
 
