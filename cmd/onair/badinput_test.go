@@ -138,6 +138,12 @@ func badInputTable(id string) []badRoute {
 			badRequest{name: "timezone has NUL", body: event(`, "timezone": "UTC\u0000"`), status: 422, code: "validation_failed", field: "timezone"},
 			badRequest{name: "stream_url is javascript:", body: event(`, "stream_url": "javascript:alert(1)"`), status: 422, code: "validation_failed", field: "stream_url"},
 			badRequest{name: "description has NUL", body: event(`, "description": "a\u0000b"`), status: 422, code: "validation_failed", field: "description"},
+			badRequest{name: "sms_quiet_hours starts at 25:00", body: event(`, "notification_settings": {"sms_quiet_hours": {"start": "25:00", "end": "08:00"}}`), status: 422, code: "validation_failed", field: "notification_settings.sms_quiet_hours.start"},
+			badRequest{name: "sms_quiet_hours with a typo", body: event(`, "notification_settings": {"sms_quiet_hours": {"start": "21:00", "end": "08:00", "zone": "UTC"}}`), status: 422, code: "validation_failed", field: "notification_settings.sms_quiet_hours.zone"},
+			badRequest{name: "sms_quiet_hours is a string", body: event(`, "notification_settings": {"sms_quiet_hours": "21-8"}`), status: 422, code: "validation_failed", field: "notification_settings.sms_quiet_hours"},
+			badRequest{name: "ab_test with an unknown interval", body: event(`, "ab_test": {"intervals_b": ["fortnight"]}`), status: 422, code: "validation_failed", field: "ab_test.intervals_b"},
+			badRequest{name: "ab_test without intervals_b", body: event(`, "ab_test": {"arms": 3}`), status: 422, code: "validation_failed", field: "ab_test.arms"},
+			badRequest{name: "ab_test is a list", body: event(`, "ab_test": []`), status: 422, code: "validation_failed", field: "ab_test"},
 			// A typo must not be dropped, leaving the setting at its default.
 			badRequest{name: "a top-level sms_enabled", body: event(`, "sms_enabled": true`), status: 422, code: "validation_failed", field: "sms_enabled"},
 			badRequest{name: "notification_settings.typo", body: event(`, "notification_settings": {"sms_enabled": true, "typo": 1}`), status: 422, code: "validation_failed", field: "notification_settings.typo"},

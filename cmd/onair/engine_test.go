@@ -150,7 +150,8 @@ func expectCounts(t *testing.T, ms []received, want map[string]int) {
 	}
 }
 
-// notifications returns an event's notifications keyed by kind/interval/channel.
+// notifications returns an event's notifications keyed by
+// kind/interval/channel, and /arm for a reminder of an A/B test's arm.
 func (a *app) notifications(token, eventID string) map[string]map[string]any {
 	a.t.Helper()
 	out := map[string]map[string]any{}
@@ -160,6 +161,9 @@ func (a *app) notifications(token, eventID string) map[string]map[string]any {
 		key := fmt.Sprintf("%v/%v/%v", n["kind"], n["interval"], n["channel"])
 		if n["interval"] == nil {
 			key = fmt.Sprintf("%v/%v", n["kind"], n["channel"])
+		}
+		if arm, ok := n["arm"].(string); ok {
+			key += "/" + arm
 		}
 		if prev, dup := out[key]; dup && prev["status"] != "cancelled" {
 			key += "#2"

@@ -45,7 +45,9 @@ func TestCreateEvent(t *testing.T) {
 				"stream_url":           "https://stream.example.com/live",
 				"notification_settings": map[string]any{
 					"email_enabled": true, "sms_enabled": true, "custom_message": "Can't wait to see you there!", "sms_message": "",
+					"sms_quiet_hours": map[string]any{"start": "21:00", "end": "08:00"},
 				},
+				"ab_test":            nil,
 				"selected_intervals": []any{"2weeks", "1week", "1day", "1hour", "now", "45m0s", "1m30s", "2h30m0s"},
 				"registration_count": 0.0,
 				"spots_left":         500.0,
@@ -73,7 +75,9 @@ func TestCreateEvent(t *testing.T) {
 				"selected_intervals":   []any{"1day", "1hour", "15minutes", "now"},
 				"notification_settings": map[string]any{
 					"email_enabled": true, "sms_enabled": false, "custom_message": "", "sms_message": "",
+					"sms_quiet_hours": map[string]any{"start": "21:00", "end": "08:00"},
 				},
+				"ab_test": nil,
 			}
 			for k, v := range want {
 				if !reflect.DeepEqual(ev[k], v) {

@@ -38,6 +38,13 @@ type Analytics struct {
 	// Waitlisted is how many wait on the event's waitlist; nil (left out)
 	// for an event without one.
 	Waitlisted *int `json:"waitlisted,omitempty"`
+	// ABTest, Arms and PValue are an A/B test's: its setting, each arm's
+	// attendance and the two-sided p-value of the difference in
+	// attendance (TwoProportionPValue); left out, and PValue null,
+	// without a test.
+	ABTest *ABTest               `json:"ab_test,omitempty"`
+	Arms   map[string]ArmFigures `json:"arms,omitempty"`
+	PValue *float64              `json:"p_value"`
 	// Funnel: registered → notified (at least one message sent) → opened →
 	// clicked → attended, in registrants.
 	Funnel Funnel `json:"funnel"`
@@ -70,6 +77,7 @@ type NotificationFigures struct {
 	Kind          NotificationKind   `json:"kind"`
 	Interval      string             `json:"interval,omitempty"`
 	Channel       Channel            `json:"channel"`
+	Arm           string             `json:"arm,omitempty"` // an A/B test's reminder: its arm
 	ScheduledTime time.Time          `json:"scheduled_time"`
 	Status        NotificationStatus `json:"status"`
 	MessageFigures

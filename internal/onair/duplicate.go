@@ -14,6 +14,14 @@ func (e Event) Duplicate(scheduledStart *string, now time.Time) (Event, error) {
 	d.Status = StatusScheduled
 	d.ScheduledStart = time.Time{} // the new start is always checked
 	d.Intervals = slices.Clone(e.Intervals)
+	if e.ABTest != nil {
+		d.ABTest = &ABTest{IntervalsB: slices.Clone(e.ABTest.IntervalsB)}
+	}
+	if q := e.Notifications.SMSQuietHours; q != nil {
+		qh := *q
+		d.Notifications.SMSQuietHours = &qh
+	}
+	d.ABSeq = 0
 	d.RegistrationCount = 0
 	d.Version, d.Sequence = 1, 0
 	d.StartedAt, d.EndedAt, d.CancelledAt = nil, nil, nil

@@ -78,8 +78,11 @@ func KindRecipientReason(kind NotificationKind, r Registration, ch Channel) stri
 // goes only to those who registered before its time: a late registrant
 // gets the reminders still ahead of them, never one whose time had passed
 // when they registered, even when the reminder itself went out late (its
-// dispatch waited for a node that was down). A follow-up goes to those it
-// speaks to (AudienceReason) as they are when it leaves.
+// dispatch waited for a node that was down). In an A/B test a reminder
+// goes only to the registrants of its arm (ArmReason). A follow-up goes to
+// those it speaks to (AudienceReason) as they are when it leaves. SMS quiet
+// hours are asked after this (SMSQuietHold): they hold a message that may
+// leave, or skip it.
 func SendBlockedReason(n Notification, ev Event, r Registration, ch Channel, suppressed bool, now time.Time) string {
 	if reason := KindRecipientReason(n.Kind, r, ch); reason != "" {
 		return reason
@@ -94,6 +97,8 @@ func SendBlockedReason(n Notification, ev Event, r Registration, ch Channel, sup
 		return ReasonNotificationSkipped
 	case n.IsReminder() && !r.SeatedAt().Before(n.ScheduledTime):
 		return ReasonRegisteredLate
+	case ArmReason(n, r) != "":
+		return ArmReason(n, r)
 	case suppressed:
 		return ReasonSuppressed
 	}

@@ -28,6 +28,9 @@ type NotificationSettings struct {
 	CustomMessage string `json:"custom_message"`
 	// SMSMessage is added to every SMS of the event.
 	SMSMessage string `json:"sms_message"`
+	// SMSQuietHours hold long-range SMS reminders out of the viewer's
+	// night (QuietHoursHold); nil when the host switched them off.
+	SMSQuietHours *QuietHours `json:"sms_quiet_hours"`
 }
 
 // Event is a scheduled live event.
@@ -45,10 +48,14 @@ type Event struct {
 	StreamURL           string
 	// ReplayURL is the recording, shown on the watch page and in the
 	// follow-ups once the event has ended.
-	ReplayURL         string
-	Notifications     NotificationSettings
-	FollowUps         FollowUps
-	Intervals         []Interval
+	ReplayURL     string
+	Notifications NotificationSettings
+	FollowUps     FollowUps
+	Intervals     []Interval
+	// ABTest, when set, gives every other registrant a second reminder
+	// ladder; ABSeq is how many registrants it has put in an arm.
+	ABTest            *ABTest
+	ABSeq             int
 	RegistrationCount int
 	// WaitlistEnabled lets a full event take registrations onto a waitlist;
 	// WaitlistCount is how many wait now, and WaitlistSeq the last place in
@@ -97,6 +104,8 @@ type EventInput struct {
 	WaitlistEnabled      *bool                      `json:"waitlist_enabled"`
 	ReplayURL            *string                    `json:"replay_url"`
 	FollowUps            *FollowUpsInput            `json:"follow_ups"`
+	// ABTest is {"intervals_b": [...]} or null (no test); "" when absent.
+	ABTest JSONValue `json:"ab_test"`
 }
 
 // afterEnd reports whether in changes only what may still change once the
@@ -113,11 +122,15 @@ type NotificationSettingsInput struct {
 	SMSEnabled    *bool   `json:"sms_enabled"`
 	CustomMessage *string `json:"custom_message"`
 	SMSMessage    *string `json:"sms_message"`
+	// SMSQuietHours is {"start": "HH:MM", "end": "HH:MM"} or null (off);
+	// "" when absent.
+	SMSQuietHours JSONValue `json:"sms_quiet_hours"`
 }
 
 // NewEvent builds a new scheduled event for host from in, with the defaults
 // of the API for every absent field.
 func NewEvent(hostID string, in EventInput, now time.Time) (Event, error) {
+	quiet := DefaultQuietHours
 	ev := Event{
 		ID:                  NewID(),
 		HostID:              hostID,
@@ -125,7 +138,7 @@ func NewEvent(hostID string, in EventInput, now time.Time) (Event, error) {
 		Timezone:            "UTC",
 		DurationMinutes:     60,
 		RegistrationEnabled: true,
-		Notifications:       NotificationSettings{EmailEnabled: true},
+		Notifications:       NotificationSettings{EmailEnabled: true, SMSQuietHours: &quiet},
 		Version:             1,
 		CreatedAt:           now,
 		UpdatedAt:           now,
@@ -265,6 +278,11 @@ func (e Event) apply(v *ValidationError, in EventInput, now time.Time) (Event, C
 		if ns.SMSMessage != nil {
 			e.Notifications.SMSMessage = cleanLine(v, "notification_settings.sms_message", *ns.SMSMessage, MaxSMSMessageLen, false)
 		}
+		if ns.SMSQuietHours != "" {
+			if q, ok := parseQuietHours(v, "notification_settings.sms_quiet_hours", ns.SMSQuietHours); ok {
+				e.Notifications.SMSQuietHours = q
+			}
+		}
 	}
 	if in.ReplayURL != nil {
 		e.ReplayURL = cleanLine(v, "replay_url", *in.ReplayURL, MaxStreamURLLen, false)
@@ -283,6 +301,12 @@ func (e Event) apply(v *ValidationError, in EventInput, now time.Time) (Event, C
 			v.Add("selected_intervals", err.Error())
 		} else if !sameIntervals(ivs, e.Intervals) {
 			e.Intervals = ivs
+			ch.Replan = true
+		}
+	}
+	if in.ABTest != "" {
+		if t, ok := parseABTest(v, "ab_test", in.ABTest); ok && !sameABTest(t, e.ABTest) {
+			e.ABTest = t
 			ch.Replan = true
 		}
 	}

@@ -64,11 +64,14 @@ const (
 // Notification is one message of an event on one channel, sent to many
 // registrants: a reminder at one interval, a confirmation, a notice.
 type Notification struct {
-	ID            string
-	EventID       string
-	Kind          NotificationKind
-	Interval      string // the interval's name for reminders, "" otherwise
-	Channel       Channel
+	ID       string
+	EventID  string
+	Kind     NotificationKind
+	Interval string // the interval's name for reminders, "" otherwise
+	Channel  Channel
+	// Arm is, in an A/B test, the arm whose ladder a reminder belongs to
+	// ("a" or "b"); "" for a notification to every registrant.
+	Arm           string
 	ScheduledTime time.Time
 	Status        NotificationStatus
 	EventVersion  int // the event's Version it was planned for

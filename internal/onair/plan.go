@@ -22,19 +22,31 @@ func (e Event) Channels() []Channel {
 
 // PlanReminders is an event's reminder plan: one notification for each
 // chosen interval on each enabled channel, due at the start minus the
-// interval. Offsets are real durations, so "1 day before" a start just after
+// interval; in an A/B test, that for each arm's ladder, each notification
+// marked with its arm. Offsets are real durations, so "1 day before" a start just after
 // a DST change is 24 real hours before it. A reminder whose time has already
 // passed at now is planned as skipped, with the reason, never sent late.
 func PlanReminders(ev Event, now time.Time) []Notification {
 	var plan []Notification
+	for _, arm := range ev.PlanArms() {
+		plan = append(plan, planLadder(ev, arm, now)...)
+	}
+	return plan
+}
+
+// planLadder is the reminder plan of one arm's ladder ("" for every
+// registrant).
+func planLadder(ev Event, arm string, now time.Time) []Notification {
+	var plan []Notification
 	for _, ch := range ev.Channels() {
-		for _, iv := range ev.Intervals {
+		for _, iv := range ev.ArmIntervals(arm) {
 			n := Notification{
 				ID:            NewID(),
 				EventID:       ev.ID,
 				Kind:          KindReminder,
 				Interval:      iv.String(),
 				Channel:       ch,
+				Arm:           arm,
 				ScheduledTime: ev.ReminderAt(iv),
 				Status:        NotifScheduled,
 				EventVersion:  ev.Version,
@@ -55,8 +67,13 @@ func PlanReminders(ev Event, now time.Time) []Notification {
 }
 
 // PlanKey identifies a reminder within a plan: the same interval on the same
-// channel is the same reminder, whatever its time.
-func (n Notification) PlanKey() string { return string(n.Channel) + "/" + n.Interval }
+// channel for the same arm is the same reminder, whatever its time.
+func (n Notification) PlanKey() string {
+	if n.Arm != "" {
+		return string(n.Channel) + "/" + n.Interval + "/" + n.Arm
+	}
+	return string(n.Channel) + "/" + n.Interval
+}
 
 // IsReminder reports whether n belongs to the reminder plan (as opposed to a
 // confirmation or a notice).
@@ -77,7 +94,8 @@ const (
 //   - nothing but the cancel notice goes out for a cancelled event, and
 //     nothing at all once the event has ended;
 //   - a reminder found late (onair was down) still goes out while it is
-//     before both the next reminder's time and the start;
+//     before both the next reminder's time (of its own arm's ladder, in
+//     an A/B test) and the start;
 //   - the "now" message goes out up to StartingNowGrace after the start;
 //   - a reschedule notice is pointless once the event has started;
 //   - a follow-up goes only after the end, up to FollowUpGrace late.
@@ -95,13 +113,7 @@ func StaleReason(n Notification, ev Event, now time.Time) string {
 	}
 	switch n.Kind {
 	case KindReminder:
-		deadline := ev.ScheduledStart
-		for _, iv := range ev.Intervals {
-			t := ev.ReminderAt(iv)
-			if t.After(n.ScheduledTime) && t.Before(deadline) {
-				deadline = t
-			}
-		}
+		deadline := ev.ReminderDeadline(n.Arm, n.ScheduledTime)
 		if !now.Before(deadline) {
 			what := "the start"
 			if deadline.Before(ev.ScheduledStart) {

@@ -32,7 +32,10 @@ type Registration struct {
 	Source    string
 	Timezone  string // the viewer's own IANA zone
 	Status    RegistrationStatus
-	Attended  bool
+	// Arm is the registration's arm of its event's A/B test ("a" or "b"),
+	// "" without one.
+	Arm      string
+	Attended bool
 	// WaitlistPosition is the registration's place in its event's waitlist
 	// (1 is next), while it is waitlisted; 0 otherwise.
 	WaitlistPosition int

@@ -57,7 +57,7 @@ func Replan(before, after Event, existing []Notification, now time.Time) PlanCha
 	}
 
 	rescheduled := !after.ScheduledStart.Equal(before.ScheduledStart)
-	if !rescheduled && sameIntervals(before.Intervals, after.Intervals) &&
+	if !rescheduled && sameIntervals(before.Intervals, after.Intervals) && sameABTest(before.ABTest, after.ABTest) &&
 		before.Notifications.EmailEnabled == after.Notifications.EmailEnabled &&
 		before.Notifications.SMSEnabled == after.Notifications.SMSEnabled {
 		return pc

@@ -18,23 +18,36 @@ func (w *world) checkPlan() {
 		return
 	}
 	inPlan := map[string]bool{}
-	for _, ch := range w.ev.Channels() {
-		for _, iv := range w.ev.Intervals {
-			at := w.ev.ScheduledStart.Add(-iv.Offset)
-			key := string(ch) + "/" + iv.String()
-			inPlan[key] = true
-			var pending []*Notification
-			for _, n := range w.notifs {
-				if n.IsReminder() && n.PlanKey() == key && n.Status == NotifScheduled {
-					pending = append(pending, n)
-				}
+	arms := []string{""}
+	if w.ev.ABTest != nil {
+		arms = []string{ArmA, ArmB}
+	}
+	for _, arm := range arms {
+		for _, ch := range w.ev.Channels() {
+			ladder := w.ev.Intervals
+			if arm == ArmB {
+				ladder = w.ev.ABTest.IntervalsB
 			}
-			switch {
-			case at.After(w.now) && (len(pending) != 1 || !pending[0].ScheduledTime.Equal(at) ||
-				pending[0].EventVersion != w.ev.Version):
-				w.violate("rule 1: %s is due at %s; %d rows wait for it (%v)", key, stamp(at), len(pending), rows(pending))
-			case !at.After(w.now) && len(pending) > 0:
-				w.violate("rule 1: %s's time %s has passed, yet %d rows wait for it", key, stamp(at), len(pending))
+			for _, iv := range ladder {
+				at := w.ev.ScheduledStart.Add(-iv.Offset)
+				key := string(ch) + "/" + iv.String()
+				if arm != "" {
+					key += "/" + arm
+				}
+				inPlan[key] = true
+				var pending []*Notification
+				for _, n := range w.notifs {
+					if n.IsReminder() && n.PlanKey() == key && n.Status == NotifScheduled {
+						pending = append(pending, n)
+					}
+				}
+				switch {
+				case at.After(w.now) && (len(pending) != 1 || !pending[0].ScheduledTime.Equal(at) ||
+					pending[0].EventVersion != w.ev.Version):
+					w.violate("rule 1: %s is due at %s; %d rows wait for it (%v)", key, stamp(at), len(pending), rows(pending))
+				case !at.After(w.now) && len(pending) > 0:
+					w.violate("rule 1: %s's time %s has passed, yet %d rows wait for it", key, stamp(at), len(pending))
+				}
 			}
 		}
 	}
@@ -73,7 +86,7 @@ func (w *world) checkStale(n Notification, reason string) {
 	case n.Kind == KindReminder:
 		next := ev.ScheduledStart
 		what := "after the start"
-		for _, iv := range ev.Intervals {
+		for _, iv := range ladderOf(ev, n.Arm) {
 			if t := ev.ScheduledStart.Add(-iv.Offset); t.After(n.ScheduledTime) && t.Before(next) {
 				next, what = t, "after the next reminder's time"
 			}
@@ -218,7 +231,29 @@ func (w *world) checkReminder(m sentMessage, what string) {
 	if n.EventVersion != ev.Version {
 		w.violate("rule 6: %s was planned for version %d of the event, which is at %d", what, n.EventVersion, ev.Version)
 	}
-	for _, iv := range ev.Intervals {
+	if n.Arm != m.reg.r.Arm && n.Arm != "" {
+		w.violate("rule 14: %s, a reminder of arm %s, to a registrant of arm %q", what, n.Arm, m.reg.r.Arm)
+	}
+	if ev.ABTest != nil && n.Arm == "" {
+		w.violate("rule 14: %s belongs to no arm of the A/B test", what)
+	}
+	next := ev.ScheduledStart
+	for _, iv := range ladderOf(ev, n.Arm) {
+		if t := ev.ScheduledStart.Add(-iv.Offset); t.After(n.ScheduledTime) && t.Before(next) {
+			next = t
+		}
+	}
+	if n.Kind == KindReminder && !m.at.Before(next) {
+		w.violate("rule 5: %s, at or after its ladder's next reminder (or the start) %s", what, stamp(next))
+	}
+	if q := ev.Notifications.SMSQuietHours; q != nil && m.ch == ChannelSMS && n.Kind == KindReminder &&
+		ev.ScheduledStart.Sub(n.ScheduledTime) >= 12*time.Hour {
+		loc, _ := time.LoadLocation(m.reg.r.Timezone)
+		if h := m.at.In(loc).Hour(); h >= 21 || h < 8 {
+			w.violate("rule 13: %s arrives at %s on the viewer's clock, inside the quiet hours", what, m.at.In(loc).Format("15:04"))
+		}
+	}
+	for _, iv := range ladderOf(ev, n.Arm) {
 		if iv.String() == n.Interval && !ev.ScheduledStart.Add(-iv.Offset).Equal(n.ScheduledTime) {
 			w.violate("rule 1: %s was due at %s, not %v before the start %s", what, stamp(n.ScheduledTime), iv.Offset, stamp(ev.ScheduledStart))
 		}
@@ -257,4 +292,13 @@ func (w *world) checkOnce(seen map[once]int) {
 			}
 		}
 	}
+}
+
+// ladderOf is the ladder of arm as the histories set it up: arm b's own in
+// an A/B test, the event's intervals otherwise.
+func ladderOf(ev Event, arm string) []Interval {
+	if arm == ArmB && ev.ABTest != nil {
+		return ev.ABTest.IntervalsB
+	}
+	return ev.Intervals
 }

@@ -49,9 +49,11 @@ func TestRulesProperty(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d cases, %d violations in %d cases, %v; %d messages sent, %d skipped at send time (%d to late registrants), %d notifications skipped as stale",
-		*rulesCases, violations, failing, time.Since(began).Round(time.Millisecond), all.sent, all.skipped, all.late, all.stale)
-	if all.sent == 0 || all.skipped == 0 || all.late == 0 || all.stale == 0 {
+	t.Logf("%d cases, %d violations in %d cases, %v; %d messages sent, %d skipped at send time (%d to late registrants, %d for quiet hours), "+
+		"%d held by quiet hours, %d registrants passed over as the other arm's, %d notifications skipped as stale",
+		*rulesCases, violations, failing, time.Since(began).Round(time.Millisecond), all.sent, all.skipped, all.late, all.quiet,
+		all.held, all.otherArm, all.stale)
+	if all.sent == 0 || all.skipped == 0 || all.late == 0 || all.stale == 0 || all.held == 0 || all.quiet == 0 || all.otherArm == 0 {
 		t.Errorf("the histories never reached some of the cases the rules are about: %+v", all)
 	}
 	if violations > 0 {
@@ -120,6 +122,9 @@ type history struct {
 	start      time.Time
 	lead       time.Duration // from creation to the start
 	intervals  []string
+	ab         bool // an A/B test, arm b's ladder intervalsB
+	intervalsB []string
+	quiet      bool // the default SMS quiet hours (else off)
 	email, sms bool
 	actions    []action
 	delays     []time.Duration // how long claims wait, used in turn
@@ -130,8 +135,12 @@ func (h history) String() string {
 	for _, a := range h.actions {
 		acts = append(acts, fmt.Sprintf("%s@+%v", actionNames[a.kind], a.at))
 	}
-	return fmt.Sprintf("%s start %s lead %v intervals %v email %v sms %v: %s", h.zone,
-		h.start.Format(time.RFC3339), h.lead, h.intervals, h.email, h.sms, strings.Join(acts, ", "))
+	ab := ""
+	if h.ab {
+		ab = fmt.Sprintf(" intervals_b %v", h.intervalsB)
+	}
+	return fmt.Sprintf("%s start %s lead %v intervals %v%s email %v sms %v quiet %v: %s", h.zone,
+		h.start.Format(time.RFC3339), h.lead, h.intervals, ab, h.email, h.sms, h.quiet, strings.Join(acts, ", "))
 }
 
 func drawHistory(t *rapid.T) history {
@@ -169,6 +178,15 @@ func drawHistory(t *rapid.T) history {
 		h.actions = append(h.actions, a)
 	}
 	sort.SliceStable(h.actions, func(i, j int) bool { return h.actions[i].at < h.actions[j].at })
+	h.ab = rapid.IntRange(0, 2).Draw(t, "ab") == 0
+	if h.ab {
+		for _, n := range names {
+			if rapid.IntRange(0, 2).Draw(t, "pick b "+n) == 0 {
+				h.intervalsB = append(h.intervalsB, n)
+			}
+		}
+	}
+	h.quiet = rapid.IntRange(0, 3).Draw(t, "quiet") > 0
 	for i := range 8 {
 		d := time.Duration(0)
 		if rapid.IntRange(0, 3).Draw(t, fmt.Sprint("waits ", i)) == 0 {

@@ -61,10 +61,12 @@ func (w *world) violate(format string, args ...any) {
 // cases the rules are about.
 type tally struct {
 	sent, skipped, stale, late int
+	held, quiet, otherArm      int
 }
 
 func (a *tally) add(b tally) {
 	a.sent, a.skipped, a.stale, a.late = a.sent+b.sent, a.skipped+b.skipped, a.stale+b.stale, a.late+b.late
+	a.held, a.quiet, a.otherArm = a.held+b.held, a.quiet+b.quiet, a.otherArm+b.otherArm
 }
 
 // run plays the history and returns the rules it saw broken.
@@ -78,6 +80,17 @@ func (h history) run() ([]string, tally) {
 	w.ev = Event{ID: NewID(), HostID: "host", Title: "t", Status: StatusScheduled, ScheduledStart: h.start.UTC(),
 		Timezone: h.zone, DurationMinutes: 60, RegistrationEnabled: true, Intervals: intervals, Version: 1,
 		Notifications: NotificationSettings{EmailEnabled: h.email, SMSEnabled: h.sms}, CreatedAt: created, UpdatedAt: created}
+	if h.ab {
+		b, err := ParseIntervals(h.intervalsB)
+		if err != nil {
+			return []string{"bad ladder b: " + err.Error()}, tally{}
+		}
+		w.ev.ABTest = &ABTest{IntervalsB: b}
+	}
+	if h.quiet {
+		q := DefaultQuietHours
+		w.ev.Notifications.SMSQuietHours = &q
+	}
 	for _, n := range PlanReminders(w.ev, created) {
 		w.notifs = append(w.notifs, &n)
 	}
@@ -163,7 +176,11 @@ func (w *world) dispatch(n *Notification) {
 	}
 	n.Status = NotifSending
 	for _, sr := range w.regs {
-		if RecipientReason(sr.r, n.Channel) == "" {
+		switch {
+		case RecipientReason(sr.r, n.Channel) != "":
+		case ArmReason(*n, sr.r) != "":
+			w.tally.otherArm++
+		default:
 			w.deliver(n, sr, n.Channel)
 		}
 	}
@@ -177,9 +194,23 @@ func (w *world) deliver(n *Notification, sr *simReg, ch Channel) {
 	w.deliveries = append(w.deliveries, &simDelivery{n: n, reg: sr, ch: ch, claimAt: w.now.Add(delay), status: DeliveryPending})
 }
 
-// claim is the store's claim: SendBlockedReason at now decides.
+// claim is the store's claim: SendBlockedReason at now decides, then the
+// quiet hours, which may put the delivery back until their end.
 func (w *world) claim(d *simDelivery) {
-	if reason := SendBlockedReason(*d.n, w.ev, d.reg.r, d.ch, false, w.now); reason != "" {
+	reason := SendBlockedReason(*d.n, w.ev, d.reg.r, d.ch, false, w.now)
+	if reason == "" {
+		until, why := SMSQuietHold(*d.n, w.ev, d.reg.r, w.now)
+		switch {
+		case why != "":
+			reason = why
+			w.tally.quiet++
+		case !until.IsZero():
+			d.claimAt = until
+			w.tally.held++
+			return
+		}
+	}
+	if reason != "" {
 		d.status, d.reason = DeliverySkipped, reason
 		d.n.SkippedCount++
 		w.tally.skipped++
@@ -264,6 +295,10 @@ func (w *world) register(phone bool) {
 	}
 	r := Registration{ID: NewID(), EventID: w.ev.ID, Status: RegRegistered, Timezone: w.h.zone,
 		Email: fmt.Sprintf("v%d@example.com", len(w.regs)), CreatedAt: w.now, UpdatedAt: w.now}
+	if w.ev.ABTest != nil {
+		w.ev.ABSeq++
+		r.Arm = ArmFor(w.ev.ABSeq)
+	}
 	if phone {
 		r.Phone = fmt.Sprintf("+1415555%04d", len(w.regs))
 	}

@@ -45,10 +45,20 @@ type TimelineMessage struct {
 	SentAt              *time.Time
 	BouncedAt           *time.Time // a sent message the provider reported undeliverable
 	NextAttemptAt       *time.Time // a pending retry: not before this
+	DueAt               *time.Time // a pending one: when it may go
 	OpenedAt            *time.Time // the first open
 	OpenCount           int
 	ClickedAt           *time.Time // the first click
 	ClickCount          int
+}
+
+// HeldUntil is, for an SMS held by the viewer's quiet hours
+// (SMSQuietHold), when it goes.
+func (m TimelineMessage) HeldUntil() (time.Time, bool) {
+	if m.Status != DeliveryPending || m.DueAt == nil || m.Error != HeldReason(*m.DueAt) {
+		return time.Time{}, false
+	}
+	return *m.DueAt, true
 }
 
 // At is where the message stands on the timeline: when it was sent; when

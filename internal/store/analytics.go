@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/onair-live/onair/internal/onair"
@@ -37,7 +38,9 @@ func (s *Store) EventAnalytics(ctx context.Context, eventID string) (onair.Analy
 	}
 	into := func(m map[string]int) func(string, int64) { return func(k string, n int64) { m[k] += int(n) } }
 	var avgWatch sql.NullFloat64
+	var abTest string
 	steps := []error{
+		one(&abTest, `SELECT ab_test FROM events WHERE id = $1`),
 		one(&a.Registrations, `SELECT COUNT(*) FROM registrations WHERE event_id = $1`),
 		grouped(into(a.RegistrationsBySource), `SELECT source, COUNT(*) FROM registrations WHERE event_id = $1 GROUP BY source`),
 		one(&a.Attended, `SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND attended = TRUE`),
@@ -71,6 +74,17 @@ func (s *Store) EventAnalytics(ctx context.Context, eventID string) (onair.Analy
 	a.AverageWatchSeconds = avgWatch.Float64
 	a.Funnel.Registered, a.Funnel.Attended = a.Registrations, a.Attended
 	a.Rates()
+	t, err := parseABTest(abTest)
+	if err != nil {
+		return a, fmt.Errorf("event %s: stored A/B test: %w", eventID, err)
+	}
+	if t != nil {
+		arms, err := s.armCounts(ctx, tx, eventID)
+		if err != nil {
+			return a, err
+		}
+		a.ABFigures(t, arms)
+	}
 	return a, nil
 }
 
@@ -126,21 +140,21 @@ func (s *Store) notificationFigures(ctx context.Context, q querier, eventID stri
 		var n onair.NotificationFigures
 		var at int64
 		f := &n.MessageFigures
-		if err := rows.Scan(&n.ID, &n.Kind, &n.Interval, &n.Channel, &at, &n.Status,
+		if err := rows.Scan(&n.ID, &n.Kind, &n.Interval, &n.Channel, &n.Arm, &at, &n.Status,
 			&f.Sent, &f.Delivered, &f.Failed, &f.Opened, &f.Clicked); err != nil {
 			return err
 		}
 		n.ScheduledTime = fromDB(at)
 		out = append(out, n)
 		return nil
-	}, `SELECT n.id, n.kind, n.interval_name, n.channel, n.scheduled_time, n.status,
+	}, `SELECT n.id, n.kind, n.interval_name, n.channel, n.arm, n.scheduled_time, n.status,
 			COUNT(CASE WHEN d.status = 'sent' THEN 1 END),
 			COUNT(CASE WHEN d.status = 'sent' AND d.bounced_at IS NULL THEN 1 END),
 			COUNT(CASE WHEN d.status = 'failed' THEN 1 END),
 			COUNT(d.opened_at), COUNT(d.clicked_at)
 		FROM notifications n LEFT JOIN deliveries d ON d.notification_id = n.id
 		WHERE n.event_id = $1
-		GROUP BY n.id, n.kind, n.interval_name, n.channel, n.scheduled_time, n.status, n.created_at
+		GROUP BY n.id, n.kind, n.interval_name, n.channel, n.arm, n.scheduled_time, n.status, n.created_at
 		ORDER BY n.scheduled_time, n.created_at, n.channel, n.id`, eventID)
 	return out, err
 }

@@ -16,21 +16,27 @@ const eventColumns = `id, host_id, title, description, status, scheduled_start, 
 	duration_minutes, max_registrations, registration_enabled, stream_url, email_enabled,
 	sms_enabled, custom_message, selected_intervals, registration_count, version, ics_sequence,
 	started_at, ended_at, cancelled_at, created_at, updated_at, waitlist_enabled, waitlist_count, waitlist_seq,
-	replay_url, follow_ups, sms_message`
+	replay_url, follow_ups, sms_message, sms_quiet_hours, ab_test, ab_seq`
 
 func scanEvent(row scanner) (onair.Event, error) {
 	var e onair.Event
 	var start, created, updated int64
 	var started, ended, cancelled sql.NullInt64
-	var intervals, followUps string
+	var intervals, followUps, quiet, abTest string
 	err := row.Scan(&e.ID, &e.HostID, &e.Title, &e.Description, &e.Status, &start, &e.Timezone,
 		&e.DurationMinutes, &e.MaxRegistrations, &e.RegistrationEnabled, &e.StreamURL,
 		&e.Notifications.EmailEnabled, &e.Notifications.SMSEnabled, &e.Notifications.CustomMessage,
 		&intervals, &e.RegistrationCount, &e.Version, &e.Sequence,
 		&started, &ended, &cancelled, &created, &updated, &e.WaitlistEnabled, &e.WaitlistCount, &e.WaitlistSeq,
-		&e.ReplayURL, &followUps, &e.Notifications.SMSMessage)
+		&e.ReplayURL, &followUps, &e.Notifications.SMSMessage, &quiet, &abTest, &e.ABSeq)
 	if err != nil {
 		return e, err
+	}
+	if e.Notifications.SMSQuietHours, err = parseQuietHours(quiet); err != nil {
+		return e, fmt.Errorf("event %s: stored quiet hours: %w", e.ID, err)
+	}
+	if e.ABTest, err = parseABTest(abTest); err != nil {
+		return e, fmt.Errorf("event %s: stored A/B test: %w", e.ID, err)
 	}
 	if e.FollowUps, err = parseFollowUps(followUps); err != nil {
 		return e, fmt.Errorf("event %s: stored follow-ups: %w", e.ID, err)
@@ -54,6 +60,58 @@ func intervalsJSON(ivs []onair.Interval) string {
 	}
 	b, _ := json.Marshal(names)
 	return string(b)
+}
+
+// quietHoursText is how the events table keeps quiet hours: "21:00-08:00",
+// or "" when they are off.
+func quietHoursText(q *onair.QuietHours) string {
+	if q == nil {
+		return ""
+	}
+	return q.Start.String() + "-" + q.End.String()
+}
+
+func parseQuietHours(s string) (*onair.QuietHours, error) {
+	if s == "" {
+		return nil, nil
+	}
+	start, end, ok := strings.Cut(s, "-")
+	if !ok {
+		return nil, fmt.Errorf("%q is not HH:MM-HH:MM", s)
+	}
+	var q onair.QuietHours
+	var err error
+	if q.Start, err = onair.ParseClock(start); err != nil {
+		return nil, err
+	}
+	if q.End, err = onair.ParseClock(end); err != nil {
+		return nil, err
+	}
+	return &q, nil
+}
+
+// abTestText is how the events table keeps an A/B test: arm b's intervals
+// as a JSON array, "" without a test.
+func abTestText(t *onair.ABTest) string {
+	if t == nil {
+		return ""
+	}
+	return intervalsJSON(t.IntervalsB)
+}
+
+func parseABTest(s string) (*onair.ABTest, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var names []string
+	if err := json.Unmarshal([]byte(s), &names); err != nil {
+		return nil, err
+	}
+	ivs, err := onair.ParseIntervals(names)
+	if err != nil {
+		return nil, err
+	}
+	return &onair.ABTest{IntervalsB: ivs}, nil
 }
 
 // storedFollowUp is a follow-up as the events table keeps it (JSON): the
@@ -108,14 +166,15 @@ func (s *Store) CreateEvent(ctx context.Context, e onair.Event) error {
 func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, e onair.Event) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`, search_text)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-			$24, $25, $26, $27, $28, $29, $30)`,
+			$24, $25, $26, $27, $28, $29, $30, $31, $32, $33)`,
 		e.ID, e.HostID, e.Title, e.Description, e.Status, dbTime(e.ScheduledStart), e.Timezone,
 		e.DurationMinutes, e.MaxRegistrations, e.RegistrationEnabled, e.StreamURL,
 		e.Notifications.EmailEnabled, e.Notifications.SMSEnabled, e.Notifications.CustomMessage,
 		intervalsJSON(e.Intervals), e.RegistrationCount, e.Version, e.Sequence,
 		dbTimePtr(e.StartedAt), dbTimePtr(e.EndedAt), dbTimePtr(e.CancelledAt),
 		dbTime(e.CreatedAt), dbTime(e.UpdatedAt), e.WaitlistEnabled, e.WaitlistCount, e.WaitlistSeq,
-		e.ReplayURL, followUpsJSON(e.FollowUps), e.Notifications.SMSMessage, searchText(e.Title, e.Description))
+		e.ReplayURL, followUpsJSON(e.FollowUps), e.Notifications.SMSMessage,
+		quietHoursText(e.Notifications.SMSQuietHours), abTestText(e.ABTest), e.ABSeq, searchText(e.Title, e.Description))
 	return s.normalize(err)
 }
 
@@ -260,16 +319,21 @@ func (s *Store) UpdateEvent(ctx context.Context, hostID, id string, change func(
 			registration_enabled = $8, stream_url = $9, email_enabled = $10, sms_enabled = $11,
 			custom_message = $12, selected_intervals = $13, version = $14, ics_sequence = $15,
 			started_at = $16, ended_at = $17, cancelled_at = $18, updated_at = $19, search_text = $20,
-			waitlist_enabled = $21, replay_url = $22, follow_ups = $23, sms_message = $24
-			WHERE id = $25`,
+			waitlist_enabled = $21, replay_url = $22, follow_ups = $23, sms_message = $24,
+			sms_quiet_hours = $25, ab_test = $26
+			WHERE id = $27`,
 			e.Title, e.Description, e.Status, dbTime(e.ScheduledStart), e.Timezone, e.DurationMinutes,
 			e.MaxRegistrations, e.RegistrationEnabled, e.StreamURL, e.Notifications.EmailEnabled,
 			e.Notifications.SMSEnabled, e.Notifications.CustomMessage, intervalsJSON(e.Intervals),
 			e.Version, e.Sequence, dbTimePtr(e.StartedAt), dbTimePtr(e.EndedAt), dbTimePtr(e.CancelledAt),
 			dbTime(e.UpdatedAt), searchText(e.Title, e.Description), e.WaitlistEnabled,
-			e.ReplayURL, followUpsJSON(e.FollowUps), e.Notifications.SMSMessage, e.ID)
+			e.ReplayURL, followUpsJSON(e.FollowUps), e.Notifications.SMSMessage,
+			quietHoursText(e.Notifications.SMSQuietHours), abTestText(e.ABTest), e.ID)
 		if err != nil {
 			return s.normalize(err)
+		}
+		if e, err = s.assignArms(ctx, tx, cur, e); err != nil {
+			return err
 		}
 		existing, err := s.lockEventNotifications(ctx, tx, e.ID)
 		if err != nil {

@@ -31,7 +31,7 @@ func (s *Store) SetEnqueuer(e Enqueuer) { s.enq = e }
 
 const notificationColumns = `n.id, n.event_id, n.kind, n.interval_name, n.channel, n.scheduled_time,
 	n.status, n.event_version, n.recipients, n.sent_count, n.failed_count, n.skipped_count,
-	n.error_details, n.previous_start, n.created_at, n.updated_at`
+	n.error_details, n.previous_start, n.created_at, n.updated_at, n.arm`
 
 func scanNotification(row scanner, extra ...any) (onair.Notification, error) {
 	var n onair.Notification
@@ -39,7 +39,7 @@ func scanNotification(row scanner, extra ...any) (onair.Notification, error) {
 	var previous sql.NullInt64
 	dest := append([]any{&n.ID, &n.EventID, &n.Kind, &n.Interval, &n.Channel, &at, &n.Status,
 		&n.EventVersion, &n.Recipients, &n.SentCount, &n.FailedCount, &n.SkippedCount,
-		&n.ErrorDetails, &previous, &created, &updated}, extra...)
+		&n.ErrorDetails, &previous, &created, &updated, &n.Arm}, extra...)
 	err := row.Scan(dest...)
 	n.ScheduledTime, n.CreatedAt, n.UpdatedAt = fromDB(at), fromDB(created), fromDB(updated)
 	n.PreviousStart = fromDBPtr(previous)
@@ -97,10 +97,10 @@ func (s *Store) applyPlan(ctx context.Context, tx *sql.Tx, pc onair.PlanChange) 
 		fanoutDone := n.Status != onair.NotifScheduled
 		_, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, event_id, kind, interval_name,
 			channel, scheduled_time, status, event_version, error_details, previous_start, fanout_done,
-			created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			created_at, updated_at, arm) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 			n.ID, n.EventID, n.Kind, n.Interval, n.Channel, dbTime(n.ScheduledTime), n.Status,
 			n.EventVersion, n.ErrorDetails, dbTimePtr(n.PreviousStart), fanoutDone,
-			dbTime(n.CreatedAt), dbTime(n.UpdatedAt))
+			dbTime(n.CreatedAt), dbTime(n.UpdatedAt), n.Arm)
 		if err != nil {
 			return s.normalize(err)
 		}
@@ -196,7 +196,7 @@ func (s *Store) DispatchStep(ctx context.Context, id string, version int, now ti
 		// The page ends at the pageSize-th recipient (onair.RecipientReason,
 		// onair.AudienceReason): the cursor of the next step.
 		eligible := `FROM registrations r WHERE r.event_id = $1 AND r.id > $2 AND ` + recipientSQL(n.Channel) +
-			` AND ` + audienceSQL(n.Kind)
+			` AND ` + audienceSQL(n.Kind) + ` AND ` + armSQL(n.Arm)
 		var last sql.NullString
 		var page int
 		if err := tx.QueryRowContext(ctx, `SELECT MAX(id), COUNT(*) FROM (SELECT r.id `+eligible+`

@@ -160,12 +160,15 @@ func (s *Store) claim(ctx context.Context, tx *sql.Tx, ids []int64, owner string
 	if err != nil {
 		return nil, err
 	}
-	items, blocked, err := s.sortClaims(ctx, tx, found, owner, now)
+	items, blocked, held, err := s.sortClaims(ctx, tx, found, owner, now)
 	if err != nil {
 		return nil, err
 	}
 	skipped, err := s.skipBlocked(ctx, tx, blocked, owner, now)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.hold(ctx, tx, held, owner, now); err != nil {
 		return nil, err
 	}
 	if items, err = s.takeClaims(ctx, tx, items, owner, now); err != nil {
@@ -262,37 +265,61 @@ func (l *claimLookup) host(id string) (onair.Host, error) {
 }
 
 // sortClaims decides, for each delivery found that owner may take, whether
-// it may leave at now: it returns those that may, as items to send, and
-// those that may not, by reason.
+// it may leave at now: it returns those that may, as items to send, those
+// that may not, by reason, and those that wait for the end of the viewer's
+// quiet hours (onair.SMSQuietHold), by that time.
 func (s *Store) sortClaims(ctx context.Context, tx *sql.Tx, found []claimRow, owner string,
-	now time.Time) (items []SendItem, blocked map[string][]int64, err error) {
+	now time.Time) (items []SendItem, blocked map[string][]int64, held map[int64][]int64, err error) {
 	look := &claimLookup{s: s, ctx: ctx, tx: tx, notifs: map[string]onair.Notification{},
 		events: map[string]onair.Event{}, hosts: map[string]onair.Host{}}
-	blocked = map[string][]int64{}
+	blocked, held = map[string][]int64{}, map[int64][]int64{}
 	for _, x := range found {
 		if !x.claimableBy(owner) {
 			continue // done, or someone else's
 		}
 		n, err := look.notification(x.d.NotificationID)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		ev, err := look.event(n.EventID)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if reason := onair.SendBlockedReason(n, ev, x.reg, x.d.Channel, x.suppressed, now); reason != "" {
 			blocked[reason] = append(blocked[reason], x.d.ID)
 			continue
 		}
+		if until, reason := onair.SMSQuietHold(n, ev, x.reg, now); reason != "" {
+			blocked[reason] = append(blocked[reason], x.d.ID)
+			continue
+		} else if !until.IsZero() {
+			held[dbTime(until)] = append(held[dbTime(until)], x.d.ID)
+			continue
+		}
 		host, err := look.host(ev.HostID)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		x.d.Status, x.d.Attempts = onair.DeliverySending, x.d.Attempts+1
 		items = append(items, SendItem{Delivery: x.d, Notification: n, Event: ev, Registration: x.reg, Host: host})
 	}
-	return items, blocked, nil
+	return items, blocked, held, nil
+}
+
+// hold puts the held deliveries that owner may still take back in the
+// queue, due at the end of their quiet hours, with a note of when: the same
+// row leaves then (or is skipped, if it is no longer wanted by that time),
+// so it is sent once whatever happens in between.
+func (s *Store) hold(ctx context.Context, tx *sql.Tx, held map[int64][]int64, owner string, now time.Time) error {
+	for _, until := range slices.Sorted(maps.Keys(held)) {
+		_, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', due_at = $1, error = $2,
+			claimed_by = '', updated_at = $3 WHERE id IN `+s.jsonIDs("$4")+` AND `+claimable("$5"),
+			until, onair.HeldReason(fromDB(until)), dbTime(now), idsJSON(held[until]), owner)
+		if err != nil {
+			return s.normalize(err)
+		}
+	}
+	return nil
 }
 
 // skipBlocked marks the blocked deliveries that owner may still take as

@@ -83,6 +83,7 @@ type registrationRow struct {
 // registrants waiting, and the last place in line it handed out (0: none).
 type eventCounts struct {
 	registered, waitlisted, seq int
+	abSeq                       int // the A/B test's last arm count (0: none)
 }
 
 // noteRow is a confirmation notification the batch creates.
@@ -342,6 +343,13 @@ func (b *batch) admit(ev *onair.Event, r onair.Registration, status onair.Regist
 	}
 	counts := b.counts[ev.ID]
 	row := registrationRow{r: r, at: at}
+	if ev.ABTest != nil {
+		// The arm, from the event's count under its lock: alternate in
+		// the order the batch decides, which is the order of arrival.
+		ev.ABSeq++
+		counts.abSeq = ev.ABSeq
+		row.r.Arm = onair.ArmFor(ev.ABSeq)
+	}
 	kind := onair.KindConfirmation
 	if status == onair.RegWaitlisted {
 		row.r.Status = status

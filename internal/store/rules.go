@@ -44,3 +44,16 @@ func audienceSQL(kind onair.NotificationKind) string {
 	}
 	return `TRUE`
 }
+
+// armSQL is onair.ArmReason(n, r) == "" in SQL for a notification of arm:
+// a reminder of one arm's ladder is for that arm's registrations r only.
+// Only the domain's arms have a literal: anything else names no arm.
+func armSQL(arm string) string {
+	switch arm {
+	case "":
+		return `TRUE`
+	case onair.ArmA, onair.ArmB:
+		return `r.arm = '` + arm + `'`
+	}
+	return `FALSE`
+}

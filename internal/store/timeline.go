@@ -83,19 +83,22 @@ func (r *timelineRead) each(query string, scan func(rows *sql.Rows) error) error
 func (r *timelineRead) messages() error {
 	return r.each(`SELECT d.id, n.kind, n.interval_name, d.channel, d.seq, d.status, d.error,
 			d.created_at, d.updated_at, d.sent_at, d.bounced_at, d.next_attempt_at,
-			d.opened_at, d.open_count, d.clicked_at, d.click_count
+			d.opened_at, d.open_count, d.clicked_at, d.click_count, d.due_at
 		FROM deliveries d JOIN notifications n ON n.id = d.notification_id
 		WHERE d.registration_id = $1 AND n.event_id = $2 ORDER BY d.id`, func(rows *sql.Rows) error {
 		var m onair.TimelineMessage
 		var queued, settled int64
-		var sent, bounced, next, opened, clicked sql.NullInt64
+		var sent, bounced, next, opened, clicked, due sql.NullInt64
 		if err := rows.Scan(&m.DeliveryID, &m.Kind, &m.Interval, &m.Channel, &m.Seq, &m.Status, &m.Error,
-			&queued, &settled, &sent, &bounced, &next, &opened, &m.OpenCount, &clicked, &m.ClickCount); err != nil {
+			&queued, &settled, &sent, &bounced, &next, &opened, &m.OpenCount, &clicked, &m.ClickCount, &due); err != nil {
 			return err
 		}
 		m.QueuedAt, m.SettledAt = fromDB(queued), fromDB(settled)
 		m.SentAt, m.BouncedAt, m.NextAttemptAt = fromDBPtr(sent), fromDBPtr(bounced), fromDBPtr(next)
 		m.OpenedAt, m.ClickedAt = fromDBPtr(opened), fromDBPtr(clicked)
+		if m.Status == onair.DeliveryPending {
+			m.DueAt = fromDBPtr(due)
+		}
 		r.t.Messages = append(r.t.Messages, m)
 		return nil
 	})

@@ -163,7 +163,8 @@ func TestRegistrantTimeline(t *testing.T) {
 					Status: onair.DeliverySkipped, Error: "the registrant unsubscribed",
 					QueuedAt: at(2 * time.Minute), SettledAt: at(61 * time.Minute)},
 				{DeliveryID: ids[1], Kind: onair.KindConfirmation, Channel: onair.ChannelEmail, Seq: 2,
-					Status: onair.DeliveryPending, QueuedAt: at(3 * time.Minute), SettledAt: at(3 * time.Minute)},
+					Status: onair.DeliveryPending, QueuedAt: at(3 * time.Minute), SettledAt: at(3 * time.Minute),
+					DueAt: ptr(at(3 * time.Minute))},
 			}
 			// Delivery ids are in the order the rows were made; the two
 			// confirmations of one registration share a transaction.

@@ -27,6 +27,7 @@ type eventJSON struct {
 	RegistrationCount    int                        `json:"registration_count"`
 	SpotsLeft            *int                       `json:"spots_left"`
 	WaitlistEnabled      bool                       `json:"waitlist_enabled"`
+	ABTest               *onair.ABTest              `json:"ab_test"`
 	StartedAt            *string                    `json:"started_at"`
 	EndedAt              *string                    `json:"ended_at"`
 	CancelledAt          *string                    `json:"cancelled_at"`
@@ -58,6 +59,7 @@ func (s *Server) viewEvent(e onair.Event) eventJSON {
 		RegistrationCount:    e.RegistrationCount,
 		SpotsLeft:            e.SpotsLeft(),
 		WaitlistEnabled:      e.WaitlistEnabled,
+		ABTest:               e.ABTest,
 		StartedAt:            formatTimePtr(e.StartedAt),
 		EndedAt:              formatTimePtr(e.EndedAt),
 		CancelledAt:          formatTimePtr(e.CancelledAt),

@@ -11,10 +11,13 @@ import (
 
 // notificationJSON is a notification as its host sees it.
 type notificationJSON struct {
-	ID            string                   `json:"id"`
-	Kind          onair.NotificationKind   `json:"kind"`
-	Interval      *string                  `json:"interval"`
-	Channel       onair.Channel            `json:"channel"`
+	ID       string                 `json:"id"`
+	Kind     onair.NotificationKind `json:"kind"`
+	Interval *string                `json:"interval"`
+	Channel  onair.Channel          `json:"channel"`
+	// Arm is the A/B test arm whose ladder a reminder belongs to; null
+	// for a notification to every registrant.
+	Arm           *string                  `json:"arm"`
 	ScheduledTime string                   `json:"scheduled_time"`
 	Status        onair.NotificationStatus `json:"status"`
 	Recipients    int                      `json:"recipients"`
@@ -40,6 +43,9 @@ func viewNotification(n onair.Notification, f onair.MessageFigures) notification
 	}
 	if n.Interval != "" {
 		v.Interval = &n.Interval
+	}
+	if n.Arm != "" {
+		v.Arm = &n.Arm
 	}
 	if n.ErrorDetails != "" {
 		v.ErrorDetails = &n.ErrorDetails

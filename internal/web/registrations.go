@@ -24,6 +24,9 @@ type registrationJSON struct {
 	Source    string                   `json:"source"`
 	Timezone  string                   `json:"timezone"`
 	Status    onair.RegistrationStatus `json:"status"`
+	// Arm is the registration's arm of the event's A/B test, null without
+	// one.
+	Arm *string `json:"arm"`
 	// WaitlistPosition is null unless the registration waits.
 	WaitlistPosition *int   `json:"waitlist_position"`
 	Attended         bool   `json:"attended"`
@@ -44,8 +47,16 @@ func viewRegistration(r onair.Registration) registrationJSON {
 		ID: r.ID, EventID: r.EventID, FirstName: r.FirstName, LastName: r.LastName,
 		Email: r.Email, Phone: r.Phone, Company: r.Company, Source: r.Source,
 		Timezone: r.Timezone, Status: r.Status, WaitlistPosition: waitlistPosition(r), Attended: r.Attended,
-		CreatedAt: formatTime(r.CreatedAt),
+		CreatedAt: formatTime(r.CreatedAt), Arm: armJSON(r.Arm),
 	}
+}
+
+// armJSON is an arm for the JSON: null for none.
+func armJSON(arm string) *string {
+	if arm == "" {
+		return nil
+	}
+	return &arm
 }
 
 func (s *Server) listRegistrations(w http.ResponseWriter, r *http.Request, host onair.Host) error {
@@ -100,13 +111,13 @@ func writeRegistrationsCSV(w http.ResponseWriter, ev onair.Event, regs []onair.R
 	w.Header().Set("Content-Disposition", `attachment; filename="registrations-`+ev.ID+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"id", "first_name", "last_name", "email", "phone", "company", "source", "timezone", "status", "attended", "created_at",
+	cw.Write([]string{"id", "first_name", "last_name", "email", "phone", "company", "source", "timezone", "status", "arm", "attended", "created_at",
 		"messages_sent", "messages_failed", "opened", "clicked", "watch_seconds", "revenue_cents"})
 	itoa := strconv.Itoa
 	for _, r := range regs {
 		a := activity[r.ID]
 		cw.Write([]string{r.ID, csvCell(r.FirstName), csvCell(r.LastName), csvCell(r.Email), csvCell(r.Phone),
-			csvCell(r.Company), csvCell(r.Source), r.Timezone, string(r.Status), strconv.FormatBool(r.Attended),
+			csvCell(r.Company), csvCell(r.Source), r.Timezone, string(r.Status), r.Arm, strconv.FormatBool(r.Attended),
 			formatTime(r.CreatedAt), itoa(a.Sent), itoa(a.Failed), itoa(a.Opened), itoa(a.Clicked), itoa(a.WatchSeconds),
 			strconv.FormatInt(a.RevenueCents, 10)})
 	}

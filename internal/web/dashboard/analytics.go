@@ -15,6 +15,7 @@ type analytics struct {
 	ByDay        chart
 	Messages     []messageRow // the notifications that sent or failed anything
 	Channels     []messageRow // the totals per channel
+	AB           *abView      // the A/B test, if any
 }
 
 // messageRow is one row of the messages table: a notification's figures,
@@ -80,6 +81,9 @@ func newAnalytics(a onair.Analytics) analytics {
 			label := kindLabel(n.Kind)
 			if n.Interval != "" {
 				label += ", " + intervalLabel(n.Interval)
+			}
+			if n.Arm != "" {
+				label += " (arm " + n.Arm + ")"
 			}
 			d.Messages = append(d.Messages, newMessageRow(label, n.Channel, n.MessageFigures))
 		}

@@ -159,6 +159,7 @@ func (d *Dashboard) renderEvent(w http.ResponseWriter, r *http.Request, status i
 		return err
 	}
 	v.Analytics = newAnalytics(an)
+	v.Analytics.AB = newABView(ev, an)
 
 	if v.Query, err = site.SearchQuery(r); err != nil {
 		return err

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -189,6 +190,19 @@ func (d *Dashboard) messageSettings(w http.ResponseWriter, r *http.Request, p si
 	if sms := f("sms_message"); sms != nil {
 		in.NotificationSettings = &onair.NotificationSettingsInput{SMSMessage: sms}
 	}
+	if start, end := f("quiet_start"), f("quiet_end"); start != nil && end != nil && in.NotificationSettings != nil {
+		var q onair.JSONValue = "null"
+		if r.PostFormValue("quiet_enabled") != "" {
+			q = quietHoursJSON(*start, *end)
+		}
+		in.NotificationSettings.SMSQuietHours = q
+	}
+	if ivs := f("intervals_b"); ivs != nil {
+		in.ABTest = "null"
+		if r.PostFormValue("ab_enabled") != "" {
+			in.ABTest = abTestJSON(*ivs)
+		}
+	}
 	in.ReplayURL = f("replay_url")
 	fu := &onair.FollowUpsInput{}
 	for _, k := range []struct {
@@ -220,6 +234,12 @@ func sampleQuery(n onair.Notification) string {
 type messageSettingsForm struct {
 	Ended              bool // only the replay and the follow-ups can change
 	SMSMessage         string
+	QuietOn            bool
+	QuietStart         string
+	QuietEnd           string
+	ABOn               bool
+	IntervalsB         string // arm b's, as the form writes them
+	ArmA               string // arm a's, for the hint
 	ReplayURL          string
 	Attended, Missed   onair.FollowUpJSON
 	MaxSMSMessage      int
@@ -240,5 +260,41 @@ func messageSettingsOf(ev onair.Event) messageSettingsForm {
 	for _, k := range onair.MessageKinds {
 		f.Kinds = append(f.Kinds, sampleKind{Kind: string(k), Label: kindLabel(k)})
 	}
+	q := onair.DefaultQuietHours
+	if ev.Notifications.SMSQuietHours != nil {
+		f.QuietOn, q = true, *ev.Notifications.SMSQuietHours
+	}
+	f.QuietStart, f.QuietEnd = q.Start.String(), q.End.String()
+	f.ArmA = intervalNames(ev.Intervals)
+	if ev.ABTest != nil {
+		f.ABOn, f.IntervalsB = true, intervalNames(ev.ABTest.IntervalsB)
+	}
 	return f
+}
+
+// quietHoursJSON is the sms_quiet_hours setting of the form's two times,
+// for the domain to check.
+func quietHoursJSON(start, end string) onair.JSONValue {
+	b, _ := json.Marshal(map[string]string{"start": strings.TrimSpace(start), "end": strings.TrimSpace(end)})
+	return onair.JSONValue(b)
+}
+
+// abTestJSON is the ab_test setting of the form's list of arm b's
+// intervals, separated by commas or spaces.
+func abTestJSON(list string) onair.JSONValue {
+	names := strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' || r == ';' })
+	if names == nil {
+		names = []string{}
+	}
+	b, _ := json.Marshal(map[string][]string{"intervals_b": names})
+	return onair.JSONValue(b)
+}
+
+// intervalNames writes intervals as the form takes them: "3days, 1hour".
+func intervalNames(ivs []onair.Interval) string {
+	names := make([]string, len(ivs))
+	for i, iv := range ivs {
+		names[i] = iv.String()
+	}
+	return strings.Join(names, ", ")
 }

@@ -83,13 +83,21 @@ func viewTimelineEntry(e onair.TimelineEntry, reg onair.Registration, zone strin
 			}
 		case onair.DeliveryFailed, onair.DeliverySkipped:
 			reason := m.Error
-			if reason == "" {
+			switch reason {
+			case "":
 				reason = "none recorded"
+			case onair.ReasonQuietHours:
+				reason = "quiet hours (it would have been held past the next reminder or the start)"
 			}
 			d.Details = append(d.Details, "Reason: "+reason)
 		case onair.DeliverySending:
 			d.Details = append(d.Details, "Being handed to the provider.")
 		default:
+			if until, ok := m.HeldUntil(); ok {
+				d.Details = append(d.Details, "Held until "+notify.FormatTime(until, reg.Timezone)+
+					", the end of the quiet hours in the registrant's time zone.")
+				break
+			}
 			d.Details = append(d.Details, "Queued, not sent yet.")
 			if m.NextAttemptAt != nil {
 				d.Details = append(d.Details, "Next attempt "+notify.FormatTime(*m.NextAttemptAt, zone)+".")
