@@ -14,6 +14,7 @@ func (e Event) Duplicate(scheduledStart *string, now time.Time) (Event, error) {
 	d.Status = StatusScheduled
 	d.ScheduledStart = time.Time{} // the new start is always checked
 	d.Intervals = slices.Clone(e.Intervals)
+	d.RegistrationFields = CloneQuestions(e.RegistrationFields)
 	d.RegistrationCount = 0
 	d.Version, d.Sequence = 1, 0
 	d.StartedAt, d.EndedAt, d.CancelledAt = nil, nil, nil

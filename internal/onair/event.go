@@ -45,11 +45,17 @@ type Event struct {
 	StreamURL           string
 	// ReplayURL is the recording, shown on the watch page and in the
 	// follow-ups once the event has ended.
-	ReplayURL         string
-	Notifications     NotificationSettings
-	FollowUps         FollowUps
-	Intervals         []Interval
-	RegistrationCount int
+	ReplayURL string
+	// CoverImageURL is the picture at the top of the registration page and
+	// of its link previews (og:image).
+	CoverImageURL string
+	// RegistrationFields are the host's own questions on the registration
+	// page, in the order shown.
+	RegistrationFields []Question
+	Notifications      NotificationSettings
+	FollowUps          FollowUps
+	Intervals          []Interval
+	RegistrationCount  int
 	// WaitlistEnabled lets a full event take registrations onto a waitlist;
 	// WaitlistCount is how many wait now, and WaitlistSeq the last place in
 	// line handed out (the next one joins behind it).
@@ -97,6 +103,8 @@ type EventInput struct {
 	WaitlistEnabled      *bool                      `json:"waitlist_enabled"`
 	ReplayURL            *string                    `json:"replay_url"`
 	FollowUps            *FollowUpsInput            `json:"follow_ups"`
+	CoverImageURL        *string                    `json:"cover_image_url"`
+	RegistrationFields   *[]QuestionInput           `json:"registration_fields"`
 }
 
 // afterEnd reports whether in changes only what may still change once the
@@ -104,7 +112,7 @@ type EventInput struct {
 func (in EventInput) afterEnd() bool {
 	rest := in
 	rest.ReplayURL, rest.FollowUps = nil, nil
-	return (in.ReplayURL != nil || in.FollowUps != nil) && rest == EventInput{}
+	return (in.ReplayURL != nil || in.FollowUps != nil) && rest == (EventInput{})
 }
 
 // NotificationSettingsInput is the writable part of NotificationSettings.
@@ -271,6 +279,15 @@ func (e Event) apply(v *ValidationError, in EventInput, now time.Time) (Event, C
 		if e.ReplayURL != "" && !v.Has("replay_url") && !isSecureURL(e.ReplayURL) {
 			v.Add("replay_url", "must be an https URL (http only for localhost)")
 		}
+	}
+	if in.CoverImageURL != nil {
+		e.CoverImageURL = cleanLine(v, "cover_image_url", *in.CoverImageURL, MaxStreamURLLen, false)
+		if e.CoverImageURL != "" && !v.Has("cover_image_url") && !isSecureURL(e.CoverImageURL) {
+			v.Add("cover_image_url", "must be an https URL (http only for localhost)")
+		}
+	}
+	if in.RegistrationFields != nil {
+		e.RegistrationFields = parseQuestions(v, "registration_fields", *in.RegistrationFields)
 	}
 	if in.FollowUps != nil {
 		next := e.FollowUps.apply(v, *in.FollowUps)

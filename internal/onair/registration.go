@@ -31,8 +31,10 @@ type Registration struct {
 	Company   string
 	Source    string
 	Timezone  string // the viewer's own IANA zone
-	Status    RegistrationStatus
-	Attended  bool
+	// Answers are the viewer's answers to the event's questions.
+	Answers  Answers
+	Status   RegistrationStatus
+	Attended bool
 	// WaitlistPosition is the registration's place in its event's waitlist
 	// (1 is next), while it is waitlisted; 0 otherwise.
 	WaitlistPosition int
@@ -70,6 +72,8 @@ type RegistrationInput struct {
 	Company   string `json:"company"`
 	Timezone  string `json:"timezone"`
 	Source    string `json:"source"`
+	// Answers answer the event's registration_fields by key.
+	Answers map[string]any `json:"answers"`
 }
 
 // Registration field limits.
@@ -119,6 +123,7 @@ func NewRegistration(ev Event, in RegistrationInput, normalizePhone PhoneNormali
 			r.Phone = e164
 		}
 	}
+	r.Answers = parseAnswers(v, ev.RegistrationFields, in.Answers)
 	r.Timezone = strings.TrimSpace(in.Timezone)
 	switch {
 	case r.Timezone == "":
