@@ -222,6 +222,52 @@ func TestLandingPage(t *testing.T) {
 			}
 		})
 
+		t.Run("the dashboard shows the answers and the embed code, and edits the cover and the questions", func(t *testing.T) {
+			b, host := dashSignup(t, a)
+			ev := a.createEvent(host, map[string]any{"registration_fields": landingQuestions[:2]})
+			id := ev["id"].(string)
+			reg := a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", map[string]any{"email": "dash@example.com",
+				"first_name": "Dee", "answers": map[string]any{"role": "Producer", "team_size": "51+"}})
+			body := b.expect(http.StatusOK, "/dashboard/events/"+id)
+			snippet := html.EscapeString(`<iframe src="` + testAppURL + `/register/` + id + `?embed=1" title="Product Launch Webinar"`)
+			for _, want := range []string{`<th scope="col">Your role</th><th scope="col">Team size</th>`, "<td>Producer</td><td>51&#43;</td>",
+				snippet, "Copy embed code"} {
+				if !strings.Contains(body, want) {
+					t.Errorf("the event page lacks %s", want)
+				}
+			}
+			regID := reg["registration"].(map[string]any)["id"].(string)
+			timeline := b.expect(http.StatusOK, "/dashboard/events/"+id+"/registrants/"+regID)
+			if !strings.Contains(timeline, "<dt>Your role</dt><dd>Producer</dd>") || !strings.Contains(timeline, "Team size: 51&#43;") {
+				t.Errorf("the registrant page lacks the answers:\n%s", timeline)
+			}
+			if !strings.Contains(body, "role: Your role *\nteam_size: Team size [1-10 | 11-50 | 51&#43;]") {
+				t.Errorf("the edit form does not hold the questions as lines")
+			}
+			form := url.Values{"title": {"Edited"}, "description": {""}, "max_registrations": {""}, "stream_url": {""},
+				"registration_enabled": {"on"}, "cover_image_url": {"https://cdn.acme.example/new.jpg"},
+				"registration_fields": {"role: Your role *\r\nnews: News please [checkbox]\r\n\r\nlevel: Level [Beginner | Expert] *"}}
+			if status, _, _ := b.post("/dashboard/events/"+id+"/edit", form, true); status != http.StatusSeeOther {
+				t.Fatalf("edit: %d", status)
+			}
+			got := a.expect(http.StatusOK, "GET", "/api/events/"+id, host, nil)["event"].(map[string]any)
+			qs := got["registration_fields"].([]any)
+			if got["cover_image_url"] != "https://cdn.acme.example/new.jpg" || len(qs) != 3 ||
+				qs[1].(map[string]any)["type"] != "checkbox" || qs[2].(map[string]any)["required"] != true ||
+				qs[2].(map[string]any)["options"].([]any)[1] != "Expert" {
+				t.Errorf("after the edit: %v %v", got["cover_image_url"], qs)
+			}
+			form.Set("cover_image_url", "ftp://cdn.acme.example/x.jpg")
+			form.Set("registration_fields", "role: Your role\nRole: Again\njust a label")
+			status, page, _ := b.post("/dashboard/events/"+id+"/edit", form, true)
+			for _, want := range []string{"Cover image URL must be an https URL", "line 3 needs a key and a label",
+				"Question 2: the key must start with a lower-case letter"} {
+				if status != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(page), want) {
+					t.Errorf("refused edit (%d) lacks %q", status, want)
+				}
+			}
+		})
+
 		t.Run("the favicon is served and cached", func(t *testing.T) {
 			status, body, h := a.raw("GET", "/favicon.ico", "", nil)
 			if status != http.StatusOK || h.Get("Content-Type") != "image/x-icon" || len(body) < 100 ||
