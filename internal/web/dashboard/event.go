@@ -108,17 +108,17 @@ type eventPage struct {
 	// EmbedSnippet is the <iframe> of the registration page for the
 	// host's own site.
 	EmbedSnippet string
-	Query         string
-	Pager         pager
-	CSVURL        string
-	Form          string // the form that was sent and refused: "edit", "reschedule" or "duplicate"
-	Error         string // why the last action was refused
-	Edit          editForm
-	Reschedule    rescheduleForm
-	Duplicate     rescheduleForm // the start of a copy, read the same way
-	Zones         []string
-	Analytics     analytics
-	Messages      messageSettingsForm
+	Query        string
+	Pager        pager
+	CSVURL       string
+	Form         string // the form that was sent and refused: "edit", "reschedule" or "duplicate"
+	Error        string // why the last action was refused
+	Edit         editForm
+	Reschedule   rescheduleForm
+	Duplicate    rescheduleForm // the start of a copy, read the same way
+	Zones        []string
+	Analytics    analytics
+	Messages     messageSettingsForm
 
 	ConfirmStart, ConfirmEnd, ConfirmCancel, ConfirmReschedule string
 	Channels                                                   string // the channels of its messages, for its details
