@@ -53,7 +53,7 @@ func scanEvent(row scanner) (onair.Event, error) {
 }
 
 // questionsJSON is an event's questions as the events table keeps them:
-// JSON, or ” for none.
+// JSON, or the empty string for none.
 func questionsJSON(qs []onair.Question) string {
 	if len(qs) == 0 {
 		return ""
@@ -63,7 +63,7 @@ func questionsJSON(qs []onair.Question) string {
 }
 
 // answersJSON is a registration's answers as the registrations table keeps
-// them: JSON, or ” for none.
+// them: JSON, or the empty string for none.
 func answersJSON(a onair.Answers) string {
 	if len(a) == 0 {
 		return ""
