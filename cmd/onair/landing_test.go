@@ -147,6 +147,7 @@ func TestLandingPage(t *testing.T) {
 			status, body, h := e.get("/register/" + id + "?embed=1")
 			if status != http.StatusOK || !strings.Contains(body, `<body class="embed">`) || strings.Contains(body, `<header class="top"`) ||
 				strings.Contains(body, `class="cover"`) || !strings.Contains(body, `action="/register/`+id+`?embed=1"`) ||
+				!strings.Contains(body, `<p class="organiser muted">Hosted by Acme Live</p>`) ||
 				!strings.Contains(body, `name="website"`) {
 				t.Fatalf("embedded page (%d): %s", status, body)
 			}

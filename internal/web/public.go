@@ -38,7 +38,8 @@ type registerView struct {
 	// Invalid says that a field of the form needs correcting.
 	Invalid bool
 	// Description is the event's description rendered from Markdown,
-	// sanitized; Organiser the host's name.
+	// sanitized; Organiser the host's name, said on the embedded page,
+	// which has no header to show it.
 	Description template.HTML
 	Organiser   string
 	// Embed is the compact page for another site's frame (?embed=1).

@@ -111,5 +111,5 @@ func questionProblems(fields map[string]string) []string {
 // site to show the registration form there (the page at url?embed=1).
 func embedSnippet(registerURL, title string) string {
 	return `<iframe src="` + html.EscapeString(registerURL+"?embed=1") + `" title="` + html.EscapeString(title) +
-		`" width="100%" height="760" style="border:0;max-width:640px" loading="lazy"></iframe>`
+		`" width="100%" height="760" frameborder="0" loading="lazy"></iframe>`
 }
