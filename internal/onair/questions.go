@@ -126,6 +126,15 @@ func validQuestionKey(s string) bool {
 	return true
 }
 
+// SameQuestions reports whether a and b ask the same: answers validated
+// against one are valid against the other.
+func SameQuestions(a, b []Question) bool {
+	return slices.EqualFunc(a, b, func(x, y Question) bool {
+		return x.Key == y.Key && x.Label == y.Label && x.Type == y.Type && x.Required == y.Required &&
+			slices.Equal(x.Options, y.Options)
+	})
+}
+
 // CloneQuestions copies qs, options and all.
 func CloneQuestions(qs []Question) []Question {
 	if qs == nil {

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"sync"
@@ -75,6 +76,26 @@ func TestQuestionsAndAnswers(t *testing.T) {
 			if !reflect.DeepEqual(r.Answers, want) {
 				t.Errorf("%s: answers %v, want %v", r.Email, r.Answers, want)
 			}
+		}
+
+		// Answers validated against questions that have changed since are
+		// not stored: the caller validates them again.
+		changed, err := s.UpdateEvent(ctx, host.ID, ev.ID, func(e onair.Event) (onair.Event, error) {
+			qs := append(questions[:1:1], onair.QuestionInput{Key: "size", Label: "Team size", Type: "select", Options: []string{"1-10"}})
+			e, _, err := e.Update(onair.EventInput{RegistrationFields: &qs}, now)
+			return e, err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stale := newRegistration(t, got, onair.RegistrationInput{Email: "stale@example.com",
+			Answers: map[string]any{"role": "x", "size": "<b>51+</b>"}}, now)
+		if _, err := s.RegisterAgainst(ctx, got, stale, now); !errors.Is(err, store.ErrEventChanged) {
+			t.Errorf("a registration against the old questions: %v, want ErrEventChanged", err)
+		}
+		if _, err := s.RegisterAgainst(ctx, changed, newRegistration(t, changed, onair.RegistrationInput{Email: "fresh@example.com",
+			Answers: map[string]any{"role": "x", "size": "1-10"}}, now), now); err != nil {
+			t.Errorf("a registration against the questions as they are: %v", err)
 		}
 
 		none := []onair.QuestionInput{}

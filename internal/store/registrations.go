@@ -71,8 +71,9 @@ var ErrEventChanged = onair.Errorf(onair.ErrConflict, "event_changed",
 // RegisterAgainst is Register for a registration validated against ev (as
 // onair.NewRegistration, with the phone checked as ev's channels want it):
 // if the stored event differs from ev in what that validation read (its
-// time zone, whether it sends SMS), nothing is made and ErrEventChanged is
-// returned, so that the caller validates again against the event as it is.
+// time zone, whether it sends SMS, the questions the answers answer),
+// nothing is made and ErrEventChanged is returned, so that the caller
+// validates again against the event as it is.
 func (s *Store) RegisterAgainst(ctx context.Context, ev onair.Event, r onair.Registration, now time.Time, limits ...Limit) (onair.Event, error) {
 	return s.register(ctx, &ev, r, now, limits)
 }
