@@ -105,15 +105,23 @@ type demoEvent struct {
 	intervals                []string
 	sms                      bool
 	viewers                  int
+	questions                []onair.QuestionInput // the registration page's own questions, answered by every viewer
 	then                     func(context.Context, *store.Store, onair.Event, []onair.Registration) error
 }
 
 func demoEvents(now time.Time) []demoEvent {
 	ranFrom := now.Add(-75 * time.Minute)
 	return []demoEvent{
-		{title: "Product Launch Webinar", description: "Be the first to see what we have been building, with a live Q&A at the end.",
+		{title: "Product Launch Webinar",
+			description: "Be the first to see what we have been building, with a **live Q&A** at the end.\n\n" +
+				"- a tour of what is new\n- the roadmap for next year\n- your questions, answered live",
 			zone: "America/New_York", created: now, start: now.Add(3 * 24 * time.Hour), registeredBy: now,
-			capacity: 120, intervals: []string{"1day", "1hour", "15minutes", "now"}, sms: true, viewers: 36},
+			capacity: 120, intervals: []string{"1day", "1hour", "15minutes", "now"}, sms: true, viewers: 36,
+			questions: []onair.QuestionInput{
+				{Key: "role", Label: "Your role", Required: true},
+				{Key: "team_size", Label: "Team size", Type: "select", Options: []string{"1-10", "11-50", "51+"}},
+				{Key: "newsletter", Label: "Send me the monthly newsletter", Type: "checkbox"},
+			}},
 		{title: "Pricing Office Hours", description: "Half an hour with the team on plans and invoices.",
 			zone: "Europe/London", created: now, start: now.Add(26 * time.Hour), registeredBy: now,
 			capacity: 12, intervals: []string{"1day", "1hour", "now"}, viewers: 12},
@@ -149,6 +157,7 @@ func (d demoEvent) create(ctx context.Context, st *store.Store, hostID string, n
 		Title: &title, Description: &desc, ScheduledStart: &start, Timezone: &zone,
 		MaxRegistrations: &capacity, SelectedIntervals: &d.intervals,
 		NotificationSettings: &onair.NotificationSettingsInput{SMSEnabled: &d.sms},
+		RegistrationFields:   &d.questions,
 	}, d.created)
 	if err != nil {
 		return onair.Event{}, nil, err
@@ -167,6 +176,11 @@ func (d demoEvent) create(ctx context.Context, st *store.Store, hostID string, n
 		in := onair.RegistrationInput{
 			FirstName: first[k], LastName: last[k], Email: fmt.Sprintf("%s.%s%d@example.com", first[k], last[k], v),
 			Company: "Example Co", Timezone: zones[v%len(zones)], Source: sources[v%len(sources)],
+		}
+		if len(d.questions) > 0 {
+			roles := []string{"Engineer", "Designer", "Product manager", "Founder"}
+			sizes := []string{"1-10", "11-50", "51+"}
+			in.Answers = map[string]any{"role": roles[v%len(roles)], "team_size": sizes[v%len(sizes)], "newsletter": v%2 == 0}
 		}
 		if v%3 == 0 {
 			in.Phone = fmt.Sprintf("+1415555%04d", 1000+v+n*100)

@@ -189,14 +189,16 @@ func TestHostSettings(t *testing.T) {
 			}
 		})
 
-		t.Run("the registration page shows the host's logo on its colour", func(t *testing.T) {
+		t.Run("the registration page shows the host's name and logo, in its colour", func(t *testing.T) {
 			a := dashApp(a, t)
-			status, body, _ := a.raw("GET", "/register/"+id, "", nil)
+			status, body, header := a.raw("GET", "/register/"+id, "", nil)
 			page := string(body)
-			if status != http.StatusOK || !strings.Contains(page, `style="background-color: #0f766e; color: #ffffff"`) ||
-				!strings.Contains(page, `<img src="https://cdn.acme.example/logo.png" alt="Acme Launches"`) {
+			if status != http.StatusOK || !strings.Contains(page, `<style>:root{--brand-1:#0f766e;--brand-2:#0f766e;--on-brand:#ffffff}</style>`) ||
+				!strings.Contains(page, `<img src="https://cdn.acme.example/logo.png" alt=""`) ||
+				!strings.Contains(page, `<span class="host-name">Acme Launches</span>`) {
 				t.Errorf("registration page (%d) has no brand header", status)
 			}
+			assertStyleAllowed(t, page, header.Get("Content-Security-Policy"), "#0f766e")
 		})
 
 		t.Run("the settings page edits them, with its CSRF token", func(t *testing.T) {

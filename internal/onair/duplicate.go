@@ -22,6 +22,7 @@ func (e Event) Duplicate(scheduledStart *string, now time.Time) (Event, error) {
 		d.Notifications.SMSQuietHours = &qh
 	}
 	d.ABSeq = 0
+	d.RegistrationFields = CloneQuestions(e.RegistrationFields)
 	d.RegistrationCount = 0
 	d.Version, d.Sequence = 1, 0
 	d.StartedAt, d.EndedAt, d.CancelledAt = nil, nil, nil

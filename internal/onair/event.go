@@ -48,10 +48,16 @@ type Event struct {
 	StreamURL           string
 	// ReplayURL is the recording, shown on the watch page and in the
 	// follow-ups once the event has ended.
-	ReplayURL     string
-	Notifications NotificationSettings
-	FollowUps     FollowUps
-	Intervals     []Interval
+	ReplayURL string
+	// CoverImageURL is the picture at the top of the registration page and
+	// of its link previews (og:image).
+	CoverImageURL string
+	// RegistrationFields are the host's own questions on the registration
+	// page, in the order shown.
+	RegistrationFields []Question
+	Notifications      NotificationSettings
+	FollowUps          FollowUps
+	Intervals          []Interval
 	// ABTest, when set, gives every other registrant a second reminder
 	// ladder; ABSeq is how many registrants it has put in an arm.
 	ABTest            *ABTest
@@ -105,7 +111,9 @@ type EventInput struct {
 	ReplayURL            *string                    `json:"replay_url"`
 	FollowUps            *FollowUpsInput            `json:"follow_ups"`
 	// ABTest is {"intervals_b": [...]} or null (no test); "" when absent.
-	ABTest JSONValue `json:"ab_test"`
+	ABTest             JSONValue        `json:"ab_test"`
+	CoverImageURL      *string          `json:"cover_image_url"`
+	RegistrationFields *[]QuestionInput `json:"registration_fields"`
 }
 
 // afterEnd reports whether in changes only what may still change once the
@@ -113,7 +121,7 @@ type EventInput struct {
 func (in EventInput) afterEnd() bool {
 	rest := in
 	rest.ReplayURL, rest.FollowUps = nil, nil
-	return (in.ReplayURL != nil || in.FollowUps != nil) && rest == EventInput{}
+	return (in.ReplayURL != nil || in.FollowUps != nil) && rest == (EventInput{})
 }
 
 // NotificationSettingsInput is the writable part of NotificationSettings.
@@ -289,6 +297,15 @@ func (e Event) apply(v *ValidationError, in EventInput, now time.Time) (Event, C
 		if e.ReplayURL != "" && !v.Has("replay_url") && !isSecureURL(e.ReplayURL) {
 			v.Add("replay_url", "must be an https URL (http only for localhost)")
 		}
+	}
+	if in.CoverImageURL != nil {
+		e.CoverImageURL = cleanLine(v, "cover_image_url", *in.CoverImageURL, MaxStreamURLLen, false)
+		if e.CoverImageURL != "" && !v.Has("cover_image_url") && !isSecureURL(e.CoverImageURL) {
+			v.Add("cover_image_url", "must be an https URL (http only for localhost)")
+		}
+	}
+	if in.RegistrationFields != nil {
+		e.RegistrationFields = parseQuestions(v, "registration_fields", *in.RegistrationFields)
 	}
 	if in.FollowUps != nil {
 		next := e.FollowUps.apply(v, *in.FollowUps)

@@ -31,7 +31,9 @@ type Registration struct {
 	Company   string
 	Source    string
 	Timezone  string // the viewer's own IANA zone
-	Status    RegistrationStatus
+	// Answers are the viewer's answers to the event's questions.
+	Answers Answers
+	Status  RegistrationStatus
 	// Arm is the registration's arm of its event's A/B test ("a" or "b"),
 	// "" without one.
 	Arm      string
@@ -73,6 +75,8 @@ type RegistrationInput struct {
 	Company   string `json:"company"`
 	Timezone  string `json:"timezone"`
 	Source    string `json:"source"`
+	// Answers answer the event's registration_fields by key.
+	Answers map[string]any `json:"answers"`
 }
 
 // Registration field limits.
@@ -122,6 +126,7 @@ func NewRegistration(ev Event, in RegistrationInput, normalizePhone PhoneNormali
 			r.Phone = e164
 		}
 	}
+	r.Answers = parseAnswers(v, ev.RegistrationFields, in.Answers)
 	r.Timezone = strings.TrimSpace(in.Timezone)
 	switch {
 	case r.Timezone == "":

@@ -16,19 +16,19 @@ const eventColumns = `id, host_id, title, description, status, scheduled_start, 
 	duration_minutes, max_registrations, registration_enabled, stream_url, email_enabled,
 	sms_enabled, custom_message, selected_intervals, registration_count, version, ics_sequence,
 	started_at, ended_at, cancelled_at, created_at, updated_at, waitlist_enabled, waitlist_count, waitlist_seq,
-	replay_url, follow_ups, sms_message, sms_quiet_hours, ab_test, ab_seq`
+	replay_url, follow_ups, sms_message, sms_quiet_hours, ab_test, ab_seq, cover_image_url, registration_fields`
 
 func scanEvent(row scanner) (onair.Event, error) {
 	var e onair.Event
 	var start, created, updated int64
 	var started, ended, cancelled sql.NullInt64
-	var intervals, followUps, quiet, abTest string
+	var intervals, followUps, quiet, abTest, questions string
 	err := row.Scan(&e.ID, &e.HostID, &e.Title, &e.Description, &e.Status, &start, &e.Timezone,
 		&e.DurationMinutes, &e.MaxRegistrations, &e.RegistrationEnabled, &e.StreamURL,
 		&e.Notifications.EmailEnabled, &e.Notifications.SMSEnabled, &e.Notifications.CustomMessage,
 		&intervals, &e.RegistrationCount, &e.Version, &e.Sequence,
 		&started, &ended, &cancelled, &created, &updated, &e.WaitlistEnabled, &e.WaitlistCount, &e.WaitlistSeq,
-		&e.ReplayURL, &followUps, &e.Notifications.SMSMessage, &quiet, &abTest, &e.ABSeq)
+		&e.ReplayURL, &followUps, &e.Notifications.SMSMessage, &quiet, &abTest, &e.ABSeq, &e.CoverImageURL, &questions)
 	if err != nil {
 		return e, err
 	}
@@ -37,6 +37,11 @@ func scanEvent(row scanner) (onair.Event, error) {
 	}
 	if e.ABTest, err = parseABTest(abTest); err != nil {
 		return e, fmt.Errorf("event %s: stored A/B test: %w", e.ID, err)
+	}
+	if questions != "" {
+		if err := json.Unmarshal([]byte(questions), &e.RegistrationFields); err != nil {
+			return e, fmt.Errorf("event %s: stored registration fields: %w", e.ID, err)
+		}
 	}
 	if e.FollowUps, err = parseFollowUps(followUps); err != nil {
 		return e, fmt.Errorf("event %s: stored follow-ups: %w", e.ID, err)
@@ -51,6 +56,36 @@ func scanEvent(row scanner) (onair.Event, error) {
 		return e, fmt.Errorf("event %s: stored intervals: %w", e.ID, err)
 	}
 	return e, nil
+}
+
+// questionsJSON is an event's questions as the events table keeps them:
+// JSON, or the empty string for none.
+func questionsJSON(qs []onair.Question) string {
+	if len(qs) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(qs)
+	return string(b)
+}
+
+// answersJSON is a registration's answers as the registrations table keeps
+// them: JSON, or the empty string for none.
+func answersJSON(a onair.Answers) string {
+	if len(a) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(a)
+	return string(b)
+}
+
+// parseAnswers reads stored answers: strings and booleans, as JSON gives them.
+func parseAnswers(s string) (onair.Answers, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var a onair.Answers
+	err := json.Unmarshal([]byte(s), &a)
+	return a, err
 }
 
 func intervalsJSON(ivs []onair.Interval) string {
@@ -166,7 +201,7 @@ func (s *Store) CreateEvent(ctx context.Context, e onair.Event) error {
 func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, e onair.Event) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`, search_text)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-			$24, $25, $26, $27, $28, $29, $30, $31, $32, $33)`,
+			$24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)`,
 		e.ID, e.HostID, e.Title, e.Description, e.Status, dbTime(e.ScheduledStart), e.Timezone,
 		e.DurationMinutes, e.MaxRegistrations, e.RegistrationEnabled, e.StreamURL,
 		e.Notifications.EmailEnabled, e.Notifications.SMSEnabled, e.Notifications.CustomMessage,
@@ -174,7 +209,8 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, e onair.Event) erro
 		dbTimePtr(e.StartedAt), dbTimePtr(e.EndedAt), dbTimePtr(e.CancelledAt),
 		dbTime(e.CreatedAt), dbTime(e.UpdatedAt), e.WaitlistEnabled, e.WaitlistCount, e.WaitlistSeq,
 		e.ReplayURL, followUpsJSON(e.FollowUps), e.Notifications.SMSMessage,
-		quietHoursText(e.Notifications.SMSQuietHours), abTestText(e.ABTest), e.ABSeq, searchText(e.Title, e.Description))
+		quietHoursText(e.Notifications.SMSQuietHours), abTestText(e.ABTest), e.ABSeq, e.CoverImageURL,
+		questionsJSON(e.RegistrationFields), searchText(e.Title, e.Description))
 	return s.normalize(err)
 }
 
@@ -320,15 +356,16 @@ func (s *Store) UpdateEvent(ctx context.Context, hostID, id string, change func(
 			custom_message = $12, selected_intervals = $13, version = $14, ics_sequence = $15,
 			started_at = $16, ended_at = $17, cancelled_at = $18, updated_at = $19, search_text = $20,
 			waitlist_enabled = $21, replay_url = $22, follow_ups = $23, sms_message = $24,
-			sms_quiet_hours = $25, ab_test = $26
-			WHERE id = $27`,
+			sms_quiet_hours = $25, ab_test = $26, cover_image_url = $27, registration_fields = $28
+			WHERE id = $29`,
 			e.Title, e.Description, e.Status, dbTime(e.ScheduledStart), e.Timezone, e.DurationMinutes,
 			e.MaxRegistrations, e.RegistrationEnabled, e.StreamURL, e.Notifications.EmailEnabled,
 			e.Notifications.SMSEnabled, e.Notifications.CustomMessage, intervalsJSON(e.Intervals),
 			e.Version, e.Sequence, dbTimePtr(e.StartedAt), dbTimePtr(e.EndedAt), dbTimePtr(e.CancelledAt),
 			dbTime(e.UpdatedAt), searchText(e.Title, e.Description), e.WaitlistEnabled,
 			e.ReplayURL, followUpsJSON(e.FollowUps), e.Notifications.SMSMessage,
-			quietHoursText(e.Notifications.SMSQuietHours), abTestText(e.ABTest), e.ID)
+			quietHoursText(e.Notifications.SMSQuietHours), abTestText(e.ABTest),
+			e.CoverImageURL, questionsJSON(e.RegistrationFields), e.ID)
 		if err != nil {
 			return s.normalize(err)
 		}

@@ -332,7 +332,7 @@ func (s *Store) eraseRegistrations(ctx context.Context, tx *sql.Tx, ids []string
 		return 0, err
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE registrations SET first_name = '', last_name = '', email = '',
-		email_norm = '`+erasedPrefix+`' || id, phone = '', company = '', search_text = '', legacy_token_hash = NULL,
+		email_norm = '`+erasedPrefix+`' || id, phone = '', company = '', answers = '', search_text = '', legacy_token_hash = NULL,
 		status = CASE WHEN status IN ('cancelled', 'waitlisted') THEN 'cancelled' ELSE 'unsubscribed' END,
 		erased_at = $1, updated_at = $1
 		WHERE id IN `+in+` AND erased_at IS NULL`, args...)

@@ -48,7 +48,7 @@ func figures(t *testing.T, s *store.Store, eventID string) onair.Analytics {
 func traces(t *testing.T, s *store.Store, hostID string, words []string) map[string]int {
 	t.Helper()
 	tables := []struct{ name, from, columns string }{
-		{"registrations", "registrations x WHERE x.host_id = $1", "first_name, last_name, email, email_norm, phone, company, search_text"},
+		{"registrations", "registrations x WHERE x.host_id = $1", "first_name, last_name, email, email_norm, phone, company, answers, search_text"},
 		{"viewers", "viewers x WHERE x.host_id = $1", "email, email_norm, first_name, last_name, phone, company"},
 		{"deliveries", "deliveries x JOIN notifications n ON n.id = x.notification_id JOIN events e ON e.id = n.event_id WHERE e.host_id = $1", "x.error"},
 		{"notifications", "notifications x JOIN events e ON e.id = x.event_id WHERE e.host_id = $1", "x.error_details"},

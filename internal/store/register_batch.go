@@ -280,7 +280,8 @@ func (b *batch) decide(req *registerRequest) registerResult {
 		return registerResult{err: errNoSuchEvent}
 	}
 	refuse := func(err error) registerResult { return registerResult{ev: *ev, err: err} }
-	if a := req.against; a != nil && (a.Timezone != ev.Timezone || a.Notifications.SMSEnabled != ev.Notifications.SMSEnabled) {
+	if a := req.against; a != nil && (a.Timezone != ev.Timezone || a.Notifications.SMSEnabled != ev.Notifications.SMSEnabled ||
+		!onair.SameQuestions(a.RegistrationFields, ev.RegistrationFields)) {
 		return refuse(ErrEventChanged)
 	}
 	reason, closed := ev.RegistrationClosed(now)

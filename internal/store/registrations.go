@@ -16,7 +16,7 @@ import (
 // how many of its event wait with a place up to its own.
 const registrationColumns = `r.id, r.event_id, r.host_id, r.viewer_id, r.first_name, r.last_name,
 	r.email, r.phone, r.company, r.source, r.timezone, r.status, r.attended, r.erased_at,
-	r.created_at, r.updated_at, r.promoted_at, r.arm, ` + waitlistPositionSQL
+	r.created_at, r.updated_at, r.promoted_at, r.arm, r.answers, ` + waitlistPositionSQL
 
 // waitlistPositionSQL is the waitlist position of the registration r: 0
 // unless it waits.
@@ -27,12 +27,19 @@ func scanRegistration(row scanner) (onair.Registration, error) {
 	var r onair.Registration
 	var created, updated int64
 	var erased, promoted sql.NullInt64
+	var answers string
 	err := row.Scan(&r.ID, &r.EventID, &r.HostID, &r.ViewerID, &r.FirstName, &r.LastName,
 		&r.Email, &r.Phone, &r.Company, &r.Source, &r.Timezone, &r.Status, &r.Attended,
-		&erased, &created, &updated, &promoted, &r.Arm, &r.WaitlistPosition)
+		&erased, &created, &updated, &promoted, &r.Arm, &answers, &r.WaitlistPosition)
+	if err != nil {
+		return r, err
+	}
 	r.CreatedAt, r.UpdatedAt = fromDB(created), fromDB(updated)
 	r.ErasedAt, r.PromotedAt = fromDBPtr(erased), fromDBPtr(promoted)
-	return r, err
+	if r.Answers, err = parseAnswers(answers); err != nil {
+		return r, fmt.Errorf("registration %s: stored answers: %w", r.ID, err)
+	}
+	return r, nil
 }
 
 // Register adds r to its event: the event must still take registrations at
@@ -64,8 +71,9 @@ var ErrEventChanged = onair.Errorf(onair.ErrConflict, "event_changed",
 // RegisterAgainst is Register for a registration validated against ev (as
 // onair.NewRegistration, with the phone checked as ev's channels want it):
 // if the stored event differs from ev in what that validation read (its
-// time zone, whether it sends SMS), nothing is made and ErrEventChanged is
-// returned, so that the caller validates again against the event as it is.
+// time zone, whether it sends SMS, the questions the answers answer),
+// nothing is made and ErrEventChanged is returned, so that the caller
+// validates again against the event as it is.
 func (s *Store) RegisterAgainst(ctx context.Context, ev onair.Event, r onair.Registration, now time.Time, limits ...Limit) (onair.Event, error) {
 	return s.register(ctx, &ev, r, now, limits)
 }

@@ -36,7 +36,7 @@ func (s *Server) cancelPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if reg.Status == onair.RegCancelled {
-		renderSimplePage(w, http.StatusOK, cancelledPage(ev))
+		s.renderHostPage(w, r, ev.HostID, http.StatusOK, cancelledPage(ev))
 		return nil
 	}
 	p := simplePage{Title: "Can't make it?",
@@ -53,7 +53,7 @@ func (s *Server) cancelPage(w http.ResponseWriter, r *http.Request) error {
 	if _, err := onair.CancelRegistration(ev, reg); err != nil {
 		p.Message, p.Action, p.Link = "This event is over: there is nothing left to cancel.", "", ""
 	}
-	renderSimplePage(w, http.StatusOK, p)
+	s.renderHostPage(w, r, ev.HostID, http.StatusOK, p)
 	return nil
 }
 
@@ -82,7 +82,7 @@ func (s *Server) cancelDone(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, links.CancelPath(r.PathValue("token")), http.StatusSeeOther)
 		return nil
 	}
-	renderSimplePage(w, http.StatusOK, cancelledPage(ev))
+	s.renderHostPage(w, r, ev.HostID, http.StatusOK, cancelledPage(ev))
 	return nil
 }
 

@@ -21,6 +21,8 @@ type eventJSON struct {
 	RegistrationURL      string                     `json:"registration_url"`
 	StreamURL            string                     `json:"stream_url"`
 	ReplayURL            string                     `json:"replay_url"`
+	CoverImageURL        string                     `json:"cover_image_url"`
+	RegistrationFields   []onair.Question           `json:"registration_fields"`
 	NotificationSettings onair.NotificationSettings `json:"notification_settings"`
 	FollowUps            onair.FollowUpsJSON        `json:"follow_ups"`
 	SelectedIntervals    []onair.Interval           `json:"selected_intervals"`
@@ -53,6 +55,8 @@ func (s *Server) viewEvent(e onair.Event) eventJSON {
 		RegistrationURL:      s.links.Register(e.ID),
 		StreamURL:            e.StreamURL,
 		ReplayURL:            e.ReplayURL,
+		CoverImageURL:        e.CoverImageURL,
+		RegistrationFields:   questionsJSON(e.RegistrationFields),
 		NotificationSettings: e.Notifications,
 		FollowUps:            e.FollowUps.JSON(),
 		SelectedIntervals:    ivs,
@@ -66,6 +70,19 @@ func (s *Server) viewEvent(e onair.Event) eventJSON {
 		CreatedAt:            formatTime(e.CreatedAt),
 		UpdatedAt:            formatTime(e.UpdatedAt),
 	}
+}
+
+// questionsJSON is an event's questions for the JSON: [] for none, and a
+// select's options only (the others have [] too).
+func questionsJSON(qs []onair.Question) []onair.Question {
+	out := make([]onair.Question, len(qs))
+	for i, q := range qs {
+		if q.Options == nil {
+			q.Options = []string{}
+		}
+		out[i] = q
+	}
+	return out
 }
 
 // formatTime writes t as RFC 3339 in UTC, with fractions of a second only

@@ -1,10 +1,14 @@
 package web
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"io/fs"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/web/site"
@@ -48,6 +52,25 @@ func (s *Server) staticFiles() http.Handler {
 		}
 		files.ServeHTTP(w, r)
 		return nil
+	})
+}
+
+// favicon serves /favicon.ico, which every browser asks for on every
+// site: onair's icon (ui/static/favicon.ico), cached for a week, with an
+// ETag to revalidate it by.
+func (s *Server) favicon() http.Handler {
+	icon, err := fs.ReadFile(ui.FS, "static/favicon.ico")
+	if err != nil {
+		panic("the embedded favicon is missing: " + err.Error())
+	}
+	sum := sha256.Sum256(icon)
+	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", "image/x-icon")
+		h.Set("Cache-Control", "public, max-age=604800")
+		h.Set("ETag", etag)
+		http.ServeContent(w, r, "favicon.ico", time.Time{}, bytes.NewReader(icon))
 	})
 }
 

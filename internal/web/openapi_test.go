@@ -79,7 +79,7 @@ func TestOpenAPIDocumentRevalidatesWithItsETag(t *testing.T) {
 // (or its static files), which the OpenAPI document leaves out.
 func isPage(path string) bool {
 	switch path {
-	case "/{$}", "/static/", "/signup", "/login", "/logout", "/register/{id}", "/register/{id}/done", "/watch/{id}":
+	case "/{$}", "/static/", "/favicon.ico", "/signup", "/login", "/logout", "/register/{id}", "/register/{id}/done", "/watch/{id}":
 		return true
 	}
 	return strings.HasPrefix(path, "/dashboard/") || strings.HasPrefix(path, "/cancel/")

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -10,8 +11,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/onair-live/onair/internal/links"
+	"github.com/onair-live/onair/internal/markdown"
 	"github.com/onair-live/onair/internal/notify"
 	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/web/site"
 )
 
 // The viewer pages: the public registration page and the watch page. They
@@ -30,23 +33,55 @@ type registerView struct {
 	Error     string // a message about the whole form
 	Waitlist  bool   // full, with a waitlist: the form joins it
 	FormToken string // the form's own CSRF token (registerFormToken)
-	Brand     pageBrand
+	// Questions are the host's own questions, after the fields above.
+	Questions []questionField
+	// Invalid says that a field of the form needs correcting.
+	Invalid bool
+	// Description is the event's description rendered from Markdown,
+	// sanitized; Organiser the host's name, said on the embedded page,
+	// which has no header to show it.
+	Description template.HTML
+	Organiser   string
+	// Embed is the compact page for another site's frame (?embed=1).
+	Embed bool
 }
 
-// pageBrand is the host as the header of a public page shows it.
-type pageBrand struct {
-	Name, LogoURL string
-	Color, Text   string // the band's colour and the text on it; "" for none
+// questionField is one of the host's questions on the registration form.
+type questionField struct {
+	Key, Name, Label string
+	Type             onair.QuestionType
+	Required         bool
+	Options          []string
+	Value            string // a text's or a select's answer
+	Checked          bool   // a checkbox's answer
+	Error            string
 }
 
-// brandOf is the page header of host's pages: none when it set nothing.
-func brandOf(h onair.Host) pageBrand {
-	b := pageBrand{Name: h.Name, LogoURL: h.LogoURL, Color: h.BrandColor}
-	if b.Color != "" {
-		b.Text = notify.TextOn(b.Color)
+// answerField is the form field of the answer to the question key.
+func answerField(key string) string { return "answers." + key }
+
+// formAnswers reads the answers to ev's questions from a posted form: a
+// checkbox is ticked or not, a text or select is sent when the form has it.
+func formAnswers(ev onair.Event, form url.Values) map[string]any {
+	if len(ev.RegistrationFields) == 0 {
+		return nil
 	}
-	return b
+	out := map[string]any{}
+	for _, q := range ev.RegistrationFields {
+		name := answerField(q.Key)
+		switch {
+		case q.Type == onair.QuestionCheckbox:
+			out[q.Key] = form.Get(name) != ""
+		case form.Has(name):
+			out[q.Key] = form.Get(name)
+		}
+	}
+	return out
 }
+
+// embedded reports whether r asks for the compact page of another site's
+// frame.
+func embedded(r *http.Request) bool { return r.URL.Query().Get("embed") == "1" }
 
 // formField is one visible input of the registration form.
 type formField struct {
@@ -79,6 +114,26 @@ func newRegisterView(ev onair.Event, now time.Time, in onair.RegistrationInput, 
 		field("phone", "Phone", "tel", "tel", "tel", false, in.Phone),
 		field("company", "Company", "text", "organization", "", false, in.Company),
 	}
+	for _, q := range ev.RegistrationFields {
+		f := questionField{Key: q.Key, Name: answerField(q.Key), Label: q.Label, Type: q.Type, Required: q.Required,
+			Options: q.Options}
+		switch a := in.Answers[q.Key].(type) {
+		case string:
+			f.Value = a
+		case bool:
+			f.Checked = a
+		}
+		if p := problems[f.Name]; p != "" {
+			f.Error = q.Label + " " + p
+		}
+		v.Questions = append(v.Questions, f)
+	}
+	for _, p := range problems {
+		if p != "" {
+			v.Invalid = true
+		}
+	}
+	v.Description = markdown.HTML(ev.Description)
 	return v
 }
 
@@ -93,14 +148,31 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) error {
 	return s.renderRegister(w, r, http.StatusOK, newRegisterView(ev, s.clock(), in, nil))
 }
 
+// ogDescriptionLen is how much of the description a link preview shows.
+const ogDescriptionLen = 200
+
 func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, v registerView) error {
 	v.FormToken = s.registerFormToken(v.Event.ID, s.clientAddr(r), s.clock())
 	host, err := s.store.Host(r.Context(), v.Event.HostID)
 	if err != nil {
 		return err
 	}
-	v.Brand = brandOf(host)
-	return s.render(w, r, status, "register", page{Title: v.Event.Title, Data: v})
+	v.Organiser, v.Embed = host.Name, embedded(r)
+	p := page{Title: v.Event.Title, Data: v, Brand: site.BrandOf(host), Embed: v.Embed,
+		OG: &site.OpenGraph{Title: v.Event.Title, Description: markdown.Text(v.Event.Description, ogDescriptionLen),
+			Image: v.Event.CoverImageURL, URL: s.links.Register(v.Event.ID)}}
+	return s.render(w, r, status, "register", p)
+}
+
+// publicPage is p as a public page of the event ev: with its host's brand,
+// and compact when r asks for the embedded page.
+func (s *Server) publicPage(r *http.Request, ev onair.Event, p page) (page, error) {
+	host, err := s.store.Host(r.Context(), ev.HostID)
+	if err != nil {
+		return p, err
+	}
+	p.Brand, p.Embed = site.BrandOf(host), embedded(r)
+	return p, nil
 }
 
 // viewerSource is where the viewer came from, as a shared link says it. A
@@ -130,6 +202,7 @@ type registeredView struct {
 	Cancelled    bool
 	SentAgain    bool // the address was registered already: the link went to it again
 	Live         bool // the event is under way: the watch link is the way in now
+	Embed        bool // in another site's frame: links open a window of their own
 }
 
 // registerSubmit serves POST /register/{id}: the form of the registration
@@ -147,6 +220,7 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
 		FirstName: r.PostFormValue("first_name"), LastName: r.PostFormValue("last_name"),
 		Email: r.PostFormValue("email"), Phone: r.PostFormValue("phone"), Company: r.PostFormValue("company"),
 		Timezone: r.PostFormValue("timezone"), Source: r.PostFormValue("source"),
+		Answers: formAnswers(ev, r.PostForm),
 	}
 	now := s.clock()
 	// As in the API: a closed event says so before the form is judged, and
@@ -193,6 +267,9 @@ func (s *Server) redirectRegistered(w http.ResponseWriter, r *http.Request, even
 	} else {
 		target += "?sent=again"
 	}
+	if embedded(r) {
+		target += "&embed=1" // the answer stays compact in the host's frame
+	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
 }
@@ -209,8 +286,11 @@ func (s *Server) registeredPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	if !q.Has("token") {
-		return s.render(w, r, http.StatusOK, "register_done", page{Title: "Check your inbox",
-			Data: registeredView{Event: ev, SentAgain: true}})
+		p, err := s.publicPage(r, ev, page{Title: "Check your inbox", Data: registeredView{Event: ev, SentAgain: true}})
+		if err != nil {
+			return err
+		}
+		return s.render(w, r, http.StatusOK, "register_done", p)
 	}
 	reg, err := s.viewerRegistration(r, ev.ID, q.Get("token"))
 	if err != nil {
@@ -245,7 +325,13 @@ func (s *Server) renderRegistered(w http.ResponseWriter, r *http.Request, ev ona
 	case v.Cancelled:
 		title, v.WatchURL = "Your registration is cancelled", ""
 	}
-	return s.render(w, r, http.StatusOK, "register_done", page{Title: title, Data: v})
+	p, err := s.publicPage(r, ev, page{Title: title, Data: v})
+	if err != nil {
+		return err
+	}
+	v.Embed = p.Embed
+	p.Data = v
+	return s.render(w, r, http.StatusOK, "register_done", p)
 }
 
 // newViewerRegistration is onair.NewRegistration for the form. The hidden
@@ -365,7 +451,11 @@ func (s *Server) watchPage(w http.ResponseWriter, r *http.Request) error {
 	if u, err := url.Parse(ev.StreamURL); err == nil && u.Scheme == "https" && u.Host != "" {
 		v.Embed = true
 	}
-	return s.render(w, r, http.StatusOK, "watch", page{Title: ev.Title, Data: v})
+	p, err := s.publicPage(r, ev, page{Title: ev.Title, Data: v})
+	if err != nil {
+		return err
+	}
+	return s.render(w, r, http.StatusOK, "watch", p)
 }
 
 // watchState is what the watch page shows of ev at now.

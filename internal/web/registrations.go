@@ -23,6 +23,7 @@ type registrationJSON struct {
 	Company   string                   `json:"company"`
 	Source    string                   `json:"source"`
 	Timezone  string                   `json:"timezone"`
+	Answers   onair.Answers            `json:"answers"`
 	Status    onair.RegistrationStatus `json:"status"`
 	// Arm is the registration's arm of the event's A/B test, null without
 	// one.
@@ -31,6 +32,14 @@ type registrationJSON struct {
 	WaitlistPosition *int   `json:"waitlist_position"`
 	Attended         bool   `json:"attended"`
 	CreatedAt        string `json:"created_at"`
+}
+
+// answersJSON is a registration's answers for the JSON: {} for none.
+func answersJSON(a onair.Answers) onair.Answers {
+	if a == nil {
+		return onair.Answers{}
+	}
+	return a
 }
 
 // waitlistPosition is r's place in line for the JSON, or nil.
@@ -46,7 +55,7 @@ func viewRegistration(r onair.Registration) registrationJSON {
 	return registrationJSON{
 		ID: r.ID, EventID: r.EventID, FirstName: r.FirstName, LastName: r.LastName,
 		Email: r.Email, Phone: r.Phone, Company: r.Company, Source: r.Source,
-		Timezone: r.Timezone, Status: r.Status, WaitlistPosition: waitlistPosition(r), Attended: r.Attended,
+		Timezone: r.Timezone, Answers: answersJSON(r.Answers), Status: r.Status, WaitlistPosition: waitlistPosition(r), Attended: r.Attended,
 		CreatedAt: formatTime(r.CreatedAt), Arm: armJSON(r.Arm),
 	}
 }
@@ -111,18 +120,39 @@ func writeRegistrationsCSV(w http.ResponseWriter, ev onair.Event, regs []onair.R
 	w.Header().Set("Content-Disposition", `attachment; filename="registrations-`+ev.ID+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"id", "first_name", "last_name", "email", "phone", "company", "source", "timezone", "status", "arm", "attended", "created_at",
-		"messages_sent", "messages_failed", "opened", "clicked", "watch_seconds", "revenue_cents"})
+	header := []string{"id", "first_name", "last_name", "email", "phone", "company", "source", "timezone", "status", "arm", "attended", "created_at",
+		"messages_sent", "messages_failed", "opened", "clicked", "watch_seconds", "revenue_cents"}
+	// One column per question, in the event's order, after the fixed ones
+	// (a script reading the columns it knew by position keeps working).
+	for _, q := range ev.RegistrationFields {
+		header = append(header, "answer_"+q.Key)
+	}
+	cw.Write(header)
 	itoa := strconv.Itoa
 	for _, r := range regs {
 		a := activity[r.ID]
-		cw.Write([]string{r.ID, csvCell(r.FirstName), csvCell(r.LastName), csvCell(r.Email), csvCell(r.Phone),
+		row := []string{r.ID, csvCell(r.FirstName), csvCell(r.LastName), csvCell(r.Email), csvCell(r.Phone),
 			csvCell(r.Company), csvCell(r.Source), r.Timezone, string(r.Status), r.Arm, strconv.FormatBool(r.Attended),
 			formatTime(r.CreatedAt), itoa(a.Sent), itoa(a.Failed), itoa(a.Opened), itoa(a.Clicked), itoa(a.WatchSeconds),
-			strconv.FormatInt(a.RevenueCents, 10)})
+			strconv.FormatInt(a.RevenueCents, 10)}
+		for _, q := range ev.RegistrationFields {
+			row = append(row, csvCell(csvAnswer(q, r.Answers)))
+		}
+		cw.Write(row)
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvAnswer is the answer to q as a CSV cell: a checkbox true or false
+// (false when it was not asked yet), text as typed.
+func csvAnswer(q onair.Question, a onair.Answers) string {
+	if q.Type == onair.QuestionCheckbox {
+		b, _ := a[q.Key].(bool)
+		return strconv.FormatBool(b)
+	}
+	s, _ := a[q.Key].(string)
+	return s
 }
 
 // csvCell keeps text a registrant typed from being read as a formula by a
@@ -142,6 +172,10 @@ type publicEventJSON struct {
 	ScheduledStart  string `json:"scheduled_start"`
 	Timezone        string `json:"timezone"`
 	DurationMinutes int    `json:"duration_minutes"`
+	// CoverImageURL and RegistrationFields are what a page of the host's
+	// own needs to show the event and ask its questions.
+	CoverImageURL      string           `json:"cover_image_url"`
+	RegistrationFields []onair.Question `json:"registration_fields"`
 }
 
 type registrationInfoJSON struct {
@@ -158,7 +192,8 @@ func (s *Server) registrationInfo(w http.ResponseWriter, r *http.Request) error 
 	}
 	info := registrationInfoJSON{
 		Event: publicEventJSON{ID: ev.ID, Title: ev.Title, Description: ev.Description,
-			ScheduledStart: formatTime(ev.ScheduledStart), Timezone: ev.Timezone, DurationMinutes: ev.DurationMinutes},
+			ScheduledStart: formatTime(ev.ScheduledStart), Timezone: ev.Timezone, DurationMinutes: ev.DurationMinutes,
+			CoverImageURL: ev.CoverImageURL, RegistrationFields: questionsJSON(ev.RegistrationFields)},
 		SpotsLeft: ev.SpotsLeft(),
 	}
 	if reason, _ := ev.RegistrationClosed(s.clock()); reason != "" {

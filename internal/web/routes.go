@@ -58,6 +58,7 @@ func (s *Server) routes() {
 	m.Handle("POST /api/cron/send-notifications", s.api(s.cronSend))
 
 	m.Handle("GET /static/", s.staticFiles())
+	m.Handle("GET /favicon.ico", s.favicon())
 	m.Handle("GET /{$}", s.page(s.home))
 	m.Handle("GET /signup", s.page(s.signupPage))
 	m.Handle("POST /signup", s.page(s.signupSubmit))

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/onair-live/onair/internal/onair"
+	"github.com/onair-live/onair/internal/web/site"
 )
 
 // page adapts a handler that answers with HTML; its error becomes a small
@@ -55,16 +56,23 @@ type simplePage struct {
 	Wider, WiderNote string
 	// Link, when set, is a page to go to instead, named by LinkText.
 	Link, LinkText string
+	// Brand heads the page with the host's name, logo and colour.
+	Brand *site.Brand
 }
 
 // simplePageTmpl is a page of its own, without the layout's script, in
 // the site's stylesheet (the pages allow no inline style).
 var simplePageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}} · onair</title>
+<title>{{.Title}} · {{with .Brand}}{{with .Name}}{{.}}{{else}}onair{{end}}{{else}}onair{{end}}</title>
+<link rel="icon" href="/favicon.ico" sizes="any">
 <link rel="stylesheet" href="/static/style.css">
-</head>
-<body><header class="top"><span class="brand">onair</span></header><main>
+{{with .Brand}}{{with .Style}}<style>{{.}}</style>
+{{end}}{{end}}</head>
+<body><header class="top">{{with .Brand}}<span class="host-brand">
+{{- if .LogoURL}}<img src="{{.LogoURL}}" alt="{{if not .Name}}Organiser logo{{end}}" height="36">{{end}}
+{{- with .Name}}<span class="host-name">{{.}}</span>{{end -}}
+</span>{{else}}<span class="brand">onair</span>{{end}}</header><main>
 <section class="card narrow">
 <h1>{{.Title}}</h1><p>{{.Message}}</p>
 {{if .Action}}<form method="post"><button type="submit" class="primary">{{.Action}}</button></form>{{end}}
@@ -75,6 +83,7 @@ var simplePageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
 </main></body></html>`))
 
 func renderSimplePage(w http.ResponseWriter, status int, p simplePage) {
+	site.AllowStyle(w, string(p.Brand.Style()))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
@@ -102,8 +111,20 @@ func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) error {
 		p.Title, p.Action = "You are unsubscribed", ""
 		p.Message = "You will get no more messages about " + ev.Title + "."
 	}
-	renderSimplePage(w, http.StatusOK, p)
+	s.renderHostPage(w, r, ev.HostID, http.StatusOK, p)
 	return nil
+}
+
+// renderHostPage is renderSimplePage for a page of one of the host's
+// events, under the host's brand; without it when the host cannot be read
+// (the page says what it has to say all the same).
+func (s *Server) renderHostPage(w http.ResponseWriter, r *http.Request, hostID string, status int, p simplePage) {
+	if host, err := s.store.Host(r.Context(), hostID); err == nil {
+		p.Brand = site.BrandOf(host)
+	} else {
+		s.log.WarnContext(r.Context(), "page without its host's brand", "err", err)
+	}
+	renderSimplePage(w, status, p)
 }
 
 // phoneNote names text messages among what "everything from this host"
@@ -126,10 +147,11 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	// The RFC 8058 POST carries List-Unsubscribe=One-Click and means this
 	// event; only the page's own second button asks for more.
 	if r.PostFormValue("scope") == "host" {
-		if _, _, err := s.store.UnsubscribeFromHost(r.Context(), id, s.clock()); err != nil {
+		_, ev, err := s.store.UnsubscribeFromHost(r.Context(), id, s.clock())
+		if err != nil {
 			return err
 		}
-		renderSimplePage(w, http.StatusOK, simplePage{Title: "You are unsubscribed",
+		s.renderHostPage(w, r, ev.HostID, http.StatusOK, simplePage{Title: "You are unsubscribed",
 			Message: "You will get no more messages from this host, about any event."})
 		return nil
 	}
@@ -137,7 +159,7 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	renderSimplePage(w, http.StatusOK, simplePage{Title: "You are unsubscribed",
+	s.renderHostPage(w, r, ev.HostID, http.StatusOK, simplePage{Title: "You are unsubscribed",
 		Message: "You will get no more messages about " + ev.Title + "."})
 	return nil
 }

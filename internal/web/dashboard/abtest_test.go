@@ -44,19 +44,19 @@ func TestTimelineOfAQuietHoursSMS(t *testing.T) {
 	reg := onair.Registration{Timezone: "Asia/Tokyo", Source: "direct"}
 	held := onair.TimelineMessage{Kind: onair.KindReminder, Interval: "3days", Channel: onair.ChannelSMS,
 		Status: onair.DeliveryPending, Error: onair.HeldReason(until), DueAt: &until}
-	e := viewTimelineEntry(onair.TimelineEntry{Kind: onair.EntryMessage, Message: &held}, reg, "UTC")
+	e := viewTimelineEntry(onair.TimelineEntry{Kind: onair.EntryMessage, Message: &held}, reg, onair.Event{Timezone: "UTC"})
 	if len(e.Details) != 1 || !strings.HasPrefix(e.Details[0], "Held until ") || !strings.Contains(e.Details[0], "JST") {
 		t.Errorf("held: %q", e.Details)
 	}
 	skipped := onair.TimelineMessage{Kind: onair.KindReminder, Interval: "1day", Channel: onair.ChannelSMS,
 		Status: onair.DeliverySkipped, Error: onair.ReasonQuietHours}
-	e = viewTimelineEntry(onair.TimelineEntry{Kind: onair.EntryMessage, Message: &skipped}, reg, "UTC")
+	e = viewTimelineEntry(onair.TimelineEntry{Kind: onair.EntryMessage, Message: &skipped}, reg, onair.Event{Timezone: "UTC"})
 	if e.Status != onair.DeliverySkipped || len(e.Details) != 1 || !strings.HasPrefix(e.Details[0], "Reason: quiet hours") {
 		t.Errorf("skipped: %s %q", e.Status, e.Details)
 	}
 	retry := held
 	retry.Error = "421 try later"
-	e = viewTimelineEntry(onair.TimelineEntry{Kind: onair.EntryMessage, Message: &retry}, reg, "UTC")
+	e = viewTimelineEntry(onair.TimelineEntry{Kind: onair.EntryMessage, Message: &retry}, reg, onair.Event{Timezone: "UTC"})
 	if strings.HasPrefix(e.Details[0], "Held") {
 		t.Errorf("a retry read as held: %q", e.Details)
 	}

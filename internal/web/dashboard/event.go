@@ -38,13 +38,19 @@ type editForm struct {
 	Description         string
 	MaxRegistrations    string
 	StreamURL           string
+	CoverImageURL       string
+	Questions           string // the questions as lines (questionsText)
 	RegistrationEnabled bool
 	WaitlistEnabled     bool
 	Fields              map[string]string
 }
 
+// QuestionProblems are the problems of the questions, worded for the form.
+func (f editForm) QuestionProblems() []string { return questionProblems(f.Fields) }
+
 func editFormOf(ev onair.Event) editForm {
 	f := editForm{Title: ev.Title, Description: ev.Description, StreamURL: ev.StreamURL,
+		CoverImageURL: ev.CoverImageURL, Questions: questionsText(ev.RegistrationFields),
 		RegistrationEnabled: ev.RegistrationEnabled, WaitlistEnabled: ev.WaitlistEnabled}
 	if ev.MaxRegistrations > 0 {
 		f.MaxRegistrations = strconv.Itoa(ev.MaxRegistrations)
@@ -99,17 +105,20 @@ type eventPage struct {
 	Registration  string // whether registration is open, in a sentence
 	Notifications []notificationRow
 	Registrants   []onair.Registration
-	Query         string
-	Pager         pager
-	CSVURL        string
-	Form          string // the form that was sent and refused: "edit", "reschedule" or "duplicate"
-	Error         string // why the last action was refused
-	Edit          editForm
-	Reschedule    rescheduleForm
-	Duplicate     rescheduleForm // the start of a copy, read the same way
-	Zones         []string
-	Analytics     analytics
-	Messages      messageSettingsForm
+	// EmbedSnippet is the <iframe> of the registration page for the
+	// host's own site.
+	EmbedSnippet string
+	Query        string
+	Pager        pager
+	CSVURL       string
+	Form         string // the form that was sent and refused: "edit", "reschedule" or "duplicate"
+	Error        string // why the last action was refused
+	Edit         editForm
+	Reschedule   rescheduleForm
+	Duplicate    rescheduleForm // the start of a copy, read the same way
+	Zones        []string
+	Analytics    analytics
+	Messages     messageSettingsForm
 
 	ConfirmStart, ConfirmEnd, ConfirmCancel, ConfirmReschedule, ConfirmDelete string
 	Channels                                                                  string // the channels of its messages, for its details
@@ -142,6 +151,7 @@ func (d *Dashboard) renderEvent(w http.ResponseWriter, r *http.Request, status i
 		return err
 	}
 	v.Event = card
+	v.EmbedSnippet = embedSnippet(card.RegistrationURL, ev.Title)
 	reason, _ := ev.RegistrationClosed(d.clock())
 	v.Registration = registrationWords(ev, reason)
 	ns, err := d.store.EventNotifications(ctx, ev.ID)
@@ -269,12 +279,16 @@ func (d *Dashboard) edit(w http.ResponseWriter, r *http.Request, p site.Page) er
 		Description:         r.PostFormValue("description"),
 		MaxRegistrations:    strings.TrimSpace(r.PostFormValue("max_registrations")),
 		StreamURL:           r.PostFormValue("stream_url"),
+		CoverImageURL:       r.PostFormValue("cover_image_url"),
+		Questions:           r.PostFormValue("registration_fields"),
 		RegistrationEnabled: r.PostFormValue("registration_enabled") != "",
 		WaitlistEnabled:     r.PostFormValue("waitlist_enabled") != "",
 	}
 	in := onair.EventInput{Title: &f.Title, Description: &f.Description, StreamURL: &f.StreamURL,
-		RegistrationEnabled: &f.RegistrationEnabled, WaitlistEnabled: &f.WaitlistEnabled}
+		CoverImageURL: &f.CoverImageURL, RegistrationEnabled: &f.RegistrationEnabled, WaitlistEnabled: &f.WaitlistEnabled}
 	form := &onair.ValidationError{}
+	questions := parseQuestionsText(form, f.Questions)
+	in.RegistrationFields = &questions
 	// Empty is no limit, which the form says by sending nothing.
 	capacity := formInt(form, "max_registrations", f.MaxRegistrations, "must be a whole number (leave it empty for no limit)")
 	if capacity == nil && !form.Has("max_registrations") {

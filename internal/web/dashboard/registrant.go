@@ -54,20 +54,27 @@ func (d *Dashboard) Registrant(w http.ResponseWriter, r *http.Request, p site.Pa
 	}
 	v.Spent = strings.Join(spent, ", ")
 	for _, e := range tl.Entries() {
-		v.Entries = append(v.Entries, viewTimelineEntry(e, reg, ev.Timezone))
+		v.Entries = append(v.Entries, viewTimelineEntry(e, reg, ev))
 	}
 	p.Title, p.Data = v.Name+" · "+ev.Title, v
 	return d.pages.Render(w, http.StatusOK, "registrant", p)
 }
 
 // viewTimelineEntry words one step of reg's timeline; times in its
-// text are shown in zone, the event'd.
-func viewTimelineEntry(e onair.TimelineEntry, reg onair.Registration, zone string) timelineEntry {
+// text are shown in the event's zone.
+func viewTimelineEntry(e onair.TimelineEntry, reg onair.Registration, ev onair.Event) timelineEntry {
+	zone := ev.Timezone
 	d := timelineEntry{Kind: e.Kind, At: e.At}
 	switch e.Kind {
 	case onair.EntryRegistered:
 		d.Title = "Registered"
 		d.Details = []string{"Source: " + reg.Source}
+		// The answers given with the registration, as it was made.
+		for _, q := range ev.RegistrationFields {
+			if a := reg.Answers.Answer(q.Key); a != "" {
+				d.Details = append(d.Details, q.Label+": "+a)
+			}
+		}
 	case onair.EntryMessage:
 		m := e.Message
 		d.Title = messageTitle(*m)

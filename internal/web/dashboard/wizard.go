@@ -38,6 +38,7 @@ var wizardFields = []wizardField{
 	{"description", "description", "description", "Description", 1},
 	{"max_registrations", "max_registrations", "max_registrations", "Max registrations", 1},
 	{"stream_url", "stream_url", "stream_url", "Stream link", 1},
+	{"cover_image_url", "cover_image_url", "cover_image_url", "Cover image", 1},
 	{"scheduled_start", "start", "date", "Date and time", 2},
 	{"timezone", "timezone", "timezone", "Time zone", 2},
 	{"duration_minutes", "duration_minutes", "duration_minutes", "Duration", 2},
@@ -51,7 +52,7 @@ type wizardForm struct {
 	// click, a reload) makes one event, not two.
 	Draft                                string
 	Title, Description, MaxRegistrations string
-	StreamURL                            string
+	StreamURL, CoverImageURL             string
 	Date, Time, Timezone, TimezoneOther  string
 	Duration                             string
 	Intervals                            []string // the named intervals ticked
@@ -79,6 +80,7 @@ func readWizardForm(v url.Values) wizardForm {
 	}
 	f.Title, f.Description, f.MaxRegistrations = v.Get("title"), v.Get("description"), v.Get("max_registrations")
 	f.StreamURL = strings.TrimSpace(v.Get("stream_url"))
+	f.CoverImageURL = strings.TrimSpace(v.Get("cover_image_url"))
 	f.Date, f.Time, f.Duration = v.Get("date"), v.Get("time"), v.Get("duration_minutes")
 	f.Timezone, f.TimezoneOther = strings.TrimSpace(v.Get("timezone")), strings.TrimSpace(v.Get("timezone_other"))
 	if onair.ValidTimezone(f.TimezoneOther) {
@@ -107,7 +109,8 @@ func readWizardForm(v url.Values) wizardForm {
 func (f wizardForm) values() url.Values {
 	v := url.Values{"draft": {f.Draft}, "notify_set": {"1"}}
 	for k, s := range map[string]string{"title": f.Title, "description": f.Description,
-		"max_registrations": f.MaxRegistrations, "stream_url": f.StreamURL, "date": f.Date, "time": f.Time,
+		"max_registrations": f.MaxRegistrations, "stream_url": f.StreamURL, "cover_image_url": f.CoverImageURL,
+		"date": f.Date, "time": f.Time,
 		"timezone": f.Timezone, "timezone_other": f.TimezoneOther, "duration_minutes": f.Duration,
 		"custom_intervals": f.CustomIntervals, "custom_message": f.CustomMessage, "preview": f.Preview} {
 		if s != "" {
@@ -147,7 +150,7 @@ func (f wizardForm) customIntervals() []string {
 // input turns the answers into the API's input. Problems of the form itself
 // (a number that is not one) go into v, ahead of the domain's.
 func (f wizardForm) input(v *onair.ValidationError) onair.EventInput {
-	in := onair.EventInput{Title: &f.Title, Description: &f.Description, StreamURL: &f.StreamURL}
+	in := onair.EventInput{Title: &f.Title, Description: &f.Description, StreamURL: &f.StreamURL, CoverImageURL: &f.CoverImageURL}
 	in.MaxRegistrations = formInt(v, "max_registrations", f.MaxRegistrations, "must be a whole number (0 or empty for unlimited)")
 	in.DurationMinutes = formInt(v, "duration_minutes", f.Duration, "must be a whole number of minutes")
 	zone := f.zone()

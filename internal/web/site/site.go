@@ -29,6 +29,14 @@ type Page struct {
 	CSRF  string
 	Flash string
 	Data  any
+	// Brand is the host of a public page (registration, success, watch):
+	// its name and logo head the page, its colour is the accent.
+	Brand *Brand
+	// OG is the page's link preview, when it has one.
+	OG *OpenGraph
+	// Embed renders the page for another site's frame: no header, no
+	// background of its own.
+	Embed bool
 }
 
 // funcs are the helpers templates may call.
@@ -105,6 +113,7 @@ func (ps Pages) Render(w http.ResponseWriter, status int, name string, p Page) e
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		return fmt.Errorf("rendering %s: %w", name, err)
 	}
+	AllowStyle(w, string(p.Brand.Style()))
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
