@@ -31,8 +31,12 @@ type Registration struct {
 	Company   string
 	Source    string
 	Timezone  string // the viewer's own IANA zone
-	Status    RegistrationStatus
-	Attended  bool
+	// Language is the one the registrant chose (the registration field, or
+	// the browser's preference on the page); "" for none, when the event's
+	// applies (MessageLanguage).
+	Language Language
+	Status   RegistrationStatus
+	Attended bool
 	// WaitlistPosition is the registration's place in its event's waitlist
 	// (1 is next), while it is waitlisted; 0 otherwise.
 	WaitlistPosition int
@@ -70,6 +74,7 @@ type RegistrationInput struct {
 	Company   string `json:"company"`
 	Timezone  string `json:"timezone"`
 	Source    string `json:"source"`
+	Language  string `json:"language"`
 }
 
 // Registration field limits.
@@ -125,6 +130,13 @@ func NewRegistration(ev Event, in RegistrationInput, normalizePhone PhoneNormali
 		r.Timezone = ev.Timezone
 	case !ValidTimezone(r.Timezone):
 		v.Add("timezone", "is not a known IANA time zone, e.g. Europe/Berlin")
+	}
+	if strings.TrimSpace(in.Language) != "" {
+		if l, ok := ParseLanguage(in.Language); ok {
+			r.Language = l
+		} else {
+			v.Add("language", languageProblem)
+		}
 	}
 	if err := v.Err(); err != nil {
 		return Registration{}, err

@@ -16,7 +16,7 @@ const eventColumns = `id, host_id, title, description, status, scheduled_start, 
 	duration_minutes, max_registrations, registration_enabled, stream_url, email_enabled,
 	sms_enabled, custom_message, selected_intervals, registration_count, version, ics_sequence,
 	started_at, ended_at, cancelled_at, created_at, updated_at, waitlist_enabled, waitlist_count, waitlist_seq,
-	replay_url, follow_ups, sms_message`
+	replay_url, follow_ups, sms_message, language`
 
 func scanEvent(row scanner) (onair.Event, error) {
 	var e onair.Event
@@ -28,7 +28,7 @@ func scanEvent(row scanner) (onair.Event, error) {
 		&e.Notifications.EmailEnabled, &e.Notifications.SMSEnabled, &e.Notifications.CustomMessage,
 		&intervals, &e.RegistrationCount, &e.Version, &e.Sequence,
 		&started, &ended, &cancelled, &created, &updated, &e.WaitlistEnabled, &e.WaitlistCount, &e.WaitlistSeq,
-		&e.ReplayURL, &followUps, &e.Notifications.SMSMessage)
+		&e.ReplayURL, &followUps, &e.Notifications.SMSMessage, &e.Language)
 	if err != nil {
 		return e, err
 	}
@@ -108,14 +108,14 @@ func (s *Store) CreateEvent(ctx context.Context, e onair.Event) error {
 func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, e onair.Event) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`, search_text)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-			$24, $25, $26, $27, $28, $29, $30)`,
+			$24, $25, $26, $27, $28, $29, $30, $31)`,
 		e.ID, e.HostID, e.Title, e.Description, e.Status, dbTime(e.ScheduledStart), e.Timezone,
 		e.DurationMinutes, e.MaxRegistrations, e.RegistrationEnabled, e.StreamURL,
 		e.Notifications.EmailEnabled, e.Notifications.SMSEnabled, e.Notifications.CustomMessage,
 		intervalsJSON(e.Intervals), e.RegistrationCount, e.Version, e.Sequence,
 		dbTimePtr(e.StartedAt), dbTimePtr(e.EndedAt), dbTimePtr(e.CancelledAt),
 		dbTime(e.CreatedAt), dbTime(e.UpdatedAt), e.WaitlistEnabled, e.WaitlistCount, e.WaitlistSeq,
-		e.ReplayURL, followUpsJSON(e.FollowUps), e.Notifications.SMSMessage, searchText(e.Title, e.Description))
+		e.ReplayURL, followUpsJSON(e.FollowUps), e.Notifications.SMSMessage, e.Language, searchText(e.Title, e.Description))
 	return s.normalize(err)
 }
 
@@ -260,14 +260,14 @@ func (s *Store) UpdateEvent(ctx context.Context, hostID, id string, change func(
 			registration_enabled = $8, stream_url = $9, email_enabled = $10, sms_enabled = $11,
 			custom_message = $12, selected_intervals = $13, version = $14, ics_sequence = $15,
 			started_at = $16, ended_at = $17, cancelled_at = $18, updated_at = $19, search_text = $20,
-			waitlist_enabled = $21, replay_url = $22, follow_ups = $23, sms_message = $24
-			WHERE id = $25`,
+			waitlist_enabled = $21, replay_url = $22, follow_ups = $23, sms_message = $24, language = $25
+			WHERE id = $26`,
 			e.Title, e.Description, e.Status, dbTime(e.ScheduledStart), e.Timezone, e.DurationMinutes,
 			e.MaxRegistrations, e.RegistrationEnabled, e.StreamURL, e.Notifications.EmailEnabled,
 			e.Notifications.SMSEnabled, e.Notifications.CustomMessage, intervalsJSON(e.Intervals),
 			e.Version, e.Sequence, dbTimePtr(e.StartedAt), dbTimePtr(e.EndedAt), dbTimePtr(e.CancelledAt),
 			dbTime(e.UpdatedAt), searchText(e.Title, e.Description), e.WaitlistEnabled,
-			e.ReplayURL, followUpsJSON(e.FollowUps), e.Notifications.SMSMessage, e.ID)
+			e.ReplayURL, followUpsJSON(e.FollowUps), e.Notifications.SMSMessage, e.Language, e.ID)
 		if err != nil {
 			return s.normalize(err)
 		}

@@ -123,11 +123,12 @@ const pgWrite = `WITH limits AS (
 	), registered AS (
 		` + insertRegistrationSQL + `
 		SELECT r.id, r.event_id, r.host_id, v.id, r.first_name, r.last_name, r.email, r.email_norm, r.phone,
-			r.company, r.source, r.timezone, r.status, r.search_text, r.at, r.at, NULLIF(r.seq, 0)
+			r.company, r.source, r.timezone, r.status, r.search_text, r.at, r.at, NULLIF(r.seq, 0), r.language
 		FROM unnest($15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[],
-			$22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::bigint[], $39::bigint[])
+			$22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::bigint[], $39::bigint[],
+			$42::text[])
 			AS r (id, event_id, host_id, first_name, last_name, email, email_norm, phone, company, source,
-				timezone, status, search_text, at, seq)
+				timezone, status, search_text, at, seq, language)
 		JOIN viewers_upserted v ON v.host_id = r.host_id AND v.email_norm = r.email_norm
 	), counted AS (
 		UPDATE events AS e SET registration_count = e.registration_count + u.n,
@@ -146,7 +147,7 @@ const pgWrite = `WITH limits AS (
 // the order of its unnest lists (the waitlist's columns, added later, are
 // numbered after the others).
 func pgWriteArgs(w *batchWrites) []any {
-	args := make([]any, 0, 41)
+	args := make([]any, 0, 42)
 	text := func(n int, f func(i int) string) {
 		col := make([]string, n)
 		for i := range col {
@@ -223,6 +224,7 @@ func pgWriteArgs(w *batchWrites) []any {
 	ints(len(rs), func(i int) int64 { return int64(rs[i].seq) })
 	ints(len(events), func(i int) int64 { return int64(w.counts[events[i]].waitlisted) })
 	ints(len(events), func(i int) int64 { return int64(w.counts[events[i]].seq) })
+	text(len(rs), func(i int) string { return string(rs[i].r.Language) })
 	return args
 }
 
