@@ -14,16 +14,18 @@ import (
 
 // registrationJSON is a registration as its host sees it.
 type registrationJSON struct {
-	ID        string                   `json:"id"`
-	EventID   string                   `json:"event_id"`
-	FirstName string                   `json:"first_name"`
-	LastName  string                   `json:"last_name"`
-	Email     string                   `json:"email"`
-	Phone     string                   `json:"phone"`
-	Company   string                   `json:"company"`
-	Source    string                   `json:"source"`
-	Timezone  string                   `json:"timezone"`
-	Status    onair.RegistrationStatus `json:"status"`
+	ID        string `json:"id"`
+	EventID   string `json:"event_id"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	Email     string `json:"email"`
+	Phone     string `json:"phone"`
+	Company   string `json:"company"`
+	Source    string `json:"source"`
+	Timezone  string `json:"timezone"`
+	// Language is null when the registrant named none (the event's applies).
+	Language *onair.Language          `json:"language"`
+	Status   onair.RegistrationStatus `json:"status"`
 	// WaitlistPosition is null unless the registration waits.
 	WaitlistPosition *int   `json:"waitlist_position"`
 	Attended         bool   `json:"attended"`
@@ -39,11 +41,20 @@ func waitlistPosition(r onair.Registration) *int {
 	return &n
 }
 
+// ownLanguage is r's language for the JSON, or nil when it named none.
+func ownLanguage(r onair.Registration) *onair.Language {
+	if r.Language == "" {
+		return nil
+	}
+	l := r.Language
+	return &l
+}
+
 func viewRegistration(r onair.Registration) registrationJSON {
 	return registrationJSON{
 		ID: r.ID, EventID: r.EventID, FirstName: r.FirstName, LastName: r.LastName,
 		Email: r.Email, Phone: r.Phone, Company: r.Company, Source: r.Source,
-		Timezone: r.Timezone, Status: r.Status, WaitlistPosition: waitlistPosition(r), Attended: r.Attended,
+		Timezone: r.Timezone, Language: ownLanguage(r), Status: r.Status, WaitlistPosition: waitlistPosition(r), Attended: r.Attended,
 		CreatedAt: formatTime(r.CreatedAt),
 	}
 }
@@ -101,14 +112,14 @@ func writeRegistrationsCSV(w http.ResponseWriter, ev onair.Event, regs []onair.R
 	w.Header().Set("Cache-Control", "no-store")
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"id", "first_name", "last_name", "email", "phone", "company", "source", "timezone", "status", "attended", "created_at",
-		"messages_sent", "messages_failed", "opened", "clicked", "watch_seconds", "revenue_cents"})
+		"messages_sent", "messages_failed", "opened", "clicked", "watch_seconds", "revenue_cents", "language"})
 	itoa := strconv.Itoa
 	for _, r := range regs {
 		a := activity[r.ID]
 		cw.Write([]string{r.ID, csvCell(r.FirstName), csvCell(r.LastName), csvCell(r.Email), csvCell(r.Phone),
 			csvCell(r.Company), csvCell(r.Source), r.Timezone, string(r.Status), strconv.FormatBool(r.Attended),
 			formatTime(r.CreatedAt), itoa(a.Sent), itoa(a.Failed), itoa(a.Opened), itoa(a.Clicked), itoa(a.WatchSeconds),
-			strconv.FormatInt(a.RevenueCents, 10)})
+			strconv.FormatInt(a.RevenueCents, 10), string(onair.MessageLanguage(ev, r))})
 	}
 	cw.Flush()
 	return cw.Error()
