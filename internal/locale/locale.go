@@ -44,6 +44,7 @@ type Locale struct {
 	Lang   onair.Language
 	loc    *i18n.Localizer
 	layout string // how a time is written (the catalogue's time_layout)
+	short  string // and in a text message (time_layout_short)
 }
 
 var (
@@ -66,7 +67,7 @@ func init() {
 		locales[l] = loc
 	}
 	for _, loc := range locales {
-		loc.layout = loc.T("time_layout")
+		loc.layout, loc.short = loc.T("time_layout"), loc.T("time_layout_short")
 	}
 }
 
@@ -107,11 +108,27 @@ func (l *Locale) N(id string, n int) string {
 	return s
 }
 
+// NShown is N for the count n with shown written in its place: the text a
+// script fills in with a count it learns later ("{n} spots left").
+func (l *Locale) NShown(id string, n int, shown string) string {
+	s, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: id, PluralCount: n, TemplateData: map[string]any{"Count": shown}})
+	if err != nil {
+		return id
+	}
+	return s
+}
+
 // Time writes t (already in the zone it is shown in) as the language
 // writes a day and a time, without the year and without the zone:
 // "Tue 15 Dec, 9:00 AM", "martes, 15 de diciembre, 09:00".
 func (l *Locale) Time(t time.Time) string {
 	return monday.Format(t, l.layout, dateLocales[l.Lang])
+}
+
+// ShortTime writes t as Time does, with abbreviated names, as a text
+// message does: "Tue 15 Dec, 9:00 AM", "mar 15 dic, 09:00".
+func (l *Locale) ShortTime(t time.Time) string {
+	return monday.Format(t, l.short, dateLocales[l.Lang])
 }
 
 // matcher picks the closest of onair's languages to a browser's.

@@ -51,7 +51,6 @@ func TestCatalogueIsComplete(t *testing.T) {
 	}
 }
 
-
 func TestTimeIsWrittenTheLanguagesWay(t *testing.T) {
 	at := time.Date(2026, 12, 15, 14, 5, 0, 0, time.UTC)
 	want := map[onair.Language]string{
