@@ -40,12 +40,13 @@ type editForm struct {
 	StreamURL           string
 	RegistrationEnabled bool
 	WaitlistEnabled     bool
+	Language            string
 	Fields              map[string]string
 }
 
 func editFormOf(ev onair.Event) editForm {
 	f := editForm{Title: ev.Title, Description: ev.Description, StreamURL: ev.StreamURL,
-		RegistrationEnabled: ev.RegistrationEnabled, WaitlistEnabled: ev.WaitlistEnabled}
+		RegistrationEnabled: ev.RegistrationEnabled, WaitlistEnabled: ev.WaitlistEnabled, Language: string(ev.Language)}
 	if ev.MaxRegistrations > 0 {
 		f.MaxRegistrations = strconv.Itoa(ev.MaxRegistrations)
 	}
@@ -113,6 +114,8 @@ type eventPage struct {
 
 	ConfirmStart, ConfirmEnd, ConfirmCancel, ConfirmReschedule string
 	Channels                                                   string // the channels of its messages, for its details
+	Language                                                   string // the language of its messages and pages, named
+	Languages                                                  []languageOption
 }
 
 var closedReasons = map[string]string{
@@ -207,6 +210,7 @@ func (d *Dashboard) renderEvent(w http.ResponseWriter, r *http.Request, status i
 		v.ConfirmReschedule = "Email and SMS are off for this event: registrants are not told the new time; pending reminders move with it."
 		v.ConfirmCancel = "Email and SMS are off for this event: nobody is told; pending reminders are cancelled."
 	}
+	v.Language, v.Languages = languageName(ev.Language), languageOptions
 	if v.Channels = capitalized(channelWords(ev.Notifications)); v.Channels == "" {
 		v.Channels = "None"
 	}
@@ -261,9 +265,13 @@ func (d *Dashboard) edit(w http.ResponseWriter, r *http.Request, p site.Page) er
 		StreamURL:           r.PostFormValue("stream_url"),
 		RegistrationEnabled: r.PostFormValue("registration_enabled") != "",
 		WaitlistEnabled:     r.PostFormValue("waitlist_enabled") != "",
+		Language:            r.PostFormValue("language"),
 	}
 	in := onair.EventInput{Title: &f.Title, Description: &f.Description, StreamURL: &f.StreamURL,
 		RegistrationEnabled: &f.RegistrationEnabled, WaitlistEnabled: &f.WaitlistEnabled}
+	if r.PostForm.Has("language") {
+		in.Language = &f.Language
+	}
 	form := &onair.ValidationError{}
 	// Empty is no limit, which the form says by sending nothing.
 	capacity := formInt(form, "max_registrations", f.MaxRegistrations, "must be a whole number (leave it empty for no limit)")

@@ -43,6 +43,7 @@ var wizardFields = []wizardField{
 	{"duration_minutes", "duration_minutes", "duration_minutes", "Duration", 2},
 	{"selected_intervals", "intervals", "custom_intervals", "Reminders", 3},
 	{"notification_settings.custom_message", "custom_message", "custom_message", "Custom message", 3},
+	{"language", "language", "language", "Language", 3},
 }
 
 // wizardForm is every answer, as typed.
@@ -58,13 +59,14 @@ type wizardForm struct {
 	CustomIntervals                      string   // comma-separated Go durations
 	EmailEnabled, SMSEnabled             bool
 	CustomMessage                        string
+	Language                             string // of the messages and public pages
 }
 
 // newWizardForm is a first visit: the API's defaults, with the recommended
 // reminders ticked.
 func newWizardForm() wizardForm {
 	return wizardForm{Draft: onair.NewID(), Duration: "60",
-		Intervals: slices.Clone(onair.DefaultIntervals), EmailEnabled: true}
+		Intervals: slices.Clone(onair.DefaultIntervals), EmailEnabled: true, Language: string(onair.English)}
 }
 
 // readWizardForm reads the answers a step posted, or the query of the
@@ -95,6 +97,9 @@ func readWizardForm(v url.Values) wizardForm {
 		f.EmailEnabled, f.SMSEnabled = v.Get("email_enabled") != "", v.Get("sms_enabled") != ""
 	}
 	f.CustomIntervals, f.CustomMessage = v.Get("custom_intervals"), v.Get("custom_message")
+	if l := v.Get("language"); l != "" {
+		f.Language = l
+	}
 	return f
 }
 
@@ -105,7 +110,7 @@ func (f wizardForm) values() url.Values {
 	for k, s := range map[string]string{"title": f.Title, "description": f.Description,
 		"max_registrations": f.MaxRegistrations, "stream_url": f.StreamURL, "date": f.Date, "time": f.Time,
 		"timezone": f.Timezone, "timezone_other": f.TimezoneOther, "duration_minutes": f.Duration,
-		"custom_intervals": f.CustomIntervals, "custom_message": f.CustomMessage} {
+		"custom_intervals": f.CustomIntervals, "custom_message": f.CustomMessage, "language": f.Language} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -153,6 +158,9 @@ func (f wizardForm) input(v *onair.ValidationError) onair.EventInput {
 	in.SelectedIntervals = &ivs
 	in.NotificationSettings = &onair.NotificationSettingsInput{
 		EmailEnabled: &f.EmailEnabled, SMSEnabled: &f.SMSEnabled, CustomMessage: &f.CustomMessage}
+	if f.Language != "" {
+		in.Language = &f.Language
+	}
 	return in
 }
 
@@ -234,6 +242,7 @@ func (f wizardForm) sketch(now time.Time) onair.Event {
 			"duration_minutes":                     func() { in.DurationMinutes = nil },
 			"selected_intervals":                   func() { in.SelectedIntervals = &f.Intervals },
 			"notification_settings.custom_message": func() { in.NotificationSettings.CustomMessage = nil },
+			"language":                             func() { in.Language = nil },
 		}
 		for field := range ve.Fields {
 			if fix := stand[field]; fix != nil {
@@ -348,8 +357,9 @@ type wizardView struct {
 	ExtraZone string      // a valid chosen zone outside the list
 	ZoneUnset bool        // no zone chosen yet: the browser's own may be offered
 
-	Choices []intervalChoice // step 3
-	Preview *wizardPreview
+	Choices   []intervalChoice // step 3
+	Languages []languageOption
+	Preview   *wizardPreview
 
 	Review *wizardReview // step 4
 }
@@ -449,6 +459,7 @@ func (d *Dashboard) renderWizard(w http.ResponseWriter, r *http.Request, p site.
 			v.Choices = append(v.Choices, intervalChoice{Name: n.Name, Label: intervalLabel(n.String()),
 				Checked: slices.Contains(f.Intervals, n.Name), Recommended: slices.Contains(onair.DefaultIntervals, n.Name)})
 		}
+		v.Languages = languageOptions
 		v.Preview = d.wizardPreview(*p.Host, f.sketch(now))
 		site.AllowEmailStyles(w)
 	case 4:
