@@ -4,6 +4,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -47,7 +48,7 @@ func TestLanguages(t *testing.T) {
 			}
 		})
 
-		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "",
+		dora := a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "",
 			map[string]any{"email": "de@example.com", "first_name": "Dora", "phone": "+14155550131", "language": "de"})
 		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "",
 			map[string]any{"email": "es@example.com", "first_name": "Elena"})
@@ -68,6 +69,39 @@ func TestLanguages(t *testing.T) {
 			}
 			if es["subject"] != "Te has registrado: Product Launch Webinar" || !strings.Contains(es["text"].(string), "Hola, Elena:") {
 				t.Errorf("the registrant who named no language (the event's es):\n%v\n%v", es["subject"], es["text"])
+			}
+
+			// Her pages are German too, whatever her browser prefers.
+			en := newViewerBrowser(t, a)
+			en.languages = "en-US"
+			links := linkRE.FindAllString(de["text"].(string), -1)
+			pages := map[string]string{strings.TrimPrefix(dora["watch_url"].(string), testAppURL): "Dora, du bist angemeldet. Komm zu Beginn"}
+			for _, l := range links {
+				switch path := strings.TrimPrefix(l, testAppURL); {
+				case strings.HasPrefix(path, "/u/"):
+					pages[path] = "Keine Nachrichten mehr zu Product Launch Webinar an de@example.com?"
+				case strings.HasPrefix(path, "/cancel/"):
+					pages[path] = "Deine Anmeldung für Product Launch Webinar stornieren?"
+				}
+			}
+			if len(pages) != 3 {
+				t.Fatalf("the links of the German email: %v", links)
+			}
+			for path, want := range pages {
+				status, body, _ := en.get(path)
+				if page := html.UnescapeString(body); status != http.StatusOK || !strings.Contains(page, want) || !strings.Contains(page, `lang="de"`) {
+					t.Errorf("GET %s: status %d; the page lacks %q:\n%s", path, status, want, page)
+				}
+			}
+			frBrowser := newViewerBrowser(t, a)
+			frBrowser.languages = "fr"
+			if status, body, _ := frBrowser.get("/cancel/not-a-token"); status != http.StatusNotFound ||
+				!strings.Contains(html.UnescapeString(body), "Ce lien n'est pas valide.") {
+				t.Errorf("a bad link for a French browser: %d\n%s", status, body)
+			}
+			if csv := a.rawBody(t, "/api/events/"+id+"/registrations?format=csv", token); !strings.Contains(csv, "de@example.com") ||
+				!strings.Contains(strings.SplitN(csv, "\n", 2)[0], ",language") || !regexp.MustCompile(`de@example\.com,.*,de\r?\n`).MatchString(csv) {
+				t.Errorf("the CSV lacks the registrant's language:\n%s", csv)
 			}
 		})
 
@@ -99,6 +133,19 @@ func TestLanguages(t *testing.T) {
 			}
 		})
 	})
+}
+
+// linkRE finds the links of a message's text part.
+var linkRE = regexp.MustCompile(`https?://[^\s]+`)
+
+// rawBody is the body of a GET that must answer 200.
+func (a *app) rawBody(t *testing.T, path, token string) string {
+	t.Helper()
+	status, body, _ := a.raw("GET", path, token, nil)
+	if status != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, status)
+	}
+	return string(body)
 }
 
 // waitOutbox waits until the outbox holds n messages of event id, and
