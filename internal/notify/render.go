@@ -403,11 +403,27 @@ func copyFor(n Notice, title, zone string, l *locale.Locale) kindCopy {
 
 // greeting uses the registrant's first name when there is one.
 func greeting(firstName string, l *locale.Locale) string {
+	g := greetings[l.Lang]
 	if name := oneLine(firstName); name != "" {
-		return l.T("greeting_name", "Name", name)
+		return g.before + name + g.after
 	}
-	return l.T("greeting")
+	return g.plain
 }
+
+// greetingWords are a language's greeting, cut where the name goes: every
+// recipient has their own, and the catalogue's template is executed once
+// per language, not once per message (it doubled the cost of Fill).
+type greetingWords struct{ plain, before, after string }
+
+var greetings = func() map[onair.Language]greetingWords {
+	out := make(map[onair.Language]greetingWords, len(onair.Languages))
+	for _, lang := range onair.Languages {
+		l := locale.For(lang)
+		before, after, _ := strings.Cut(l.T("greeting_name", "Name", "\x00"), "\x00")
+		out[lang] = greetingWords{plain: l.T("greeting"), before: before, after: after}
+	}
+	return out
+}()
 
 // paragraphs splits text into paragraphs (at blank lines) of lines, so that
 // the HTML part keeps the author's line breaks without relying on

@@ -185,15 +185,27 @@ const smsWatch = "\n"
 // cancel link, or the unsubscribe link for a message that has none (a
 // preview) or comes after the end (a follow-up).
 func wayOut(kind onair.NotificationKind, p Personal, lang onair.Language) string {
-	l := locale.For(lang)
+	w := smsWords[lang]
 	if p.CancelURL != "" && !isFollowUp(kind) {
-		return "\n" + gsmWording(l.T("sms_cancel")) + " " + p.CancelURL
+		return w.cancel + p.CancelURL
 	}
-	return "\n" + gsmWording(l.T("sms_unsubscribe")) + " " + p.UnsubscribeURL
+	return w.unsubscribe + p.UnsubscribeURL
 }
 
 // smsStop is the last line of every SMS, in lang.
-func smsStop(lang onair.Language) string { return "\n" + gsmWording(locale.For(lang).T("sms_stop")) }
+func smsStop(lang onair.Language) string { return smsWords[lang].stop }
+
+// smsWords are the lines around an SMS's links in each language, worded
+// once: wayOut runs for every message.
+var smsWords = func() map[onair.Language]struct{ cancel, unsubscribe, stop string } {
+	out := make(map[onair.Language]struct{ cancel, unsubscribe, stop string }, len(onair.Languages))
+	for _, lang := range onair.Languages {
+		l := locale.For(lang)
+		out[lang] = struct{ cancel, unsubscribe, stop string }{
+			"\n" + gsmWording(l.T("sms_cancel")) + " ", "\n" + gsmWording(l.T("sms_unsubscribe")) + " ", "\n" + gsmWording(l.T("sms_stop"))}
+	}
+	return out
+}()
 
 func newSMSLayout(head, tail string, watch bool, stop string) smsLayout {
 	l := smsLayout{head: head, tail: tail, watch: watch, stop: stop}
