@@ -100,7 +100,9 @@ func TestLanguages(t *testing.T) {
 				t.Errorf("a bad link for a French browser: %d\n%s", status, body)
 			}
 			if csv := a.rawBody(t, "/api/events/"+id+"/registrations?format=csv", token); !strings.Contains(csv, "de@example.com") ||
-				!strings.Contains(strings.SplitN(csv, "\n", 2)[0], ",language") || !regexp.MustCompile(`de@example\.com,.*,de\r?\n`).MatchString(csv) {
+				!strings.Contains(strings.SplitN(csv, "\n", 2)[0], ",timezone,language,") ||
+				!regexp.MustCompile(`de@example\.com,[^\n]*,Europe/Madrid,de,registered,`).MatchString(csv) ||
+				!regexp.MustCompile(`es@example\.com,[^\n]*,Europe/Madrid,es,registered,`).MatchString(csv) {
 				t.Errorf("the CSV lacks the registrant's language:\n%s", csv)
 			}
 		})

@@ -106,8 +106,8 @@ type emailWords struct {
 	Reason, Reply, CancelLead, CancelLink, CancelTail, UnsubscribeLink, UnsubscribeTail        string
 }
 
-// wordsFor are the words of the email of kind copy kc about title from
-// host (its name, or "") in l.
+// wordsFor are the fixed words in l of an email about title from host
+// (its name, or "") of an event that runs for duration ("" for none shown).
 func wordsFor(l *locale.Locale, title, host, duration string) emailWords {
 	w := emailWords{
 		Previously: l.T("email_previously"), YoursAlone: l.T("email_yours_alone"),

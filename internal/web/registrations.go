@@ -111,15 +111,15 @@ func writeRegistrationsCSV(w http.ResponseWriter, ev onair.Event, regs []onair.R
 	w.Header().Set("Content-Disposition", `attachment; filename="registrations-`+ev.ID+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"id", "first_name", "last_name", "email", "phone", "company", "source", "timezone", "status", "attended", "created_at",
-		"messages_sent", "messages_failed", "opened", "clicked", "watch_seconds", "revenue_cents", "language"})
+	cw.Write([]string{"id", "first_name", "last_name", "email", "phone", "company", "source", "timezone", "language", "status", "attended",
+		"created_at", "messages_sent", "messages_failed", "opened", "clicked", "watch_seconds", "revenue_cents"})
 	itoa := strconv.Itoa
 	for _, r := range regs {
 		a := activity[r.ID]
 		cw.Write([]string{r.ID, csvCell(r.FirstName), csvCell(r.LastName), csvCell(r.Email), csvCell(r.Phone),
-			csvCell(r.Company), csvCell(r.Source), r.Timezone, string(r.Status), strconv.FormatBool(r.Attended),
+			csvCell(r.Company), csvCell(r.Source), r.Timezone, string(onair.MessageLanguage(ev, r)), string(r.Status), strconv.FormatBool(r.Attended),
 			formatTime(r.CreatedAt), itoa(a.Sent), itoa(a.Failed), itoa(a.Opened), itoa(a.Clicked), itoa(a.WatchSeconds),
-			strconv.FormatInt(a.RevenueCents, 10), string(onair.MessageLanguage(ev, r))})
+			strconv.FormatInt(a.RevenueCents, 10)})
 	}
 	cw.Flush()
 	return cw.Error()
