@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/onair-live/onair/internal/store/storetest"
@@ -120,7 +122,25 @@ func TestBrowserHostAndViewerJourney(t *testing.T) {
 			t.Fatalf("after create the browser is at %s", loc)
 		}
 
+		// A viewer in another zone sees the start in their own time too,
+		// its zone named by the rule of every message and page (which the
+		// page asks of the server), not the browser's own way.
+		inZone := func(zone string) chromedp.Action[chromedp.Void] {
+			return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+				_, err := cdp.Call(ctx, t, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: zone})
+				return err
+			})
+		}
+		browse(t, ctx, "registration page in Kathmandu",
+			inZone("Asia/Kathmandu"),
+			chromedp.Navigate(a.URL+"/register/"+id),
+			chromedp.WaitVisible(chromedp.CSS("p[data-local-time]")),
+		)
+		if local := text(t, ctx, "p[data-local-time]"); !strings.HasSuffix(strings.TrimSpace(local), "GMT+5:45") {
+			t.Errorf("the viewer's own time reads %q; want it to name the zone GMT+5:45, as messages do", local)
+		}
 		browse(t, ctx, "registration page",
+			inZone(""),
 			chromedp.Navigate(a.URL+"/register/"+id+"?utm_source=newsletter"),
 			chromedp.WaitVisible(chromedp.CSS("form.register-form")),
 		)

@@ -231,19 +231,20 @@ func TestDashboard(t *testing.T) {
 		t.Run("the edit form saves, and shows every problem at once", func(t *testing.T) {
 			host, a := host.in(t), dashApp(a, t)
 			form := url.Values{"title": {""}, "description": {"About"}, "max_registrations": {"ten"},
-				"stream_url": {"ftp://example.com"}, "registration_enabled": {"on"}}
+				"stream_url": {"ftp://example.com"}, "registration_enabled": {"on"}, "language": {"xx"}}
 			status, body, _ := host.post("/dashboard/events/"+launch+"/edit", form, true)
 			if status != http.StatusUnprocessableEntity {
 				t.Fatalf("invalid edit: %d", status)
 			}
 			for _, want := range []string{"Title is required", "Maximum registrations must be a whole number",
-				"Stream URL must be an http or https URL", `value="ten"`, `value="ftp://example.com"`} {
+				"Stream URL must be an http or https URL", `value="ten"`, `value="ftp://example.com"`,
+				"Language must be one of en, es, fr, de, pt"} {
 				if !strings.Contains(body, want) {
 					t.Errorf("the refused form lacks %q", want)
 				}
 			}
 			form = url.Values{"title": {"Dash Launch Party"}, "description": {"Line one\nLine <two>"},
-				"max_registrations": {"1"}, "stream_url": {"https://stream.example/live"}}
+				"max_registrations": {"1"}, "stream_url": {"https://stream.example/live"}, "language": {"pt"}}
 			status, body, _ = host.post("/dashboard/events/"+launch+"/edit", form, true)
 			if status != http.StatusUnprocessableEntity || !strings.Contains(body, "cannot be lower than the 2 registrations") {
 				t.Errorf("capacity below the registrations: %d", status)
@@ -251,12 +252,16 @@ func TestDashboard(t *testing.T) {
 			form.Set("max_registrations", "")
 			host.expectRedirect("/dashboard/events/"+launch+"/edit", form, "/dashboard/events/"+launch+"?done=updated")
 			ev := a.expect(http.StatusOK, "GET", "/api/events/"+launch, token, nil)["event"].(map[string]any)
-			if ev["max_registrations"] != 0.0 || ev["registration_enabled"] != false || ev["stream_url"] != "https://stream.example/live" {
+			if ev["max_registrations"] != 0.0 || ev["registration_enabled"] != false || ev["stream_url"] != "https://stream.example/live" ||
+				ev["language"] != "pt" {
 				t.Errorf("after the edit: %v", ev)
 			}
 			body = host.expect(http.StatusOK, "/dashboard/events/"+launch+"?done=updated")
 			if !strings.Contains(body, "Your changes are saved.") {
 				t.Error("no flash after the edit")
+			}
+			if !strings.Contains(body, "Portuguese (português)") || !strings.Contains(body, `<option value="pt" selected>`) {
+				t.Error("the event page does not show the language chosen")
 			}
 			if !strings.Contains(body, "Line &lt;two&gt;") || strings.Contains(body, "Line <two>") {
 				t.Error("the description is not escaped")

@@ -240,6 +240,8 @@ type viewerBrowser struct {
 	t *testing.T
 	a *app
 	c *http.Client
+	// languages, when set, is the Accept-Language of every request.
+	languages string
 }
 
 func newViewerBrowser(t *testing.T, a *app) *viewerBrowser {
@@ -260,6 +262,9 @@ func newViewerBrowser(t *testing.T, a *app) *viewerBrowser {
 
 func (b *viewerBrowser) do(req *http.Request) (int, string, http.Header) {
 	b.t.Helper()
+	if b.languages != "" {
+		req.Header.Set("Accept-Language", b.languages)
+	}
 	resp, err := b.c.Do(req)
 	if err != nil {
 		b.t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)

@@ -202,7 +202,7 @@ func TestWizard(t *testing.T) {
 			if !strings.Contains(page, "is neither a named interval") || !strings.Contains(page, `aria-describedby="intervals-error"`) {
 				t.Error("no inline error for the custom offsets")
 			}
-			b.submit(http.StatusOK, "refresh", url.Values{"custom_intervals": {"45m"}})
+			b.submit(http.StatusOK, "refresh", url.Values{"custom_intervals": {"45m"}, "language": {"fr"}})
 		})
 
 		t.Run("back keeps every answer", func(t *testing.T) {
@@ -215,13 +215,18 @@ func TestWizard(t *testing.T) {
 			b.submit(http.StatusOK, "next", nil)
 			page = b.submit(http.StatusOK, "next", nil)
 			wizExpectStep(t, page, "Notifications")
-			wizExpectFields(t, page, map[string]string{"custom_intervals": "45m", "sms_enabled": "on", "email_enabled": "on", "custom_message": message})
+			wizExpectFields(t, page, map[string]string{"custom_intervals": "45m", "sms_enabled": "on", "email_enabled": "on", "custom_message": message,
+				"language": "fr"})
+			// The preview speaks the event's language.
+			if !strings.Contains(page, "Bonjour Alex,") {
+				t.Error("the preview is not in the language chosen")
+			}
 		})
 
 		t.Run("the review shows everything chosen", func(t *testing.T) {
 			page := b.submit(http.StatusOK, "next", nil)
 			wizExpectStep(t, page, "Review")
-			for _, s := range []string{"Wizard Launch", "250", "https://www.youtube.com/embed/abc123", "Europe/Paris", "90 minutes", "45m before", "1 day before", "Email and SMS", "Create event"} {
+			for _, s := range []string{"Wizard Launch", "250", "https://www.youtube.com/embed/abc123", "Europe/Paris", "90 minutes", "45m before", "1 day before", "Email and SMS", "French (français)", "Create event"} {
 				if !strings.Contains(page, s) {
 					t.Errorf("the review lacks %q", s)
 				}
@@ -264,6 +269,7 @@ func TestWizard(t *testing.T) {
 				"email_enabled":     {ns["email_enabled"], true},
 				"sms_enabled":       {ns["sms_enabled"], true},
 				"custom_message":    {ns["custom_message"], message},
+				"language":          {ev["language"], "fr"},
 			}
 			for name, c := range checks {
 				if c[0] != c[1] {

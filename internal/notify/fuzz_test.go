@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/onair-live/onair/internal/locale"
 	"github.com/onair-live/onair/internal/onair"
 )
 
@@ -239,7 +240,7 @@ func FuzzCalendarFile(f *testing.F) {
 		}
 		var link CalendarLink
 		if withWatch {
-			link = WatchLink(testWatchURL)
+			link = WatchLink(testWatchURL, onair.English)
 		}
 		// The host's name is as hostile as the title.
 		data := CalendarFile(ev, NewSender(onair.HostSettings{Name: title}, testEmailFrom), link)
@@ -289,7 +290,7 @@ func FuzzGoogleCalendarURL(f *testing.F) {
 		if withWatch {
 			watch = testWatchURL
 		}
-		link := GoogleCalendarURL(ev, watch)
+		link := GoogleCalendarURL(ev, watch, onair.English)
 		u, err := url.Parse(link)
 		if err != nil || u.Scheme != "https" || u.Host != "calendar.google.com" {
 			t.Fatalf("link %q: %v", link, err)
@@ -321,7 +322,7 @@ func FuzzReminderWording(f *testing.F) {
 	words := regexp.MustCompile(`^(now|tomorrow|in [1-9][0-9]* (week|day|hour|minute)s?( [1-9][0-9]* (hour|minute)s?)?)$`)
 	f.Fuzz(func(t *testing.T, offset, startMinutes int64, zone string) {
 		start := testStart.Add(time.Duration(startMinutes%(10*366*24*60)) * time.Minute)
-		got := untilWords(time.Duration(offset), start, zone)
+		got := untilWords(time.Duration(offset), start, zone, locale.For(onair.English))
 		if !words.MatchString(got) {
 			t.Fatalf("untilWords(%v, %v, %q) = %q", time.Duration(offset), start, zone, got)
 		}

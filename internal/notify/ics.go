@@ -2,13 +2,13 @@ package notify
 
 import (
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	ics "github.com/arran4/golang-ical"
 
+	"github.com/onair-live/onair/internal/locale"
 	"github.com/onair-live/onair/internal/onair"
 )
 
@@ -57,18 +57,25 @@ func calendarUID(ev onair.Event) string { return ev.ID + "@onair" }
 // CalendarLink is the link of a calendar entry: its URL and LOCATION, and
 // the line that ends its description, which says what the link is for.
 type CalendarLink struct {
-	Label string // "Watch", "Register"
+	Label string // "Watch", "Register", in Lang
 	URL   string
+	// Lang is the language of the entry's own words (the link's label,
+	// the alarm).
+	Lang onair.Language
 }
 
 // WatchLink is a viewer's own link to the event, in the calendar file of
-// that viewer.
-func WatchLink(url string) CalendarLink { return CalendarLink{Label: "Watch", URL: url} }
+// that viewer, in their language.
+func WatchLink(url string, lang onair.Language) CalendarLink {
+	return CalendarLink{Label: locale.For(lang).T("calendar_watch"), URL: url, Lang: lang}
+}
 
 // RegistrationLink is the event's public registration page, in the public
 // calendar file, which anyone may download and which carries no viewer's
-// link.
-func RegistrationLink(url string) CalendarLink { return CalendarLink{Label: "Register", URL: url} }
+// link: in the event's language.
+func RegistrationLink(url string, lang onair.Language) CalendarLink {
+	return CalendarLink{Label: locale.For(lang).T("calendar_register"), URL: url, Lang: lang}
+}
 
 // alarmBefore is how long before the start the entry's alarm rings.
 const alarmBefore = 15 * time.Minute
@@ -111,7 +118,7 @@ func CalendarFile(ev onair.Event, from Sender, link CalendarLink) []byte {
 		alarm := ve.AddAlarm()
 		alarm.SetAction(ics.ActionDisplay)
 		alarm.SetTrigger("-PT15M")
-		alarm.SetDescription(oneLine(ev.Title) + " starts in " + strconv.Itoa(int(alarmBefore.Minutes())) + " minutes")
+		alarm.SetDescription(locale.For(link.Lang).T("calendar_alarm", "Title", oneLine(ev.Title), "Minutes", int(alarmBefore.Minutes())))
 	}
 	return []byte(cal.Serialize(ics.WithNewLineWindows))
 }
@@ -186,13 +193,13 @@ const maxGoogleDetails = 1000
 // GoogleCalendarURL returns a link that opens Google Calendar's "new event"
 // form filled in with ev: title, UTC start and end, the description and the
 // watch link.
-func GoogleCalendarURL(ev onair.Event, watchURL string) string {
+func GoogleCalendarURL(ev onair.Event, watchURL string, lang onair.Language) string {
 	details := truncateBytes(normalizeNewlines(ev.Description), maxGoogleDetails)
 	if watchURL != "" {
 		if details != "" {
 			details += "\n\n"
 		}
-		details += "Watch: " + watchURL
+		details += locale.For(lang).T("calendar_watch") + ": " + watchURL
 	}
 	q := url.Values{}
 	q.Set("action", "TEMPLATE")

@@ -218,10 +218,10 @@ func unescapeText(t *testing.T, v string) string {
 }
 
 func TestCalendarFileGolden(t *testing.T) {
-	golden(t, "event.ics", CalendarFile(testEvent(), testSender(), WatchLink(testWatchURL)))
-	golden(t, "event_rescheduled.ics", CalendarFile(testContent(onair.KindRescheduled).Event, testSender(), WatchLink(testWatchURL)))
-	golden(t, "event_cancelled.ics", CalendarFile(testContent(onair.KindCancelled).Event, testSender(), WatchLink(testWatchURL)))
-	golden(t, "event_public.ics", CalendarFile(testEvent(), testBrand(), RegistrationLink(testRegisterURL)))
+	golden(t, "event.ics", CalendarFile(testEvent(), testSender(), WatchLink(testWatchURL, onair.English)))
+	golden(t, "event_rescheduled.ics", CalendarFile(testContent(onair.KindRescheduled).Event, testSender(), WatchLink(testWatchURL, onair.English)))
+	golden(t, "event_cancelled.ics", CalendarFile(testContent(onair.KindCancelled).Event, testSender(), WatchLink(testWatchURL, onair.English)))
+	golden(t, "event_public.ics", CalendarFile(testEvent(), testBrand(), RegistrationLink(testRegisterURL, onair.English)))
 }
 
 func TestCalendarFileRoundTrip(t *testing.T) {
@@ -231,7 +231,7 @@ func TestCalendarFileRoundTrip(t *testing.T) {
 		strings.Repeat("絵文字😀 and words ", 30)
 	ev.Sequence = 3
 	ev.DurationMinutes = 90
-	cal := parseICS(t, CalendarFile(ev, testBrand(), WatchLink(testWatchURL)))
+	cal := parseICS(t, CalendarFile(ev, testBrand(), WatchLink(testWatchURL, onair.English)))
 
 	want := map[string]string{
 		"VERSION":  "2.0",
@@ -275,7 +275,7 @@ func icsComponents(cal icsCal) []string {
 
 func TestCalendarFileAlarm(t *testing.T) {
 	t.Run("a scheduled event rings 15 minutes before", func(t *testing.T) {
-		data := CalendarFile(testEvent(), testSender(), WatchLink(testWatchURL))
+		data := CalendarFile(testEvent(), testSender(), WatchLink(testWatchURL, onair.English))
 		cal := parseICS(t, data)
 		if got := strings.Join(icsComponents(cal), " "); got != "VCALENDAR VEVENT VALARM" {
 			t.Fatalf("components %s", got)
@@ -295,7 +295,7 @@ func TestCalendarFileAlarm(t *testing.T) {
 		}
 	})
 	t.Run("a cancellation carries none (RFC 5546)", func(t *testing.T) {
-		cal := parseICS(t, CalendarFile(testContent(onair.KindCancelled).Event, testSender(), WatchLink(testWatchURL)))
+		cal := parseICS(t, CalendarFile(testContent(onair.KindCancelled).Event, testSender(), WatchLink(testWatchURL, onair.English)))
 		if got := strings.Join(icsComponents(cal), " "); got != "VCALENDAR VEVENT" {
 			t.Errorf("components %s", got)
 		}
@@ -317,7 +317,7 @@ func TestCalendarFileOrganizer(t *testing.T) {
 		t.Run(what, func(t *testing.T) {
 			from := NewSender(onair.HostSettings{Name: name}, testEmailFrom)
 			for _, ev := range []onair.Event{testEvent(), testContent(onair.KindCancelled).Event} {
-				data := CalendarFile(ev, from, WatchLink(testWatchURL))
+				data := CalendarFile(ev, from, WatchLink(testWatchURL, onair.English))
 				cal := parseICS(t, data)
 				if got := cal.get("ORGANIZER"); got != "mailto:no-reply@events.example.com" {
 					t.Errorf("%s: ORGANIZER %q", ev.Status, got)
@@ -345,7 +345,7 @@ func TestCalendarFileOrganizer(t *testing.T) {
 		})
 	}
 	t.Run("no sending address, no ORGANIZER", func(t *testing.T) {
-		cal := parseICS(t, CalendarFile(testEvent(), Sender{}, WatchLink(testWatchURL)))
+		cal := parseICS(t, CalendarFile(testEvent(), Sender{}, WatchLink(testWatchURL, onair.English)))
 		if got := cal.get("ORGANIZER"); got != "" {
 			t.Errorf("ORGANIZER %q", got)
 		}
@@ -353,7 +353,7 @@ func TestCalendarFileOrganizer(t *testing.T) {
 }
 
 func TestPublicCalendarFileLinksTheRegistrationPage(t *testing.T) {
-	cal := parseICS(t, CalendarFile(testEvent(), testBrand(), RegistrationLink(testRegisterURL)))
+	cal := parseICS(t, CalendarFile(testEvent(), testBrand(), RegistrationLink(testRegisterURL, onair.English)))
 	for name, want := range map[string]string{"URL": testRegisterURL, "LOCATION": testRegisterURL} {
 		if got := cal.get(name); got != want {
 			t.Errorf("%s = %q, want %q", name, got, want)
@@ -379,7 +379,7 @@ func TestCalendarFoldNeverSplitsACharacter(t *testing.T) {
 
 func TestCalendarFileCancelled(t *testing.T) {
 	ev := testContent(onair.KindCancelled).Event
-	cal := parseICS(t, CalendarFile(ev, testSender(), WatchLink(testWatchURL)))
+	cal := parseICS(t, CalendarFile(ev, testSender(), WatchLink(testWatchURL, onair.English)))
 	for name, want := range map[string]string{
 		"METHOD": "CANCEL", "STATUS": "CANCELLED", "UID": testEventID + "@onair", "SEQUENCE": "1",
 		"DTSTAMP": "20261120T160000Z", "DTSTART": "20261215T140000Z",
@@ -411,7 +411,7 @@ func TestCalendarFileWithoutLinkOrDescription(t *testing.T) {
 func TestCalendarFileReadsBackWithTheLibrary(t *testing.T) {
 	ev := testEvent()
 	ev.Title = "Launch; now, with 日本語 " + strings.Repeat("🚀", 30)
-	cal, err := ics.ParseCalendar(bytes.NewReader(CalendarFile(ev, testBrand(), WatchLink(testWatchURL))))
+	cal, err := ics.ParseCalendar(bytes.NewReader(CalendarFile(ev, testBrand(), WatchLink(testWatchURL, onair.English))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,7 +431,7 @@ func TestCalendarFileReadsBackWithTheLibrary(t *testing.T) {
 func TestGoogleCalendarURL(t *testing.T) {
 	ev := testEvent()
 	ev.Description = strings.Repeat("long description ", 200)
-	u, err := url.Parse(GoogleCalendarURL(ev, testWatchURL))
+	u, err := url.Parse(GoogleCalendarURL(ev, testWatchURL, onair.English))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,7 +460,7 @@ func TestGoogleCalendarURL(t *testing.T) {
 		ev := testEvent()
 		ev.Title = strings.Repeat("日", onair.MaxTitleLen)
 		ev.Description = strings.Repeat("日本語の説明会", 1500)
-		link := GoogleCalendarURL(ev, testWatchURL)
+		link := GoogleCalendarURL(ev, testWatchURL, onair.English)
 		if len(link) > 8000 {
 			t.Errorf("link is %d bytes", len(link))
 		}

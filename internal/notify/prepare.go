@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/onair-live/onair/internal/locale"
 	"github.com/onair-live/onair/internal/onair"
 )
 
@@ -77,6 +78,7 @@ var slotNames = [numSlots]string{"greeting", "watch", "calendar", "google", "uns
 type personalView struct {
 	to   string
 	zone string
+	lang onair.Language // the registrant's, or the event's
 	text [numSlots]string
 	html [numSlots]string
 }
@@ -105,10 +107,10 @@ type EmailTemplate struct {
 	replyTo  string
 	fromName string
 	attach   bool // the kind carries the calendar file
-	// google is the Google Calendar link cut where the watch link goes
-	// (query-escaped, twice: in the details and as the location); nil when
-	// the kind shows none.
-	google []string
+	// google is the Google Calendar link in each language, cut where the
+	// watch link goes (query-escaped, twice: in the details and as the
+	// location); nil when the kind shows none.
+	google map[onair.Language][]string
 	// nonce marks the slots in a rendering: random, so that no text a host
 	// or a viewer wrote can pass for one, and made of letters and digits,
 	// which every escaper leaves alone.
@@ -123,6 +125,7 @@ type EmailTemplate struct {
 // filled.
 type layoutKey struct {
 	loc   *time.Location
+	lang  onair.Language
 	shape uint16
 }
 
@@ -176,7 +179,10 @@ func PrepareEmail(n Notice) (*EmailTemplate, error) {
 	}
 	t.nonce = string(nonce)
 	if carriesCalendarLinks(n.Kind) && !n.Live {
-		t.google = strings.Split(GoogleCalendarURL(n.Event, t.token(slotWatch)), t.token(slotWatch))
+		t.google = make(map[onair.Language][]string, len(onair.Languages))
+		for _, l := range onair.Languages {
+			t.google[l] = strings.Split(GoogleCalendarURL(n.Event, t.token(slotWatch), l), t.token(slotWatch))
+		}
 	}
 	return t, nil
 }
@@ -199,12 +205,12 @@ func (t *EmailTemplate) token(s slot) string { return t.nonce + string(rune('A'+
 // provider's batch form cannot vary by recipient.
 func (t *EmailTemplate) HasAttachment() bool { return t.attach }
 
-// googleURL is the Google Calendar link around watch.
-func (t *EmailTemplate) googleURL(watch string) string {
+// googleURL is the Google Calendar link around watch, in lang.
+func (t *EmailTemplate) googleURL(watch string, lang onair.Language) string {
 	if watch == "" {
-		return GoogleCalendarURL(t.n.Event, "")
+		return GoogleCalendarURL(t.n.Event, "", lang)
 	}
-	return strings.Join(t.google, url.QueryEscape(watch))
+	return strings.Join(t.google[lang], url.QueryEscape(watch))
 }
 
 // personalize checks p and works out the slots of its email.
@@ -220,8 +226,8 @@ func (t *EmailTemplate) personalize(p Personal) (personalView, error) {
 	if err := headerValue("To", to); err != nil {
 		return personalView{}, err
 	}
-	pv := personalView{to: to, zone: ViewerZone(t.n.Event, p.Registration)}
-	pv.text[slotGreeting] = greeting(p.Registration.FirstName)
+	pv := personalView{to: to, zone: ViewerZone(t.n.Event, p.Registration), lang: onair.MessageLanguage(t.n.Event, p.Registration)}
+	pv.text[slotGreeting] = greeting(p.Registration.FirstName, locale.For(pv.lang))
 	pv.text[slotUnsubscribe] = p.UnsubscribeURL
 	if !isFollowUp(kind) { // after the end there is nothing to cancel
 		pv.text[slotCancel] = p.CancelURL
@@ -237,7 +243,7 @@ func (t *EmailTemplate) personalize(p Personal) (personalView, error) {
 		pv.text[slotWatch] = p.WatchURL
 		if carriesCalendarLinks(kind) && !t.n.Live {
 			pv.text[slotCalendar] = p.CalendarURL
-			pv.text[slotGoogle] = t.googleURL(p.WatchURL)
+			pv.text[slotGoogle] = t.googleURL(p.WatchURL, pv.lang)
 		}
 	}
 	pv.html = pv.text
@@ -280,7 +286,7 @@ func (t *EmailTemplate) Fill(p Personal) (Message, error) {
 
 // layout is the rendering for pv's zone and shape, made on first use.
 func (t *EmailTemplate) layout(pv *personalView) (*emailLayout, error) {
-	key := layoutKey{loc: location(pv.zone), shape: pv.shape()}
+	key := layoutKey{loc: location(pv.zone), lang: pv.lang, shape: pv.shape()}
 	t.mu.Lock()
 	l := t.layouts[key]
 	t.mu.Unlock()
@@ -289,7 +295,7 @@ func (t *EmailTemplate) layout(pv *personalView) (*emailLayout, error) {
 	}
 	// The templates see a token wherever pv has a value, so every
 	// condition on a slot comes out as it would for pv.
-	marked := personalView{to: pv.to, zone: pv.zone}
+	marked := personalView{to: pv.to, zone: pv.zone, lang: pv.lang}
 	for s := range numSlots {
 		if pv.text[s] != "" {
 			marked.text[s] = t.token(s)

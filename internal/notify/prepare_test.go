@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onair-live/onair/internal/locale"
 	"github.com/onair-live/onair/internal/onair"
 )
 
@@ -305,7 +306,7 @@ func legacyRenderSMS(c Content) (Message, error) {
 		},
 			func(t string) string { return "You're in: " + t + ", " + when + "." + watch + optOut })
 	case onair.KindReminder:
-		until := untilWords(n.Interval.Offset, n.Event.ScheduledStart, zone)
+		until := untilWords(n.Interval.Offset, n.Event.ScheduledStart, zone, locale.For(onair.English))
 		layouts = append(layouts, func(t string) string { return t + " starts " + until + " (" + when + ")." + watch + optOut },
 			func(t string) string { return t + ": " + when + "." + watch + optOut })
 	case onair.KindStartingNow:

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/onair-live/onair/internal/locale"
 	"github.com/onair-live/onair/internal/onair"
 )
 
@@ -92,6 +93,36 @@ type emailView struct {
 	LogoURL         string
 	LogoAlt         string
 	Colors          palette
+	// Lang is the message's language (the html element's lang); W its
+	// words around the fields above.
+	Lang string
+	W    emailWords
+}
+
+// emailWords are the fixed words of an email in its language; the
+// footer's sentences name the event and the host.
+type emailWords struct {
+	Previously, RunsFor, RunsForText, YoursAlone, AddCalendar, GoogleCalendar, About, HostNote string
+	Reason, Reply, CancelLead, CancelLink, CancelTail, UnsubscribeLink, UnsubscribeTail        string
+}
+
+// wordsFor are the fixed words in l of an email about title from host
+// (its name, or "") of an event that runs for duration ("" for none shown).
+func wordsFor(l *locale.Locale, title, host, duration string) emailWords {
+	w := emailWords{
+		Previously: l.T("email_previously"), YoursAlone: l.T("email_yours_alone"),
+		AddCalendar: l.T("email_add_calendar"), GoogleCalendar: l.T("email_google_calendar"), About: l.T("email_about"),
+		HostNote: l.T("email_host_note"), Reason: l.T("footer_reason", "Title", title), Reply: l.T("footer_reply"),
+		CancelLead: l.T("footer_cancel_lead"), CancelLink: l.T("footer_cancel_link"), CancelTail: l.T("footer_cancel_tail"),
+		UnsubscribeLink: l.T("footer_unsubscribe_link"), UnsubscribeTail: l.T("footer_unsubscribe_tail"),
+	}
+	if duration != "" {
+		w.RunsFor, w.RunsForText = l.T("email_runs_for", "Duration", duration), l.T("email_runs_for_text", "Duration", duration)
+	}
+	if host != "" {
+		w.Reason, w.Reply = l.T("footer_reason_host", "Title", title, "Host", host), l.T("footer_reply_host", "Host", host)
+	}
+	return w
 }
 
 // kindCopy is the wording that differs between kinds.
@@ -133,15 +164,17 @@ func RenderEmail(c Content) (Message, error) {
 func (t *EmailTemplate) views(pv *personalView) (v, hv emailView) {
 	n := t.n
 	zone := pv.zone
-	kc := copyFor(n, t.title, zone)
+	l := locale.For(pv.lang)
+	kc := copyFor(n, t.title, zone, l)
 	v = emailView{
+		Lang:           string(l.Lang),
 		Subject:        oneLine(kc.kicker + ": " + t.title),
 		Kicker:         kc.kicker,
 		Title:          t.title,
 		Greeting:       pv.text[slotGreeting],
 		Lead:           kc.lead,
 		WhenLabel:      kc.whenLabel,
-		When:           FormatTime(n.Event.ScheduledStart, zone),
+		When:           FormatTimeIn(n.Event.ScheduledStart, zone, l.Lang),
 		After:          kc.after,
 		Help:           kc.help,
 		UnsubscribeURL: pv.text[slotUnsubscribe],
@@ -161,13 +194,14 @@ func (t *EmailTemplate) views(pv *personalView) (v, hv emailView) {
 		v.LogoURL = ""
 	}
 	if n.Kind != onair.KindCancelled && !followUp {
-		v.Duration = durationWords(eventEnd(n.Event).Sub(n.Event.ScheduledStart))
+		v.Duration = durationWords(eventEnd(n.Event).Sub(n.Event.ScheduledStart), l, "length_")
 	}
+	v.W = wordsFor(l, t.title, t.fromName, v.Duration)
 	// Visible, unlike the hidden preheaders of bulk mail: text in the
 	// background's colour is what spam filters score as hidden.
 	v.Preheader = v.WhenLabel + ": " + v.When
 	if n.Kind == onair.KindRescheduled {
-		v.Previous = FormatTime(n.PreviousStart, zone)
+		v.Previous = FormatTimeIn(n.PreviousStart, zone, l.Lang)
 	}
 	// A cancellation carries no link to join and no entry to add, and the
 	// host's note and the description were written for an event that was
@@ -222,7 +256,7 @@ func (t *EmailTemplate) message(pv *personalView, p Personal, subject, text, htm
 		m.Attachments = []Attachment{{
 			Filename:    calendarFilename,
 			ContentType: calendarContentType(t.n.Event),
-			Data:        CalendarFile(t.n.Event, t.n.From, WatchLink(p.WatchURL)),
+			Data:        CalendarFile(t.n.Event, t.n.From, WatchLink(p.WatchURL, pv.lang)),
 		}}
 	}
 	// Belt and braces: nothing above should let a line break through, and a
@@ -327,59 +361,69 @@ func ViewerZone(ev onair.Event, r onair.Registration) string {
 	return ev.Timezone
 }
 
-// copyFor words n's kind for the title.
-func copyFor(n Notice, title, zone string) kindCopy {
+// copyFor words n's kind for the title in l.
+func copyFor(n Notice, title, zone string, l *locale.Locale) kindCopy {
+	t := func(id string) string { return l.T(id, "Title", title) }
+	join, when := l.T("button_join"), l.T("label_when")
 	switch n.Kind {
 	case onair.KindConfirmation:
 		if n.Live {
-			return kindCopy{kicker: "You're in: live now", lead: "You're registered for " + title + ", and it is live now. Use the button below to join straight away.", whenLabel: "Started", watchLabel: "Watch now"}
+			return kindCopy{kicker: t("confirmation_live_kicker"), lead: t("confirmation_live_lead"), whenLabel: l.T("label_started"), watchLabel: l.T("button_watch_now")}
 		}
-		return kindCopy{kicker: "You're registered", lead: "You're registered for " + title + ". Save the date, and use the button below to join when it starts.", whenLabel: "When", watchLabel: "Join the event"}
+		return kindCopy{kicker: t("confirmation_kicker"), lead: t("confirmation_lead"), whenLabel: when, watchLabel: join}
 	case onair.KindWaitlisted:
-		return kindCopy{kicker: "You're on the waitlist", lead: title + " is full, so you're on its waitlist. If a spot opens up, it goes to the next in line, and we'll tell you at once, with your own link to join.", whenLabel: "When"}
+		return kindCopy{kicker: t("waitlisted_kicker"), lead: t("waitlisted_lead"), whenLabel: when}
 	case onair.KindPromoted:
-		return kindCopy{kicker: "A spot opened up", lead: "Good news: a spot opened up for " + title + ", and it's yours. You're registered now: use the button below to join when it starts.", whenLabel: "When", watchLabel: "Join the event"}
+		return kindCopy{kicker: t("promoted_kicker"), lead: t("promoted_lead"), whenLabel: when, watchLabel: join}
 	case onair.KindReminder:
-		until := untilWords(n.Interval.Offset, n.Event.ScheduledStart, zone)
-		return kindCopy{kicker: "Starting " + until, lead: title + " starts " + until + ".", whenLabel: "When", watchLabel: "Join the event"}
+		until := untilWords(n.Interval.Offset, n.Event.ScheduledStart, zone, l)
+		return kindCopy{kicker: l.T("reminder_kicker", "Until", until), lead: l.T("reminder_lead", "Title", title, "Until", until),
+			whenLabel: when, watchLabel: join}
 	case onair.KindStartingNow:
-		return kindCopy{kicker: "Live now", lead: title + " is starting now. Come on in!", whenLabel: "When", watchLabel: "Watch now",
-			help: "If the host has not started yet, keep the page open: it refreshes by itself, and the stream appears as soon as the event goes live. " +
-				"The link works in any up-to-date browser, on a computer or a phone."}
-	case onair.KindFollowUpAttended:
-		lead := "Thanks for joining " + title + "! We hope you enjoyed it."
-		if n.Event.ReplayURL != "" {
-			lead += " The recording is ready whenever you want to watch it again."
+		return kindCopy{kicker: t("starting_now_kicker"), lead: t("starting_now_lead"), whenLabel: when, watchLabel: l.T("button_watch_now"),
+			help: t("starting_now_help")}
+	case onair.KindFollowUpAttended, onair.KindFollowUpMissed:
+		prefix := "missed_"
+		if n.Kind == onair.KindFollowUpAttended {
+			prefix = "attended_"
 		}
-		return kindCopy{kicker: "Thanks for joining", lead: lead, whenLabel: "It took place", watchLabel: "Watch the replay",
-			after: "Thank you for spending this time with us. This is the last message you will get about this event. " +
-				"If you have a question that was left unanswered, or an idea for the next session, the host would be glad to hear it."}
-	case onair.KindFollowUpMissed:
-		lead := "Sorry we missed you at " + title + "."
+		lead := t(prefix + "lead")
 		if n.Event.ReplayURL != "" {
-			lead += " The good news: the recording is ready, so you can watch it whenever suits you."
+			lead = t(prefix + "lead_replay")
 		}
-		return kindCopy{kicker: "Sorry we missed you", lead: lead, whenLabel: "It took place", watchLabel: "Watch the replay",
-			after: "Things come up, and that is fine. This is the last message you will get about this event. " +
-				"We hope to see you at the next one, and if there is anything you wanted to ask, the host would be glad to hear it."}
+		return kindCopy{kicker: t(prefix + "kicker"), lead: lead, whenLabel: l.T("label_took_place"), watchLabel: l.T("button_replay"),
+			after: t(prefix + "after")}
 	case onair.KindRescheduled:
-		return kindCopy{kicker: "New time", lead: title + " has moved to a new time. Your link stays the same, and the attached invite updates your calendar.", whenLabel: "New time", watchLabel: "Join the event"}
+		return kindCopy{kicker: t("rescheduled_kicker"), lead: t("rescheduled_lead"), whenLabel: l.T("label_new_time"), watchLabel: join}
 	default: // onair.KindCancelled
-		return kindCopy{kicker: "Cancelled",
-			lead:      title + " has been cancelled. We're sorry for the change of plans.",
-			whenLabel: "Was scheduled for",
-			after: "There is nothing you need to do: your registration is closed, and no more reminders will come for this event. " +
-				"The attached invite removes it from your calendar; if your calendar app keeps the entry, you can delete it yourself."}
+		return kindCopy{kicker: t("cancelled_kicker"), lead: t("cancelled_lead"), whenLabel: l.T("label_was_scheduled"),
+			after: t("cancelled_after")}
 	}
 }
 
 // greeting uses the registrant's first name when there is one.
-func greeting(firstName string) string {
+func greeting(firstName string, l *locale.Locale) string {
+	g := greetings[l.Lang]
 	if name := oneLine(firstName); name != "" {
-		return "Hi " + name + ","
+		return g.before + name + g.after
 	}
-	return "Hello,"
+	return g.plain
 }
+
+// greetingWords are a language's greeting, cut where the name goes: every
+// recipient has their own, and the catalogue's template is executed once
+// per language, not once per message (it doubled the cost of Fill).
+type greetingWords struct{ plain, before, after string }
+
+var greetings = func() map[onair.Language]greetingWords {
+	out := make(map[onair.Language]greetingWords, len(onair.Languages))
+	for _, lang := range onair.Languages {
+		l := locale.For(lang)
+		before, after, _ := strings.Cut(l.T("greeting_name", "Name", "\x00"), "\x00")
+		out[lang] = greetingWords{plain: l.T("greeting"), before: before, after: after}
+	}
+	return out
+}()
 
 // paragraphs splits text into paragraphs (at blank lines) of lines, so that
 // the HTML part keeps the author's line breaks without relying on

@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/onair-live/onair/internal/locale"
 	"github.com/onair-live/onair/internal/onair"
 )
 
@@ -39,8 +40,9 @@ func RenderSMS(c Content) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	way := wayOut(t.n.Kind, p)
-	layouts := smsLayouts(t.n, ViewerZone(t.n.Event, p.Registration))
+	lang := onair.MessageLanguage(t.n.Event, p.Registration)
+	way := wayOut(t.n.Kind, p, lang)
+	layouts := smsLayouts(t.n, ViewerZone(t.n.Event, p.Registration), lang)
 	for note := range noteFits {
 		for _, l := range layouts {
 			fixed, ok := septets(l.body("", "", p.WatchURL, way))
@@ -68,7 +70,14 @@ type SMSTemplate struct {
 	title string // the title in GSM-7, before any cut
 
 	mu      sync.Mutex
-	layouts map[*time.Location][]smsLayout
+	layouts map[smsKey][]smsLayout
+}
+
+// smsKey names one wording of an SMS: the zone its times are in and its
+// language.
+type smsKey struct {
+	loc  *time.Location
+	lang onair.Language
 }
 
 // PrepareSMS checks n and prepares its text message for every recipient.
@@ -82,7 +91,7 @@ func PrepareSMS(n Notice) (*SMSTemplate, error) {
 		// A title entirely outside GSM-7 (say, in Japanese) leaves nothing.
 		title = "Your event"
 	}
-	return &SMSTemplate{n: n, title: title, layouts: make(map[*time.Location][]smsLayout)}, nil
+	return &SMSTemplate{n: n, title: title, layouts: make(map[smsKey][]smsLayout)}, nil
 }
 
 // check refuses what p's message cannot be sent with, and returns the
@@ -111,10 +120,11 @@ func (t *SMSTemplate) Fill(p Personal) (Message, error) {
 	if err != nil {
 		return Message{}, err
 	}
-	way := wayOut(t.n.Kind, p)
+	lang := onair.MessageLanguage(t.n.Event, p.Registration)
+	way := wayOut(t.n.Kind, p, lang)
 	unsub, unsubOK := septets(way)
 	watch, watchOK := septets(p.WatchURL)
-	layouts := t.layoutsFor(ViewerZone(t.n.Event, p.Registration))
+	layouts := t.layoutsFor(ViewerZone(t.n.Event, p.Registration), lang)
 	for note := range noteFits {
 		for _, l := range layouts {
 			fixed, ok := l.fixed+unsub, l.gsm && unsubOK
@@ -132,15 +142,15 @@ func (t *SMSTemplate) Fill(p Personal) (Message, error) {
 	return Message{}, errSMSTooLong
 }
 
-// layoutsFor is the wording for zone, made on first use.
-func (t *SMSTemplate) layoutsFor(zone string) []smsLayout {
-	loc := location(zone)
+// layoutsFor is the wording for zone in lang, made on first use.
+func (t *SMSTemplate) layoutsFor(zone string, lang onair.Language) []smsLayout {
+	key := smsKey{location(zone), lang}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	ls, ok := t.layouts[loc]
+	ls, ok := t.layouts[key]
 	if !ok {
-		ls = smsLayouts(t.n, zone)
-		t.layouts[loc] = ls
+		ls = smsLayouts(t.n, zone, lang)
+		t.layouts[key] = ls
 	}
 	return ls
 }
@@ -150,6 +160,7 @@ func (t *SMSTemplate) layoutsFor(zone string) []smsLayout {
 // way out.
 type smsLayout struct {
 	head, tail string
+	stop       string // the STOP line, in the message's language
 	watch      bool
 	// note is the event's sms_message made GSM-7 ("" for none): a
 	// character outside the alphabet would make the whole message UCS-2,
@@ -162,30 +173,42 @@ type smsLayout struct {
 }
 
 // The lines around an SMS's links. Rule 10: the way out, and STOP, which
-// carriers require us to honour. The way out is the "can't make it?" link,
-// whose page also stops the messages (it links to the unsubscribe page):
-// two segments hold the watch link and one more, not two more. The watch
-// link stands on its line alone, without a label, which pays for the
-// words before the cancel link.
-const (
-	smsWatch       = "\n"
-	smsCancel      = "\nCan't make it? "
-	smsUnsubscribe = "\nUnsubscribe: "
-	smsStop        = "\nReply STOP to opt out."
-)
+// carriers require us to honour (the keyword stays STOP in every
+// language: it is the carriers'). The way out is the "can't make it?"
+// link, whose page also stops the messages (it links to the unsubscribe
+// page): two segments hold the watch link and one more, not two more. The
+// watch link stands on its line alone, without a label, which pays for
+// the words before the cancel link.
+const smsWatch = "\n"
 
-// wayOut is the line of p's SMS of kind that leads out: the cancel link,
-// or the unsubscribe link for a message that has none (a preview) or
-// comes after the end (a follow-up).
-func wayOut(kind onair.NotificationKind, p Personal) string {
+// wayOut is the line of p's SMS of kind that leads out, in lang: the
+// cancel link, or the unsubscribe link for a message that has none (a
+// preview) or comes after the end (a follow-up).
+func wayOut(kind onair.NotificationKind, p Personal, lang onair.Language) string {
+	w := smsWords[lang]
 	if p.CancelURL != "" && !isFollowUp(kind) {
-		return smsCancel + p.CancelURL
+		return w.cancel + p.CancelURL
 	}
-	return smsUnsubscribe + p.UnsubscribeURL
+	return w.unsubscribe + p.UnsubscribeURL
 }
 
-func newSMSLayout(head, tail string, watch bool) smsLayout {
-	l := smsLayout{head: head, tail: tail, watch: watch}
+// smsStop is the last line of every SMS, in lang.
+func smsStop(lang onair.Language) string { return smsWords[lang].stop }
+
+// smsWords are the lines around an SMS's links in each language, worded
+// once: wayOut runs for every message.
+var smsWords = func() map[onair.Language]struct{ cancel, unsubscribe, stop string } {
+	out := make(map[onair.Language]struct{ cancel, unsubscribe, stop string }, len(onair.Languages))
+	for _, lang := range onair.Languages {
+		l := locale.For(lang)
+		out[lang] = struct{ cancel, unsubscribe, stop string }{
+			"\n" + gsmWording(l.T("sms_cancel")) + " ", "\n" + gsmWording(l.T("sms_unsubscribe")) + " ", "\n" + gsmWording(l.T("sms_stop"))}
+	}
+	return out
+}()
+
+func newSMSLayout(head, tail string, watch bool, stop string) smsLayout {
+	l := smsLayout{head: head, tail: tail, watch: watch, stop: stop}
 	l.fixed, l.gsm = septets(l.body("", "", "", ""))
 	return l
 }
@@ -200,7 +223,7 @@ func (l smsLayout) body(title, note, watch, way string) string {
 	if l.watch {
 		s += smsWatch + watch
 	}
-	return s + way + smsStop
+	return s + way + l.stop
 }
 
 // noteFit is how much of the host's note an SMS keeps. Every layout is
@@ -237,11 +260,11 @@ func (l smsLayout) fit(title string, nf noteFit, budget int) (string, string, bo
 	return short, note, ok
 }
 
-// smsLayouts returns the wordings of n's SMS in zone, richest first; the
-// first that fits with a readable title wins. Each carries the event's
-// note (sms_message).
-func smsLayouts(n Notice, zone string) []smsLayout {
-	ls := kindLayouts(n, zone)
+// smsLayouts returns the wordings of n's SMS in zone and lang, richest
+// first; the first that fits with a readable title wins. Each carries the
+// event's note (sms_message).
+func smsLayouts(n Notice, zone string, lang onair.Language) []smsLayout {
+	ls := kindLayouts(n, zone, lang)
 	note := gsmText(oneLine(n.Event.Notifications.SMSMessage))
 	for i := range ls {
 		ls[i].note = note
@@ -249,63 +272,69 @@ func smsLayouts(n Notice, zone string) []smsLayout {
 	return ls
 }
 
-// kindLayouts are the wordings of n's kind, before the note.
-func kindLayouts(n Notice, zone string) []smsLayout {
-	when := FormatTime(n.Event.ScheduledStart, zone)
+// smsTitleMark stands for the title in a catalogue's SMS wording, which
+// is cut there into the layout's head and tail.
+const smsTitleMark = "\x00"
+
+// kindLayouts are the wordings of n's kind in lang, before the note.
+// Each is a catalogue message with the title, the times and how long
+// until the start in it, kept to GSM-7 (gsmWording): an "ã" or an "ê"
+// would make the whole message UCS-2, whose two segments hold 134
+// characters instead of 306 septets, fewer than the links need.
+func kindLayouts(n Notice, zone string, lang onair.Language) []smsLayout {
+	l := locale.For(lang)
+	stop := smsStop(lang)
+	when := FormatShortTimeIn(n.Event.ScheduledStart, zone, lang)
+	layout := func(id string, watch bool, kv ...any) smsLayout {
+		text := gsmWording(l.T(id, append([]any{"Title", smsTitleMark, "When", when}, kv...)...))
+		head, tail, _ := strings.Cut(text, smsTitleMark)
+		return newSMSLayout(head, tail, watch, stop)
+	}
 	switch n.Kind {
 	case onair.KindConfirmation:
 		if n.Live {
-			return []smsLayout{newSMSLayout("You're registered for ", ". It's live now!", true)}
+			return []smsLayout{layout("sms_confirmation_live", true)}
 		}
-		return []smsLayout{
-			newSMSLayout("You're registered for ", " on "+when+".", true),
-			newSMSLayout("Registered: ", ", "+when+".", true),
-		}
+		return []smsLayout{layout("sms_confirmation", true), layout("sms_confirmation_short", true)}
 	case onair.KindWaitlisted:
-		return []smsLayout{
-			newSMSLayout("", " is full: you're on the waitlist. If a spot opens up, we'll text you your link.", false),
-			newSMSLayout("", " is full: you're on the waitlist.", false),
-		}
+		return []smsLayout{layout("sms_waitlisted", false), layout("sms_waitlisted_short", false)}
 	case onair.KindPromoted:
-		return []smsLayout{
-			newSMSLayout("A spot opened up: you're registered for ", " on "+when+".", true),
-			newSMSLayout("You're in: ", ", "+when+".", true),
-		}
+		return []smsLayout{layout("sms_promoted", true), layout("sms_promoted_short", true)}
 	case onair.KindReminder:
-		until := untilWords(n.Interval.Offset, n.Event.ScheduledStart, zone)
-		return []smsLayout{
-			newSMSLayout("", " starts "+until+" ("+when+").", true),
-			newSMSLayout("", ": "+when+".", true),
-		}
+		until := untilWords(n.Interval.Offset, n.Event.ScheduledStart, zone, l)
+		return []smsLayout{layout("sms_reminder", true, "Until", until), layout("sms_reminder_short", true)}
 	case onair.KindStartingNow:
-		return []smsLayout{newSMSLayout("", " is live now!", true)}
+		return []smsLayout{layout("sms_starting_now", true)}
 	case onair.KindRescheduled:
 		// Both times are in the viewer's zone; the old one repeats the
 		// zone's name only when it differs (across a DST change).
-		was := FormatTime(n.PreviousStart, zone)
+		was := FormatShortTimeIn(n.PreviousStart, zone, lang)
 		if z := " " + zoneName(n.Event.ScheduledStart.In(location(zone))); strings.HasSuffix(when, z) && strings.HasSuffix(was, z) {
 			was = strings.TrimSuffix(was, z)
 		}
 		return []smsLayout{
-			newSMSLayout("", " has moved to "+when+" (was "+was+").", true),
+			layout("sms_rescheduled", true, "Was", was),
 			// With long links and a long zone name the old time may not
 			// fit; the new one is what the viewer must know.
-			newSMSLayout("", " has moved to "+when+".", true),
+			layout("sms_rescheduled_short", true),
 		}
 	case onair.KindFollowUpAttended, onair.KindFollowUpMissed:
 		// Nothing to join: the replay when there is one, the same link
 		// for everyone (left out if it is not GSM-7 text).
-		head, tail := "Sorry we missed you at ", "."
+		id := "sms_missed"
 		if n.Kind == onair.KindFollowUpAttended {
-			head, tail = "Thanks for joining ", "!"
+			id = "sms_attended"
 		}
-		plain := newSMSLayout(head, tail, false)
-		if replay := newSMSLayout(head, tail+"\nWatch the replay: "+n.Event.ReplayURL, false); n.Event.ReplayURL != "" && replay.gsm {
+		plain := layout(id, false)
+		replay := plain
+		replay.tail += "\n" + gsmWording(l.T("sms_replay")) + " " + n.Event.ReplayURL
+		replay = newSMSLayout(replay.head, replay.tail, false, stop)
+		if n.Event.ReplayURL != "" && replay.gsm {
 			return []smsLayout{replay, plain}
 		}
 		return []smsLayout{plain}
 	default: // onair.KindCancelled: nothing to watch
-		return []smsLayout{newSMSLayout("", " has been cancelled. Sorry for the change of plans.", false)}
+		return []smsLayout{layout("sms_cancelled", false)}
 	}
 }
 
@@ -342,6 +371,24 @@ func septets(s string) (n int, ok bool) {
 		n += k
 	}
 	return n, true
+}
+
+// gsmWording keeps a catalogue's wording within GSM-7 as gsmText does,
+// but leaves its spaces and line breaks as they are: the wording is cut
+// around the title, and its ends are spaces.
+func gsmWording(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\x00' || gsmSeptets[r] > 0:
+			b.WriteRune(r)
+		case gsmReplacements[r] != "":
+			b.WriteString(gsmReplacements[r])
+		case unicode.IsSpace(r):
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
 }
 
 // gsmText keeps s within GSM-7: characters outside it are replaced by a

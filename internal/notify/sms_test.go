@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onair-live/onair/internal/locale"
 	"github.com/onair-live/onair/internal/onair"
 )
 
@@ -25,11 +26,13 @@ func checkSMS(t *testing.T, c Content, m Message) {
 	// The way out: the cancel link (whose page also unsubscribes), or the
 	// unsubscribe link of a message without one or after the end (a
 	// follow-up); and STOP.
-	way := "Can't make it? " + c.CancelURL
+	lang := onair.MessageLanguage(c.Event, c.Registration)
+	l := locale.For(lang)
+	way := gsmWording(l.T("sms_cancel")) + " " + c.CancelURL
 	if c.CancelURL == "" || isFollowUp(c.Kind) {
-		way = "Unsubscribe: " + c.UnsubscribeURL
+		way = gsmWording(l.T("sms_unsubscribe")) + " " + c.UnsubscribeURL
 	}
-	for _, want := range []string{way, "Reply STOP to opt out"} {
+	for _, want := range []string{way, gsmWording(l.T("sms_stop"))} {
 		if !strings.Contains(m.Text, want) {
 			t.Errorf("body lacks %q:\n%s", want, m.Text)
 		}
@@ -46,7 +49,7 @@ func checkSMS(t *testing.T, c Content, m Message) {
 		}
 	}
 	if (c.Kind == onair.KindConfirmation && !c.Live) || c.Kind == onair.KindReminder || c.Kind == onair.KindRescheduled || c.Kind == onair.KindPromoted {
-		if when := FormatTime(c.Event.ScheduledStart, ViewerZone(c.Event, c.Registration)); !strings.Contains(m.Text, when) {
+		if when := gsmWording(FormatShortTimeIn(c.Event.ScheduledStart, ViewerZone(c.Event, c.Registration), lang)); !strings.Contains(m.Text, when) {
 			t.Errorf("body lacks the start %q:\n%s", when, m.Text)
 		}
 	}
@@ -237,7 +240,8 @@ func TestSMSRescheduledKeepsTheTitleReadable(t *testing.T) {
 // TestSMSWithRealTokens holds every kind of SMS, with a long title, to two
 // segments with links as onair makes them: a watch token of 44 characters
 // and a cancel token of 32, under an APP_URL of 26 characters, for a viewer
-// in a zone with a long name.
+// in a zone with a long name, in every language (whose letters outside
+// GSM-7, such as ã and ê, are written without the accent).
 func TestSMSWithRealTokens(t *testing.T) {
 	const app = "https://events.example.com"
 	id := onair.NewID()
@@ -247,28 +251,31 @@ func TestSMSWithRealTokens(t *testing.T) {
 		t.Fatal("the token lengths this test assumes are not onair's")
 	}
 	longTitle := strings.Repeat("Quarterly Product Strategy ", 8)[:200]
-	for _, kind := range allKinds {
-		for _, live := range []bool{false, true} {
-			if live && kind != onair.KindConfirmation {
-				continue
+	for _, lang := range onair.Languages {
+		for _, kind := range append(allKinds, onair.KindFollowUpAttended, onair.KindFollowUpMissed) {
+			for _, live := range []bool{false, true} {
+				if live && kind != onair.KindConfirmation {
+					continue
+				}
+				t.Run(fmt.Sprintf("%s %s live=%v", lang, kind, live), func(t *testing.T) {
+					c := testContent(kind)
+					c.Event.Title, c.Live = longTitle, live
+					c.Registration.Timezone = "Australia/Lord_Howe"
+					c.Registration.Language = lang
+					c.WatchURL, c.CancelURL = watch, cancel
+					if kind == onair.KindReminder {
+						c.Interval, _ = onair.ParseInterval("2h30m")
+					}
+					m, err := RenderSMS(c)
+					if err != nil {
+						t.Fatal(err)
+					}
+					checkSMS(t, c, m)
+					if !strings.Contains(m.Text, "Quarterly Product") {
+						t.Errorf("the title is not readable:\n%s", m.Text)
+					}
+				})
 			}
-			t.Run(fmt.Sprintf("%s live=%v", kind, live), func(t *testing.T) {
-				c := testContent(kind)
-				c.Event.Title, c.Live = longTitle, live
-				c.Registration.Timezone = "Australia/Lord_Howe"
-				c.WatchURL, c.CancelURL = watch, cancel
-				if kind == onair.KindReminder {
-					c.Interval, _ = onair.ParseInterval("2h30m")
-				}
-				m, err := RenderSMS(c)
-				if err != nil {
-					t.Fatal(err)
-				}
-				checkSMS(t, c, m)
-				if !strings.Contains(m.Text, "Quarterly Product") {
-					t.Errorf("the title is not readable:\n%s", m.Text)
-				}
-			})
 		}
 	}
 }

@@ -4,13 +4,9 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/onair-live/onair/internal/locale"
 	"github.com/onair-live/onair/internal/onair"
 )
-
-// timeLayout is how every message shows a time: short, unambiguous in
-// English-speaking locales, and without the year because reminders are about
-// the weeks ahead.
-const timeLayout = "Mon 2 Jan, 3:04 PM"
 
 // location returns the named zone, or UTC when the name is empty or unknown:
 // a message with a time in UTC (and saying so) is better than no message.
@@ -26,11 +22,25 @@ func location(zone string) *time.Location {
 	return loc
 }
 
-// FormatTime shows t in zone with the zone named, e.g. "Tue 15 Dec, 9:00 AM
-// EST". An empty or unknown zone shows the time in UTC.
-func FormatTime(t time.Time, zone string) string {
+// FormatTime shows t in zone with the zone named, in English, e.g. "Tue 15
+// Dec, 9:00 AM EST". An empty or unknown zone shows the time in UTC.
+func FormatTime(t time.Time, zone string) string { return FormatTimeIn(t, zone, onair.English) }
+
+// FormatTimeIn shows t in zone as lang writes a day and a time (without the
+// year, because reminders are about the weeks ahead), with the zone named
+// by zoneName in every language: "Tue 15 Dec, 9:00 AM EST", "martes, 15 de
+// diciembre, 09:00 EST". Every message and public page writes times with
+// it, so that the zone is named alike everywhere.
+func FormatTimeIn(t time.Time, zone string, lang onair.Language) string {
 	t = t.In(location(zone))
-	return t.Format(timeLayout) + " " + zoneName(t)
+	return locale.For(lang).Time(t) + " " + zoneName(t)
+}
+
+// FormatShortTimeIn is FormatTimeIn with the abbreviated names of a text
+// message, which has two segments for everything: "mar 15 dic, 09:00 EST".
+func FormatShortTimeIn(t time.Time, zone string, lang onair.Language) string {
+	t = t.In(location(zone))
+	return locale.For(lang).ShortTime(t) + " " + zoneName(t)
 }
 
 // zoneName names the zone in effect at t. It is Go's (tzdata's) abbreviation
@@ -72,25 +82,26 @@ const (
 )
 
 // untilWords says how long before start a reminder of offset arrives, as
-// its message words it: "in 2 weeks", "tomorrow", "in 2 hours 30 minutes".
+// its message words it in l: "in 2 weeks", "tomorrow", "in 2 hours 30
+// minutes".
 // It is computed from the planned send time (start − offset), not from a
 // clock, so the same reminder always reads the same. zone decides whether a
 // one-day reminder may say "tomorrow": 24 real hours before a start just
 // after a spring-forward night is two calendar days earlier, so it says
 // "in 1 day" instead.
-func untilWords(offset time.Duration, start time.Time, zone string) string {
+func untilWords(offset time.Duration, start time.Time, zone string, l *locale.Locale) string {
 	if offset <= 0 {
-		return "now"
+		return l.T("until_now")
 	}
 	if offset == day {
 		loc := location(zone)
 		sy, sm, sd := start.In(loc).Date()
 		ny, nm, nd := start.Add(-offset).In(loc).AddDate(0, 0, 1).Date()
 		if sy == ny && sm == nm && sd == nd {
-			return "tomorrow"
+			return l.T("until_tomorrow")
 		}
 	}
-	return "in " + durationWords(offset)
+	return l.T("until_in", "Duration", durationWords(offset, l, "until_"))
 }
 
 // durationWords spells d with at most two units, rounded to the smaller
@@ -99,37 +110,32 @@ func untilWords(offset time.Duration, start time.Time, zone string) string {
 // minute rounds to the nearest minute but never to zero: a 90s reminder
 // says "2 minutes", a 20s one "1 minute". The units are chosen after
 // rounding, so 59m40s says "1 hour", not "60 minutes".
-func durationWords(d time.Duration) string {
+//
+// The units are l's messages named unit prefixed by kind: "until_" for how
+// long before a start, "length_" for how long an event runs (German
+// declines the two differently).
+func durationWords(d time.Duration, l *locale.Locale, kind string) string {
 	if d >= day {
 		d = d.Round(time.Hour)
 	} else {
 		d = max(d.Round(time.Minute), time.Minute)
 	}
+	unit := func(n int, name string) string { return l.N(kind+name, n) }
+	rest := func(n int, name string) string {
+		if n == 0 {
+			return ""
+		}
+		return " " + unit(n, name)
+	}
 	switch {
 	case d%week == 0:
-		return plural(int(d/week), "week")
+		return unit(int(d/week), "week")
 	case d >= day:
-		return plural(int(d/day), "day") + pluralRest(int(d%day/time.Hour), "hour")
+		return unit(int(d/day), "day") + rest(int(d%day/time.Hour), "hour")
 	case d >= time.Hour:
-		return plural(int(d/time.Hour), "hour") + pluralRest(int(d%time.Hour/time.Minute), "minute")
+		return unit(int(d/time.Hour), "hour") + rest(int(d%time.Hour/time.Minute), "minute")
 	}
-	return plural(int(d/time.Minute), "minute")
-}
-
-// pluralRest is the second unit of durationWords, or nothing when it is 0.
-func pluralRest(n int, unit string) string {
-	if n == 0 {
-		return ""
-	}
-	return " " + plural(n, unit)
-}
-
-func plural(n int, unit string) string {
-	s := strconv.Itoa(n) + " " + unit
-	if n != 1 {
-		s += "s"
-	}
-	return s
+	return unit(int(d/time.Minute), "minute")
 }
 
 // icsTime is the UTC form that calendar files and Google Calendar links

@@ -7,6 +7,7 @@ import (
 	// installed (a slim CI image may not).
 	_ "time/tzdata"
 
+	"github.com/onair-live/onair/internal/locale"
 	"github.com/onair-live/onair/internal/onair"
 )
 
@@ -101,7 +102,7 @@ func TestReminderWording(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := untilWords(tt.offset, testStart, "Europe/Berlin"); got != tt.want {
+			if got := untilWords(tt.offset, testStart, "Europe/Berlin", locale.For(onair.English)); got != tt.want {
 				t.Errorf("untilWords(%v) = %q, want %q", tt.offset, got, tt.want)
 			}
 		})
@@ -114,10 +115,10 @@ func TestOneDayAheadIsTomorrowOnlyOnTheCalendar(t *testing.T) {
 	// calendar days before, so "tomorrow" would be wrong. In Berlin the
 	// same two instants are Sunday and Monday morning.
 	start := utc("2026-03-09T04:30:00Z")
-	if got := untilWords(day, start, "America/New_York"); got != "in 1 day" {
+	if got := untilWords(day, start, "America/New_York", locale.For(onair.English)); got != "in 1 day" {
 		t.Errorf("New York: %q, want \"in 1 day\"", got)
 	}
-	if got := untilWords(day, start, "Europe/Berlin"); got != "tomorrow" {
+	if got := untilWords(day, start, "Europe/Berlin", locale.For(onair.English)); got != "tomorrow" {
 		t.Errorf("Berlin: %q, want \"tomorrow\"", got)
 	}
 }

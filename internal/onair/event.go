@@ -35,13 +35,16 @@ type NotificationSettings struct {
 
 // Event is a scheduled live event.
 type Event struct {
-	ID                  string
-	HostID              string
-	Title               string
-	Description         string
-	Status              EventStatus
-	ScheduledStart      time.Time
-	Timezone            string
+	ID             string
+	HostID         string
+	Title          string
+	Description    string
+	Status         EventStatus
+	ScheduledStart time.Time
+	Timezone       string
+	// Language is the language of the event's messages and public pages
+	// (a registrant's own wins: MessageLanguage).
+	Language            Language
 	DurationMinutes     int
 	MaxRegistrations    int // 0 means unlimited
 	RegistrationEnabled bool
@@ -114,6 +117,7 @@ type EventInput struct {
 	ABTest             JSONValue        `json:"ab_test"`
 	CoverImageURL      *string          `json:"cover_image_url"`
 	RegistrationFields *[]QuestionInput `json:"registration_fields"`
+	Language           *string          `json:"language"`
 }
 
 // afterEnd reports whether in changes only what may still change once the
@@ -144,6 +148,7 @@ func NewEvent(hostID string, in EventInput, now time.Time) (Event, error) {
 		HostID:              hostID,
 		Status:              StatusScheduled,
 		Timezone:            "UTC",
+		Language:            English,
 		DurationMinutes:     60,
 		RegistrationEnabled: true,
 		Notifications:       NotificationSettings{EmailEnabled: true, SMSQuietHours: &quiet},
@@ -240,6 +245,13 @@ func (e Event) apply(v *ValidationError, in EventInput, now time.Time) (Event, C
 			ch.Rescheduled = !e.ScheduledStart.IsZero()
 			ch.Replan = true
 			e.ScheduledStart = t.UTC()
+		}
+	}
+	if in.Language != nil {
+		if l, ok := ParseLanguage(*in.Language); ok {
+			e.Language = l
+		} else {
+			v.Add("language", languageProblem)
 		}
 	}
 	if in.DurationMinutes != nil {

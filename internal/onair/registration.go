@@ -33,7 +33,11 @@ type Registration struct {
 	Timezone  string // the viewer's own IANA zone
 	// Answers are the viewer's answers to the event's questions.
 	Answers Answers
-	Status  RegistrationStatus
+	// Language is the one the registrant chose (the registration field, or
+	// the browser's preference on the page); "" for none, when the event's
+	// applies (MessageLanguage).
+	Language Language
+	Status   RegistrationStatus
 	// Arm is the registration's arm of its event's A/B test ("a" or "b"),
 	// "" without one.
 	Arm      string
@@ -76,7 +80,8 @@ type RegistrationInput struct {
 	Timezone  string `json:"timezone"`
 	Source    string `json:"source"`
 	// Answers answer the event's registration_fields by key.
-	Answers map[string]any `json:"answers"`
+	Answers  map[string]any `json:"answers"`
+	Language string         `json:"language"`
 }
 
 // Registration field limits.
@@ -133,6 +138,13 @@ func NewRegistration(ev Event, in RegistrationInput, normalizePhone PhoneNormali
 		r.Timezone = ev.Timezone
 	case !ValidTimezone(r.Timezone):
 		v.Add("timezone", "is not a known IANA time zone, e.g. Europe/Berlin")
+	}
+	if strings.TrimSpace(in.Language) != "" {
+		if l, ok := ParseLanguage(in.Language); ok {
+			r.Language = l
+		} else {
+			v.Add("language", languageProblem)
+		}
 	}
 	if err := v.Err(); err != nil {
 		return Registration{}, err

@@ -16,7 +16,8 @@ const eventColumns = `id, host_id, title, description, status, scheduled_start, 
 	duration_minutes, max_registrations, registration_enabled, stream_url, email_enabled,
 	sms_enabled, custom_message, selected_intervals, registration_count, version, ics_sequence,
 	started_at, ended_at, cancelled_at, created_at, updated_at, waitlist_enabled, waitlist_count, waitlist_seq,
-	replay_url, follow_ups, sms_message, sms_quiet_hours, ab_test, ab_seq, cover_image_url, registration_fields`
+	replay_url, follow_ups, sms_message, sms_quiet_hours, ab_test, ab_seq, cover_image_url, registration_fields,
+	language`
 
 func scanEvent(row scanner) (onair.Event, error) {
 	var e onair.Event
@@ -28,7 +29,8 @@ func scanEvent(row scanner) (onair.Event, error) {
 		&e.Notifications.EmailEnabled, &e.Notifications.SMSEnabled, &e.Notifications.CustomMessage,
 		&intervals, &e.RegistrationCount, &e.Version, &e.Sequence,
 		&started, &ended, &cancelled, &created, &updated, &e.WaitlistEnabled, &e.WaitlistCount, &e.WaitlistSeq,
-		&e.ReplayURL, &followUps, &e.Notifications.SMSMessage, &quiet, &abTest, &e.ABSeq, &e.CoverImageURL, &questions)
+		&e.ReplayURL, &followUps, &e.Notifications.SMSMessage, &quiet, &abTest, &e.ABSeq, &e.CoverImageURL, &questions,
+		&e.Language)
 	if err != nil {
 		return e, err
 	}
@@ -201,7 +203,7 @@ func (s *Store) CreateEvent(ctx context.Context, e onair.Event) error {
 func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, e onair.Event) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO events (`+eventColumns+`, search_text)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-			$24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)`,
+			$24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36)`,
 		e.ID, e.HostID, e.Title, e.Description, e.Status, dbTime(e.ScheduledStart), e.Timezone,
 		e.DurationMinutes, e.MaxRegistrations, e.RegistrationEnabled, e.StreamURL,
 		e.Notifications.EmailEnabled, e.Notifications.SMSEnabled, e.Notifications.CustomMessage,
@@ -210,7 +212,7 @@ func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, e onair.Event) erro
 		dbTime(e.CreatedAt), dbTime(e.UpdatedAt), e.WaitlistEnabled, e.WaitlistCount, e.WaitlistSeq,
 		e.ReplayURL, followUpsJSON(e.FollowUps), e.Notifications.SMSMessage,
 		quietHoursText(e.Notifications.SMSQuietHours), abTestText(e.ABTest), e.ABSeq, e.CoverImageURL,
-		questionsJSON(e.RegistrationFields), searchText(e.Title, e.Description))
+		questionsJSON(e.RegistrationFields), e.Language, searchText(e.Title, e.Description))
 	return s.normalize(err)
 }
 
@@ -356,8 +358,8 @@ func (s *Store) UpdateEvent(ctx context.Context, hostID, id string, change func(
 			custom_message = $12, selected_intervals = $13, version = $14, ics_sequence = $15,
 			started_at = $16, ended_at = $17, cancelled_at = $18, updated_at = $19, search_text = $20,
 			waitlist_enabled = $21, replay_url = $22, follow_ups = $23, sms_message = $24,
-			sms_quiet_hours = $25, ab_test = $26, cover_image_url = $27, registration_fields = $28
-			WHERE id = $29`,
+			sms_quiet_hours = $25, ab_test = $26, cover_image_url = $27, registration_fields = $28, language = $29
+			WHERE id = $30`,
 			e.Title, e.Description, e.Status, dbTime(e.ScheduledStart), e.Timezone, e.DurationMinutes,
 			e.MaxRegistrations, e.RegistrationEnabled, e.StreamURL, e.Notifications.EmailEnabled,
 			e.Notifications.SMSEnabled, e.Notifications.CustomMessage, intervalsJSON(e.Intervals),
@@ -365,7 +367,7 @@ func (s *Store) UpdateEvent(ctx context.Context, hostID, id string, change func(
 			dbTime(e.UpdatedAt), searchText(e.Title, e.Description), e.WaitlistEnabled,
 			e.ReplayURL, followUpsJSON(e.FollowUps), e.Notifications.SMSMessage,
 			quietHoursText(e.Notifications.SMSQuietHours), abTestText(e.ABTest),
-			e.CoverImageURL, questionsJSON(e.RegistrationFields), e.ID)
+			e.CoverImageURL, questionsJSON(e.RegistrationFields), e.Language, e.ID)
 		if err != nil {
 			return s.normalize(err)
 		}

@@ -123,12 +123,12 @@ const pgWrite = `WITH limits AS (
 	), registered AS (
 		` + insertRegistrationSQL + `
 		SELECT r.id, r.event_id, r.host_id, v.id, r.first_name, r.last_name, r.email, r.email_norm, r.phone,
-			r.company, r.source, r.timezone, r.status, r.search_text, r.at, r.at, NULLIF(r.seq, 0), r.arm, r.answers
+			r.company, r.source, r.timezone, r.status, r.search_text, r.at, r.at, NULLIF(r.seq, 0), r.arm, r.answers, r.language
 		FROM unnest($15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[],
 			$22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::bigint[], $39::bigint[],
-			$42::text[], $44::text[])
+			$42::text[], $44::text[], $45::text[])
 			AS r (id, event_id, host_id, first_name, last_name, email, email_norm, phone, company, source,
-				timezone, status, search_text, at, seq, arm, answers)
+				timezone, status, search_text, at, seq, arm, answers, language)
 		JOIN viewers_upserted v ON v.host_id = r.host_id AND v.email_norm = r.email_norm
 	), counted AS (
 		UPDATE events AS e SET registration_count = e.registration_count + u.n,
@@ -149,7 +149,7 @@ const pgWrite = `WITH limits AS (
 // the order of its unnest lists (the waitlist's columns, added later, are
 // numbered after the others).
 func pgWriteArgs(w *batchWrites) []any {
-	args := make([]any, 0, 44)
+	args := make([]any, 0, 45)
 	text := func(n int, f func(i int) string) {
 		col := make([]string, n)
 		for i := range col {
@@ -229,6 +229,7 @@ func pgWriteArgs(w *batchWrites) []any {
 	text(len(rs), func(i int) string { return rs[i].r.Arm })
 	ints(len(events), func(i int) int64 { return int64(w.counts[events[i]].abSeq) })
 	text(len(rs), func(i int) string { return answersJSON(rs[i].r.Answers) })
+	text(len(rs), func(i int) string { return string(rs[i].r.Language) })
 	return args
 }
 

@@ -39,7 +39,7 @@ var sqliteStatements = [sqCount]string{
 	sqSaveLimit: `INSERT INTO rate_limits (key, hits, expires_at) VALUES ($1, $2, $3)
 		ON CONFLICT (key) DO UPDATE SET hits = excluded.hits, expires_at = excluded.expires_at`,
 	sqViewer:             upsertViewerSQL + ` VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)` + upsertViewerConflict + ` RETURNING id`,
-	sqInsertRegistration: insertRegistrationSQL + ` VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18)`,
+	sqInsertRegistration: insertRegistrationSQL + ` VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $18, $19)`,
 	sqAddCount: `UPDATE events SET registration_count = registration_count + $1, waitlist_count = waitlist_count + $2,
 		waitlist_seq = CASE WHEN $3 > 0 THEN $3 ELSE waitlist_seq END,
 		ab_seq = CASE WHEN $5 > 0 THEN $5 ELSE ab_seq END WHERE id = $4`,
@@ -69,7 +69,7 @@ const (
 			updated_at = excluded.updated_at`
 	insertRegistrationSQL = `INSERT INTO registrations (id, event_id, host_id, viewer_id, first_name, last_name,
 		email, email_norm, phone, company, source, timezone, status, search_text, created_at, updated_at, waitlist_seq,
-		arm, answers)`
+		arm, answers, language)`
 	insertNoteSQL = `INSERT INTO notifications (id, event_id, kind, channel, scheduled_time, status,
 		event_version, fanout_done, created_at, updated_at)
 		VALUES ($1, $2, $6, $3, $4, 'sending', $5, TRUE, $4, $4)`
@@ -257,7 +257,8 @@ func (q *sqliteBatch) write(ctx context.Context, w *batchWrites) ([]int64, error
 		r := row.r
 		err := q.exec(ctx, sqInsertRegistration, r.ID, r.EventID, r.HostID, r.ViewerID, r.FirstName, r.LastName,
 			r.Email, onair.NormalizeEmail(r.Email), r.Phone, r.Company, r.Source, r.Timezone, r.Status,
-			searchText(r.FirstName, r.LastName, r.Email, r.Company), row.at, nullSeq(row.seq), r.Arm, answersJSON(r.Answers))
+			searchText(r.FirstName, r.LastName, r.Email, r.Company), row.at, nullSeq(row.seq), r.Arm, answersJSON(r.Answers),
+			r.Language)
 		if errors.Is(err, onair.ErrConflict) {
 			return nil, onair.ErrAlreadyRegistered
 		}

@@ -16,7 +16,7 @@ import (
 // how many of its event wait with a place up to its own.
 const registrationColumns = `r.id, r.event_id, r.host_id, r.viewer_id, r.first_name, r.last_name,
 	r.email, r.phone, r.company, r.source, r.timezone, r.status, r.attended, r.erased_at,
-	r.created_at, r.updated_at, r.promoted_at, r.arm, r.answers, ` + waitlistPositionSQL
+	r.created_at, r.updated_at, r.promoted_at, r.arm, r.answers, r.language, ` + waitlistPositionSQL
 
 // waitlistPositionSQL is the waitlist position of the registration r: 0
 // unless it waits.
@@ -30,7 +30,7 @@ func scanRegistration(row scanner) (onair.Registration, error) {
 	var answers string
 	err := row.Scan(&r.ID, &r.EventID, &r.HostID, &r.ViewerID, &r.FirstName, &r.LastName,
 		&r.Email, &r.Phone, &r.Company, &r.Source, &r.Timezone, &r.Status, &r.Attended,
-		&erased, &created, &updated, &promoted, &r.Arm, &answers, &r.WaitlistPosition)
+		&erased, &created, &updated, &promoted, &r.Arm, &answers, &r.Language, &r.WaitlistPosition)
 	if err != nil {
 		return r, err
 	}

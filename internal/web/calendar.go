@@ -20,7 +20,7 @@ func (s *Server) eventCalendar(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Anyone may download this file: its link is the registration page,
 	// never a viewer's own.
-	return s.writeCalendar(w, r, ev, notify.RegistrationLink(s.links.Register(ev.ID)))
+	return s.writeCalendar(w, r, ev, notify.RegistrationLink(s.links.Register(ev.ID), ev.Language))
 }
 
 // viewerCalendar serves the calendar entry of one viewer, with their own
@@ -34,7 +34,7 @@ func (s *Server) viewerCalendar(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.writeCalendar(w, r, ev, notify.WatchLink(s.links.Watch(reg)))
+	return s.writeCalendar(w, r, ev, notify.WatchLink(s.links.Watch(reg), onair.MessageLanguage(ev, reg)))
 }
 
 // writeCalendar answers with ev's calendar file, organized by its host.

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/onair-live/onair/internal/links"
+	"github.com/onair-live/onair/internal/locale"
 	"github.com/onair-live/onair/internal/onair"
 )
 
@@ -36,22 +37,22 @@ func (s *Server) cancelPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if reg.Status == onair.RegCancelled {
-		s.renderHostPage(w, r, ev.HostID, http.StatusOK, cancelledPage(ev))
+		s.renderHostPage(w, r, ev.HostID, http.StatusOK, cancelledPage(ev, reg))
 		return nil
 	}
-	p := simplePage{Title: "Can't make it?",
-		Message: "Cancel your registration for " + ev.Title + "? Your spot goes to the next person waiting, " +
-			"and you will get no more messages about it.",
-		Action:   "Cancel my registration",
+	l := locale.For(onair.MessageLanguage(ev, reg))
+	p := simplePage{Lang: l.Lang, Title: l.T("cancel_title"),
+		Message:  l.T("cancel_message", "Title", ev.Title),
+		Action:   l.T("cancel_action"),
 		Link:     s.links.Unsubscribe(reg),
-		LinkText: "Only stop the messages, and keep my spot",
+		LinkText: l.T("cancel_keep_spot"),
 	}
 	if reg.Status == onair.RegWaitlisted {
-		p.Message = "Leave the waitlist of " + ev.Title + "? You will get no more messages about it."
-		p.Action, p.Link = "Leave the waitlist", ""
+		p.Message = l.T("cancel_waitlist_message", "Title", ev.Title)
+		p.Action, p.Link = l.T("cancel_waitlist_action"), ""
 	}
 	if _, err := onair.CancelRegistration(ev, reg); err != nil {
-		p.Message, p.Action, p.Link = "This event is over: there is nothing left to cancel.", "", ""
+		p.Message, p.Action, p.Link = l.T("cancel_over"), "", ""
 	}
 	s.renderHostPage(w, r, ev.HostID, http.StatusOK, p)
 	return nil
@@ -82,11 +83,11 @@ func (s *Server) cancelDone(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, links.CancelPath(r.PathValue("token")), http.StatusSeeOther)
 		return nil
 	}
-	s.renderHostPage(w, r, ev.HostID, http.StatusOK, cancelledPage(ev))
+	s.renderHostPage(w, r, ev.HostID, http.StatusOK, cancelledPage(ev, reg))
 	return nil
 }
 
-func cancelledPage(ev onair.Event) simplePage {
-	return simplePage{Title: "Your registration is cancelled",
-		Message: "You are no longer registered for " + ev.Title + ", and you will get no more messages about it."}
+func cancelledPage(ev onair.Event, reg onair.Registration) simplePage {
+	l := locale.For(onair.MessageLanguage(ev, reg))
+	return simplePage{Lang: l.Lang, Title: l.T("cancelled_title"), Message: l.T("cancelled_message", "Title", ev.Title)}
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/onair-live/onair/internal/locale"
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/web/site"
 )
@@ -32,7 +33,7 @@ func describe(err error) (int, errorDetail) {
 // before any route's own adapter has had its say.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if wantsPage(r) {
-		s.writeErrorPage(w, r, err, notFoundPage)
+		s.writeErrorPage(w, r, err, notFoundPage, locale.For(onair.English))
 		return
 	}
 	s.writeError(w, r, err)

@@ -15,6 +15,7 @@ type eventJSON struct {
 	Status               onair.EventStatus          `json:"status"`
 	ScheduledStart       string                     `json:"scheduled_start"`
 	Timezone             string                     `json:"timezone"`
+	Language             onair.Language             `json:"language"`
 	DurationMinutes      int                        `json:"duration_minutes"`
 	MaxRegistrations     int                        `json:"max_registrations"`
 	RegistrationEnabled  bool                       `json:"registration_enabled"`
@@ -49,6 +50,7 @@ func (s *Server) viewEvent(e onair.Event) eventJSON {
 		Status:               e.Status,
 		ScheduledStart:       formatTime(e.ScheduledStart),
 		Timezone:             e.Timezone,
+		Language:             e.Language,
 		DurationMinutes:      e.DurationMinutes,
 		MaxRegistrations:     e.MaxRegistrations,
 		RegistrationEnabled:  e.RegistrationEnabled,

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/onair-live/onair/internal/links"
+	"github.com/onair-live/onair/internal/locale"
 	"github.com/onair-live/onair/internal/markdown"
 	"github.com/onair-live/onair/internal/notify"
 	"github.com/onair-live/onair/internal/onair"
@@ -44,6 +45,13 @@ type registerView struct {
 	Organiser   string
 	// Embed is the compact page for another site's frame (?embed=1).
 	Embed bool
+	// L is the page's language, which the form carries (the language
+	// field) so that the registration keeps it.
+	L *locale.Locale
+	// LocalTime is the start in the zone the page was asked for (?tz=,
+	// the browser's, which the page's script asks with), when that is not
+	// the event's: written by the same rule as every time of onair's.
+	LocalTime string
 }
 
 // questionField is one of the host's questions on the registration form.
@@ -92,8 +100,8 @@ type formField struct {
 
 // newRegisterView shows ev at now with the form filled with in; problems
 // maps a field to what is wrong with it.
-func newRegisterView(ev onair.Event, now time.Time, in onair.RegistrationInput, problems map[string]string) registerView {
-	v := registerView{Event: ev, SpotsLeft: ev.SpotsLeft(), Timezone: in.Timezone, Source: in.Source}
+func newRegisterView(ev onair.Event, now time.Time, in onair.RegistrationInput, problems map[string]string, l *locale.Locale) registerView {
+	v := registerView{Event: ev, SpotsLeft: ev.SpotsLeft(), Timezone: in.Timezone, Source: in.Source, L: l}
 	v.Reason, _ = ev.RegistrationClosed(now)
 	v.Waitlist = v.Reason == onair.ClosedFull && ev.WaitlistEnabled
 	if v.SpotsLeft != nil && ev.MaxRegistrations > 0 {
@@ -103,16 +111,16 @@ func newRegisterView(ev onair.Event, now time.Time, in onair.RegistrationInput, 
 		f := formField{Name: name, Label: label, Type: typ, Autocomplete: autocomplete, InputMode: inputMode,
 			Required: required, Value: value}
 		if p := problems[name]; p != "" {
-			f.Error = label + " " + p
+			f.Error = fieldProblem(l, label, p)
 		}
 		return f
 	}
 	v.Fields = []formField{
-		field("first_name", "First name", "text", "given-name", "", false, in.FirstName),
-		field("last_name", "Last name", "text", "family-name", "", false, in.LastName),
-		field("email", "Email", "email", "email", "email", true, in.Email),
-		field("phone", "Phone", "tel", "tel", "tel", false, in.Phone),
-		field("company", "Company", "text", "organization", "", false, in.Company),
+		field("first_name", l.T("field_first_name"), "text", "given-name", "", false, in.FirstName),
+		field("last_name", l.T("field_last_name"), "text", "family-name", "", false, in.LastName),
+		field("email", l.T("field_email"), "email", "email", "email", true, in.Email),
+		field("phone", l.T("field_phone"), "tel", "tel", "tel", false, in.Phone),
+		field("company", l.T("field_company"), "text", "organization", "", false, in.Company),
 	}
 	for _, q := range ev.RegistrationFields {
 		f := questionField{Key: q.Key, Name: answerField(q.Key), Label: q.Label, Type: q.Type, Required: q.Required,
@@ -124,7 +132,7 @@ func newRegisterView(ev onair.Event, now time.Time, in onair.RegistrationInput, 
 			f.Checked = a
 		}
 		if p := problems[f.Name]; p != "" {
-			f.Error = q.Label + " " + p
+			f.Error = fieldProblem(l, q.Label, p)
 		}
 		v.Questions = append(v.Questions, f)
 	}
@@ -137,6 +145,38 @@ func newRegisterView(ev onair.Event, now time.Time, in onair.RegistrationInput, 
 	return v
 }
 
+// fieldProblem says what is wrong with the field label in l. The domain's
+// own words are English: another language says the field is required, or
+// that it is not valid.
+func fieldProblem(l *locale.Locale, label, problem string) string {
+	switch {
+	case l.Lang == onair.English:
+		return label + " " + problem
+	case problem == "is required":
+		return l.T("reg_field_required", "Label", label)
+	}
+	return l.T("reg_field_invalid", "Label", label)
+}
+
+// viewerLocale is the language of a page shown to a viewer whose
+// registration it does not know: the browser's preference
+// (Accept-Language) among onair's languages, or fallback.
+func viewerLocale(r *http.Request, fallback onair.Language) *locale.Locale {
+	if l, ok := locale.Match(r.Header.Get("Accept-Language")); ok {
+		return locale.For(l)
+	}
+	return locale.For(fallback)
+}
+
+// formLocale is the language of a registration form's answer: the one it
+// was shown in (its language field), or as viewerLocale says.
+func formLocale(r *http.Request, ev onair.Event) *locale.Locale {
+	if l, ok := onair.ParseLanguage(r.PostFormValue("language")); ok {
+		return locale.For(l)
+	}
+	return viewerLocale(r, ev.Language)
+}
+
 // registerPage serves GET /register/{id}.
 func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) error {
 	allowFraming(w) // the host may embed it on their own site
@@ -144,8 +184,13 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.viewerNotFound(w, r, err, registerNotFound)
 	}
-	in := onair.RegistrationInput{Source: viewerSource(r.URL.Query())}
-	return s.renderRegister(w, r, http.StatusOK, newRegisterView(ev, s.clock(), in, nil))
+	q := r.URL.Query()
+	in := onair.RegistrationInput{Source: viewerSource(q)}
+	v := newRegisterView(ev, s.clock(), in, nil, viewerLocale(r, ev.Language))
+	if tz := q.Get("tz"); tz != ev.Timezone && onair.ValidTimezone(tz) {
+		v.Timezone, v.LocalTime = tz, notify.FormatTimeIn(ev.ScheduledStart, tz, v.L.Lang)
+	}
+	return s.renderRegister(w, r, http.StatusOK, v)
 }
 
 // ogDescriptionLen is how much of the description a link preview shows.
@@ -158,7 +203,7 @@ func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status i
 		return err
 	}
 	v.Organiser, v.Embed = host.Name, embedded(r)
-	p := page{Title: v.Event.Title, Data: v, Brand: site.BrandOf(host), Embed: v.Embed,
+	p := page{Title: v.Event.Title, Data: v, Brand: site.BrandOf(host), Embed: v.Embed, L: v.L,
 		OG: &site.OpenGraph{Title: v.Event.Title, Description: markdown.Text(v.Event.Description, ogDescriptionLen),
 			Image: v.Event.CoverImageURL, URL: s.links.Register(v.Event.ID)}}
 	return s.render(w, r, status, "register", p)
@@ -222,17 +267,19 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
 		Timezone: r.PostFormValue("timezone"), Source: r.PostFormValue("source"),
 		Answers: formAnswers(ev, r.PostForm),
 	}
+	l := formLocale(r, ev)
+	in.Language = string(l.Lang)
 	now := s.clock()
 	// As in the API: a closed event says so before the form is judged, and
 	// fullness is decided under the event's lock.
 	if reason, closed := ev.RegistrationClosed(now); closed != nil && reason != onair.ClosedFull {
 		status, _ := describe(closed)
-		return s.renderRegister(w, r, status, newRegisterView(ev, now, in, nil))
+		return s.renderRegister(w, r, status, newRegisterView(ev, now, in, nil, l))
 	}
 	reg, err := s.newViewerRegistration(ev, in, now)
 	var ve *onair.ValidationError
 	if errors.As(err, &ve) {
-		return s.renderRegister(w, r, http.StatusUnprocessableEntity, newRegisterView(ev, now, in, ve.Fields))
+		return s.renderRegister(w, r, http.StatusUnprocessableEntity, newRegisterView(ev, now, in, ve.Fields, l))
 	}
 	if err != nil {
 		return err
@@ -250,7 +297,7 @@ func (s *Server) registerSubmit(w http.ResponseWriter, r *http.Request) error {
 		return s.redirectRegistered(w, r, ev.ID, "")
 	}
 	if err != nil {
-		return s.registerFailed(w, r, ev, in, err)
+		return s.registerFailed(w, r, ev, in, l, err)
 	}
 	s.metrics.Registered()
 	return s.redirectRegistered(w, r, ev.ID, onair.WatchToken(s.secret, stored.ID))
@@ -286,7 +333,8 @@ func (s *Server) registeredPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	if !q.Has("token") {
-		p, err := s.publicPage(r, ev, page{Title: "Check your inbox", Data: registeredView{Event: ev, SentAgain: true}})
+		l := viewerLocale(r, ev.Language)
+		p, err := s.publicPage(r, ev, page{Title: l.T("done_again_title"), Data: registeredView{Event: ev, SentAgain: true}, L: l})
 		if err != nil {
 			return err
 		}
@@ -308,24 +356,25 @@ const honeypotField = "website"
 func (s *Server) renderRegistered(w http.ResponseWriter, r *http.Request, ev onair.Event, reg onair.Registration) error {
 	watch := s.links.Watch(reg)
 	confirmed := onair.ConfirmationChannels(ev, reg)
+	l := locale.For(onair.MessageLanguage(ev, reg))
 	v := registeredView{
 		Event: ev, Registration: reg, WatchURL: watch,
 		CalendarURL: s.links.CalendarPath(reg),
-		GoogleURL:   notify.GoogleCalendarURL(ev, watch),
+		GoogleURL:   notify.GoogleCalendarURL(ev, watch, l.Lang),
 		EmailSent:   slices.Contains(confirmed, onair.ChannelEmail),
 		SMSSent:     slices.Contains(confirmed, onair.ChannelSMS),
 		Waitlisted:  reg.Status == onair.RegWaitlisted,
 		Cancelled:   reg.Status == onair.RegCancelled,
 		Live:        ev.LiveAt(s.clock()),
 	}
-	title := "You are registered"
+	title := l.T("done_title")
 	switch {
 	case v.Waitlisted:
-		title, v.WatchURL = "You are on the waitlist", ""
+		title, v.WatchURL = l.T("done_waitlisted_title"), ""
 	case v.Cancelled:
-		title, v.WatchURL = "Your registration is cancelled", ""
+		title, v.WatchURL = l.T("done_cancelled_title"), ""
 	}
-	p, err := s.publicPage(r, ev, page{Title: title, Data: v})
+	p, err := s.publicPage(r, ev, page{Title: title, Data: v, L: l})
 	if err != nil {
 		return err
 	}
@@ -341,9 +390,12 @@ func (s *Server) renderRegistered(w http.ResponseWriter, r *http.Request, ev ona
 func (s *Server) newViewerRegistration(ev onair.Event, in onair.RegistrationInput, now time.Time) (onair.Registration, error) {
 	reg, err := onair.NewRegistration(ev, in, s.phoneFor(ev), now)
 	var ve *onair.ValidationError
-	if errors.As(err, &ve) && (ve.Has("timezone") || ve.Has("source")) {
+	if errors.As(err, &ve) && (ve.Has("timezone") || ve.Has("source") || ve.Has("language")) {
 		if ve.Has("timezone") {
 			in.Timezone = ""
+		}
+		if ve.Has("language") {
+			in.Language = ""
 		}
 		if ve.Has("source") {
 			in.Source = ""
@@ -356,11 +408,17 @@ func (s *Server) newViewerRegistration(ev onair.Event, in onair.RegistrationInpu
 // registerFailed answers a registration the store refused: the same
 // neutral conflict as the API for a second registration, and the event's
 // closed state (full, cancelled…) as it is now, with the API's status.
-func (s *Server) registerFailed(w http.ResponseWriter, r *http.Request, ev onair.Event, in onair.RegistrationInput, err error) error {
+func (s *Server) registerFailed(w http.ResponseWriter, r *http.Request, ev onair.Event, in onair.RegistrationInput, l *locale.Locale, err error) error {
 	status, d := describe(err)
 	if errors.Is(err, onair.ErrAlreadyRegistered) || status == http.StatusTooManyRequests {
-		v := newRegisterView(ev, s.clock(), in, nil)
+		v := newRegisterView(ev, s.clock(), in, nil, l)
 		v.Error = sentence(d.Message)
+		if l.Lang != onair.English { // the domain's words are English
+			v.Error = l.T("reg_error_rate")
+			if errors.Is(err, onair.ErrAlreadyRegistered) {
+				v.Error = l.T("reg_error_again")
+			}
+		}
 		setRetryAfter(w, err, status)
 		return s.renderRegister(w, r, status, v)
 	}
@@ -372,7 +430,7 @@ func (s *Server) registerFailed(w http.ResponseWriter, r *http.Request, ev onair
 	if readErr != nil {
 		return readErr
 	}
-	v := newRegisterView(current, s.clock(), in, nil)
+	v := newRegisterView(current, s.clock(), in, nil, l)
 	if v.Reason == "" {
 		return err
 	}
@@ -451,7 +509,7 @@ func (s *Server) watchPage(w http.ResponseWriter, r *http.Request) error {
 	if u, err := url.Parse(ev.StreamURL); err == nil && u.Scheme == "https" && u.Host != "" {
 		v.Embed = true
 	}
-	p, err := s.publicPage(r, ev, page{Title: ev.Title, Data: v})
+	p, err := s.publicPage(r, ev, page{Title: ev.Title, Data: v, L: locale.For(onair.MessageLanguage(ev, reg))})
 	if err != nil {
 		return err
 	}
@@ -494,20 +552,22 @@ type viewerMessage struct {
 	Heading, Message, Action, Link, LinkText string
 }
 
-var (
-	registerNotFound = viewerMessage{Heading: "Event not found",
-		Message: "This registration link is not valid. It may have been copied incompletely, or the event was removed."}
-	watchNotFound = viewerMessage{Heading: "This watch link is not valid",
-		Message: "It may have been copied incompletely. Open the link in your confirmation message again."}
+// The message pages of a link that leads nowhere: the catalogue's ids of
+// their heading (the message's is the heading's with _text).
+const (
+	registerNotFound = "page_event_not_found"
+	watchNotFound    = "page_watch_not_found"
 )
 
-// viewerNotFound answers a not-found err with the message page m; any other
-// error goes to the page adapter.
-func (s *Server) viewerNotFound(w http.ResponseWriter, r *http.Request, err error, m viewerMessage) error {
+// viewerNotFound answers a not-found err with the message page id, in the
+// browser's language; any other error goes to the page adapter.
+func (s *Server) viewerNotFound(w http.ResponseWriter, r *http.Request, err error, id string) error {
 	if !errors.Is(err, onair.ErrNotFound) {
 		return err
 	}
-	return s.render(w, r, http.StatusNotFound, "message", page{Title: m.Heading, Data: m})
+	l := viewerLocale(r, onair.English)
+	m := viewerMessage{Heading: l.T(id), Message: l.T(id + "_text")}
+	return s.render(w, r, http.StatusNotFound, "message", page{Title: m.Heading, Data: m, L: l})
 }
 
 // noReferrerWriter keeps Referrer-Policy at no-referrer whatever the page

@@ -14,17 +14,19 @@ import (
 
 // registrationJSON is a registration as its host sees it.
 type registrationJSON struct {
-	ID        string                   `json:"id"`
-	EventID   string                   `json:"event_id"`
-	FirstName string                   `json:"first_name"`
-	LastName  string                   `json:"last_name"`
-	Email     string                   `json:"email"`
-	Phone     string                   `json:"phone"`
-	Company   string                   `json:"company"`
-	Source    string                   `json:"source"`
-	Timezone  string                   `json:"timezone"`
-	Answers   onair.Answers            `json:"answers"`
-	Status    onair.RegistrationStatus `json:"status"`
+	ID        string        `json:"id"`
+	EventID   string        `json:"event_id"`
+	FirstName string        `json:"first_name"`
+	LastName  string        `json:"last_name"`
+	Email     string        `json:"email"`
+	Phone     string        `json:"phone"`
+	Company   string        `json:"company"`
+	Source    string        `json:"source"`
+	Timezone  string        `json:"timezone"`
+	Answers   onair.Answers `json:"answers"`
+	// Language is null when the registrant named none (the event's applies).
+	Language *onair.Language          `json:"language"`
+	Status   onair.RegistrationStatus `json:"status"`
 	// Arm is the registration's arm of the event's A/B test, null without
 	// one.
 	Arm *string `json:"arm"`
@@ -51,12 +53,21 @@ func waitlistPosition(r onair.Registration) *int {
 	return &n
 }
 
+// ownLanguage is r's language for the JSON, or nil when it named none.
+func ownLanguage(r onair.Registration) *onair.Language {
+	if r.Language == "" {
+		return nil
+	}
+	l := r.Language
+	return &l
+}
+
 func viewRegistration(r onair.Registration) registrationJSON {
 	return registrationJSON{
 		ID: r.ID, EventID: r.EventID, FirstName: r.FirstName, LastName: r.LastName,
 		Email: r.Email, Phone: r.Phone, Company: r.Company, Source: r.Source,
-		Timezone: r.Timezone, Answers: answersJSON(r.Answers), Status: r.Status, WaitlistPosition: waitlistPosition(r), Attended: r.Attended,
-		CreatedAt: formatTime(r.CreatedAt), Arm: armJSON(r.Arm),
+		Timezone: r.Timezone, Answers: answersJSON(r.Answers), Language: ownLanguage(r), Status: r.Status,
+		WaitlistPosition: waitlistPosition(r), Attended: r.Attended, CreatedAt: formatTime(r.CreatedAt), Arm: armJSON(r.Arm),
 	}
 }
 
@@ -120,8 +131,8 @@ func writeRegistrationsCSV(w http.ResponseWriter, ev onair.Event, regs []onair.R
 	w.Header().Set("Content-Disposition", `attachment; filename="registrations-`+ev.ID+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
 	cw := csv.NewWriter(w)
-	header := []string{"id", "first_name", "last_name", "email", "phone", "company", "source", "timezone", "status", "arm", "attended", "created_at",
-		"messages_sent", "messages_failed", "opened", "clicked", "watch_seconds", "revenue_cents"}
+	header := []string{"id", "first_name", "last_name", "email", "phone", "company", "source", "timezone", "language", "status", "arm", "attended",
+		"created_at", "messages_sent", "messages_failed", "opened", "clicked", "watch_seconds", "revenue_cents"}
 	// One column per question, in the event's order, after the fixed ones
 	// (a script reading the columns it knew by position keeps working).
 	for _, q := range ev.RegistrationFields {
@@ -132,7 +143,8 @@ func writeRegistrationsCSV(w http.ResponseWriter, ev onair.Event, regs []onair.R
 	for _, r := range regs {
 		a := activity[r.ID]
 		row := []string{r.ID, csvCell(r.FirstName), csvCell(r.LastName), csvCell(r.Email), csvCell(r.Phone),
-			csvCell(r.Company), csvCell(r.Source), r.Timezone, string(r.Status), r.Arm, strconv.FormatBool(r.Attended),
+			csvCell(r.Company), csvCell(r.Source), r.Timezone, string(onair.MessageLanguage(ev, r)), string(r.Status), r.Arm,
+			strconv.FormatBool(r.Attended),
 			formatTime(r.CreatedAt), itoa(a.Sent), itoa(a.Failed), itoa(a.Opened), itoa(a.Clicked), itoa(a.WatchSeconds),
 			strconv.FormatInt(a.RevenueCents, 10)}
 		for _, q := range ev.RegistrationFields {

@@ -104,10 +104,10 @@ func (s *Server) routes() {
 	m.Handle("GET /api/events/{id}/analytics", s.host(s.eventAnalytics))
 
 	// pages: registration and watch
-	m.Handle("GET /register/{id}", s.page(s.registerPage))
-	m.Handle("POST /register/{id}", s.page(s.registerSubmit))
-	m.Handle("GET /register/{id}/done", s.page(s.registeredPage))
-	m.Handle("GET /watch/{id}", s.page(s.watchPage))
+	m.Handle("GET /register/{id}", s.viewerPage(s.registerPage))
+	m.Handle("POST /register/{id}", s.viewerPage(s.registerSubmit))
+	m.Handle("GET /register/{id}/done", s.viewerPage(s.registeredPage))
+	m.Handle("GET /watch/{id}", s.viewerPage(s.watchPage))
 	m.Handle("POST /webhooks/twilio/inbound", s.api(s.twilioInbound))
 	m.Handle("POST /webhooks/mailgun", s.api(s.mailgunWebhook))
 }

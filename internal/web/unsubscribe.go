@@ -4,50 +4,68 @@ import (
 	"html/template"
 	"net/http"
 
+	"github.com/onair-live/onair/internal/locale"
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/web/site"
 )
 
 // page adapts a handler that answers with HTML; its error becomes a small
 // HTML error page.
-func (s *Server) page(h handler) http.Handler { return s.pageSaying(h, notFoundPage) }
+func (s *Server) page(h handler) http.Handler { return s.pageSaying(h, notFoundPage, false) }
 
-// linkPage is page for the pages a viewer reaches by a link in a message:
-// the link itself is what is wrong when there is nothing at it.
-func (s *Server) linkPage(h handler) http.Handler { return s.pageSaying(h, badLinkPage) }
+// viewerPage is page for the public pages of an event (registration,
+// watch): its error pages speak the browser's language.
+func (s *Server) viewerPage(h handler) http.Handler { return s.pageSaying(h, notFoundPage, true) }
 
-// The words of a 404 page: at an address someone typed or followed on the
-// site, and at a link from a message.
+// linkPage is viewerPage for the pages a viewer reaches by a link in a
+// message: the link itself is what is wrong when there is nothing at it.
+func (s *Server) linkPage(h handler) http.Handler { return s.pageSaying(h, badLinkPage, true) }
+
+// The catalogue's words of a 404 page: at an address someone typed or
+// followed on the site, and at a link from a message.
 const (
-	notFoundPage = "There is nothing at this address, or it is not yours to see."
-	badLinkPage  = "This link is not valid. It may have been copied incompletely."
+	notFoundPage = "page_not_found"
+	badLinkPage  = "page_bad_link"
 )
 
-func (s *Server) pageSaying(h handler, notFound string) http.Handler {
+func (s *Server) pageSaying(h handler, notFound string, viewer bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		if err := h(w, r); err != nil {
-			s.writeErrorPage(w, r, err, notFound)
+			l := locale.For(onair.English) // the host's pages are in English
+			if viewer {
+				l = viewerLocale(r, onair.English)
+			}
+			s.writeErrorPage(w, r, err, notFound, l)
 		}
 	})
 }
 
-// writeErrorPage answers r with err as a small HTML page; a 404 says
+// writeErrorPage answers r with err as a small HTML page in l; a 404 says
 // notFound rather than the error's own words, which name internals.
-func (s *Server) writeErrorPage(w http.ResponseWriter, r *http.Request, err error, notFound string) {
+func (s *Server) writeErrorPage(w http.ResponseWriter, r *http.Request, err error, notFound string, l *locale.Locale) {
 	status, d := describe(err)
 	if status >= 500 {
 		s.log.ErrorContext(r.Context(), "page failed", "route", r.Pattern, "err", err)
-		d.Message = "Something went wrong on our side. Please try again in a moment."
+		d.Message = l.T("page_internal_error")
 	}
 	if status == http.StatusNotFound {
-		d.Message = notFound
+		d.Message = l.T(notFound)
+	}
+	title := http.StatusText(status)
+	switch {
+	case l.Lang == onair.English:
+	case status == http.StatusNotFound:
+		title = l.T("page_not_found_title")
+	default:
+		title = l.T("page_error_title")
 	}
 	setRetryAfter(w, err, status)
-	renderSimplePage(w, status, simplePage{Title: http.StatusText(status), Message: d.Message})
+	renderSimplePage(w, status, simplePage{Lang: l.Lang, Title: title, Message: d.Message})
 }
 
 type simplePage struct {
+	Lang    onair.Language // "" is English
 	Title   string
 	Message string
 	Action  string // a form that POSTs to the page itself, with this label
@@ -56,21 +74,23 @@ type simplePage struct {
 	Wider, WiderNote string
 	// Link, when set, is a page to go to instead, named by LinkText.
 	Link, LinkText string
-	// Brand heads the page with the host's name, logo and colour.
-	Brand *site.Brand
+	// Brand heads the page with the host's name, logo and colour; LogoAlt
+	// names a logo that comes without a name.
+	Brand   *site.Brand
+	LogoAlt string
 }
 
 // simplePageTmpl is a page of its own, without the layout's script, in
 // the site's stylesheet (the pages allow no inline style).
 var simplePageTmpl = template.Must(template.New("page").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="{{with .Lang}}{{.}}{{else}}en{{end}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} · {{with .Brand}}{{with .Name}}{{.}}{{else}}onair{{end}}{{else}}onair{{end}}</title>
 <link rel="icon" href="/favicon.ico" sizes="any">
 <link rel="stylesheet" href="/static/style.css">
 {{with .Brand}}{{with .Style}}<style>{{.}}</style>
 {{end}}{{end}}</head>
 <body><header class="top">{{with .Brand}}<span class="host-brand">
-{{- if .LogoURL}}<img src="{{.LogoURL}}" alt="{{if not .Name}}Organiser logo{{end}}" height="36">{{end}}
+{{- if .LogoURL}}<img src="{{.LogoURL}}" alt="{{if not .Name}}{{$.LogoAlt}}{{end}}" height="36">{{end}}
 {{- with .Name}}<span class="host-name">{{.}}</span>{{end -}}
 </span>{{else}}<span class="brand">onair</span>{{end}}</header><main>
 <section class="card narrow">
@@ -101,15 +121,15 @@ func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := simplePage{Title: "Unsubscribe",
-		Message: "Stop all messages about " + ev.Title + " to " + reg.Email + "? Your watch link keeps working.",
-		Action:  "Unsubscribe from this event",
-		Wider:   "Stop everything from this host",
-		WiderNote: "Or hear nothing more from this host at all, about any event, now or later, by email" +
-			phoneNote(reg) + "."}
+	l := locale.For(onair.MessageLanguage(ev, reg))
+	p := simplePage{Lang: l.Lang, Title: l.T("unsub_title"),
+		Message:   l.T("unsub_message", "Title", ev.Title, "Email", reg.Email),
+		Action:    l.T("unsub_action"),
+		Wider:     l.T("unsub_wider"),
+		WiderNote: l.T(widerNote(reg))}
 	if reg.Status == onair.RegUnsubscribed {
-		p.Title, p.Action = "You are unsubscribed", ""
-		p.Message = "You will get no more messages about " + ev.Title + "."
+		p.Title, p.Action = l.T("unsub_done_title"), ""
+		p.Message = l.T("unsub_done", "Title", ev.Title)
 	}
 	s.renderHostPage(w, r, ev.HostID, http.StatusOK, p)
 	return nil
@@ -120,20 +140,20 @@ func (s *Server) unsubscribePage(w http.ResponseWriter, r *http.Request) error {
 // (the page says what it has to say all the same).
 func (s *Server) renderHostPage(w http.ResponseWriter, r *http.Request, hostID string, status int, p simplePage) {
 	if host, err := s.store.Host(r.Context(), hostID); err == nil {
-		p.Brand = site.BrandOf(host)
+		p.Brand, p.LogoAlt = site.BrandOf(host), locale.For(p.Lang).T("page_logo_alt")
 	} else {
 		s.log.WarnContext(r.Context(), "page without its host's brand", "err", err)
 	}
 	renderSimplePage(w, status, p)
 }
 
-// phoneNote names text messages among what "everything from this host"
-// stops, when SMS reaches the registrant at all.
-func phoneNote(reg onair.Registration) string {
+// widerNote is the catalogue's note on what "everything from this host"
+// stops: text messages too, when SMS reaches the registrant at all.
+func widerNote(reg onair.Registration) string {
 	if onair.Address(onair.ChannelSMS, reg) == "" {
-		return ""
+		return "unsub_wider_note"
 	}
-	return " or text message"
+	return "unsub_wider_note_sms"
 }
 
 // unsubscribe is the one-click unsubscribe of RFC 8058 (and the page's
@@ -147,19 +167,19 @@ func (s *Server) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	// The RFC 8058 POST carries List-Unsubscribe=One-Click and means this
 	// event; only the page's own second button asks for more.
 	if r.PostFormValue("scope") == "host" {
-		_, ev, err := s.store.UnsubscribeFromHost(r.Context(), id, s.clock())
+		reg, ev, err := s.store.UnsubscribeFromHost(r.Context(), id, s.clock())
 		if err != nil {
 			return err
 		}
-		s.renderHostPage(w, r, ev.HostID, http.StatusOK, simplePage{Title: "You are unsubscribed",
-			Message: "You will get no more messages from this host, about any event."})
+		l := locale.For(onair.MessageLanguage(ev, reg))
+		s.renderHostPage(w, r, ev.HostID, http.StatusOK, simplePage{Lang: l.Lang, Title: l.T("unsub_done_title"), Message: l.T("unsub_done_host")})
 		return nil
 	}
-	_, ev, err := s.store.Unsubscribe(r.Context(), id, s.clock())
+	reg, ev, err := s.store.Unsubscribe(r.Context(), id, s.clock())
 	if err != nil {
 		return err
 	}
-	s.renderHostPage(w, r, ev.HostID, http.StatusOK, simplePage{Title: "You are unsubscribed",
-		Message: "You will get no more messages about " + ev.Title + "."})
+	l := locale.For(onair.MessageLanguage(ev, reg))
+	s.renderHostPage(w, r, ev.HostID, http.StatusOK, simplePage{Lang: l.Lang, Title: l.T("unsub_done_title"), Message: l.T("unsub_done", "Title", ev.Title)})
 	return nil
 }

@@ -99,6 +99,14 @@ func spamCases() []spamCase {
 				c.Track, c.OpenPixelURL = links.New(appURL, secret).Tracking(onair.NewID(), delivery)
 				name := fmt.Sprintf("%s, %s event, %s", kind, map[bool]string{true: "bare", false: "full"}[ev.ID == bare.ID], hostName)
 				cases = append(cases, spamCase{name, c})
+				if ev.ID == full.ID && hostName == "plain host" {
+					// The same message in another language: each kind in
+					// one of them, each language for two kinds or more.
+					lang := onair.Languages[1+len(cases)%(len(onair.Languages)-1)]
+					c.Registration.Language = lang
+					c.Track, c.OpenPixelURL = links.New(appURL, secret).Tracking(onair.NewID(), delivery)
+					cases = append(cases, spamCase{name + ", in " + string(lang), c})
+				}
 			}
 		}
 	}

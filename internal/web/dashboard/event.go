@@ -42,6 +42,7 @@ type editForm struct {
 	Questions           string // the questions as lines (questionsText)
 	RegistrationEnabled bool
 	WaitlistEnabled     bool
+	Language            string
 	Fields              map[string]string
 }
 
@@ -51,7 +52,7 @@ func (f editForm) QuestionProblems() []string { return questionProblems(f.Fields
 func editFormOf(ev onair.Event) editForm {
 	f := editForm{Title: ev.Title, Description: ev.Description, StreamURL: ev.StreamURL,
 		CoverImageURL: ev.CoverImageURL, Questions: questionsText(ev.RegistrationFields),
-		RegistrationEnabled: ev.RegistrationEnabled, WaitlistEnabled: ev.WaitlistEnabled}
+		RegistrationEnabled: ev.RegistrationEnabled, WaitlistEnabled: ev.WaitlistEnabled, Language: string(ev.Language)}
 	if ev.MaxRegistrations > 0 {
 		f.MaxRegistrations = strconv.Itoa(ev.MaxRegistrations)
 	}
@@ -122,6 +123,8 @@ type eventPage struct {
 
 	ConfirmStart, ConfirmEnd, ConfirmCancel, ConfirmReschedule, ConfirmDelete string
 	Channels                                                                  string // the channels of its messages, for its details
+	Language                                                                  string // the language of its messages and pages, named
+	Languages                                                                 []languageOption
 }
 
 var closedReasons = map[string]string{
@@ -218,6 +221,7 @@ func (d *Dashboard) renderEvent(w http.ResponseWriter, r *http.Request, status i
 		v.ConfirmReschedule = "Email and SMS are off for this event: registrants are not told the new time; pending reminders move with it."
 		v.ConfirmCancel = "Email and SMS are off for this event: nobody is told; pending reminders are cancelled."
 	}
+	v.Language, v.Languages = languageName(ev.Language), languageOptions
 	if v.Channels = capitalized(channelWords(ev.Notifications)); v.Channels == "" {
 		v.Channels = "None"
 	}
@@ -283,9 +287,13 @@ func (d *Dashboard) edit(w http.ResponseWriter, r *http.Request, p site.Page) er
 		Questions:           r.PostFormValue("registration_fields"),
 		RegistrationEnabled: r.PostFormValue("registration_enabled") != "",
 		WaitlistEnabled:     r.PostFormValue("waitlist_enabled") != "",
+		Language:            r.PostFormValue("language"),
 	}
 	in := onair.EventInput{Title: &f.Title, Description: &f.Description, StreamURL: &f.StreamURL,
 		CoverImageURL: &f.CoverImageURL, RegistrationEnabled: &f.RegistrationEnabled, WaitlistEnabled: &f.WaitlistEnabled}
+	if r.PostForm.Has("language") {
+		in.Language = &f.Language
+	}
 	form := &onair.ValidationError{}
 	questions := parseQuestionsText(form, f.Questions)
 	in.RegistrationFields = &questions

@@ -44,6 +44,7 @@ var wizardFields = []wizardField{
 	{"duration_minutes", "duration_minutes", "duration_minutes", "Duration", 2},
 	{"selected_intervals", "intervals", "custom_intervals", "Reminders", 3},
 	{"notification_settings.custom_message", "custom_message", "custom_message", "Custom message", 3},
+	{"language", "language", "language", "Language", 3},
 }
 
 // wizardForm is every answer, as typed.
@@ -61,14 +62,15 @@ type wizardForm struct {
 	CustomMessage                        string
 	// Preview is the message the notifications step previews: the
 	// confirmation ("" or "confirmation") or a chosen reminder's interval.
-	Preview string
+	Preview  string
+	Language string // of the messages and public pages
 }
 
 // newWizardForm is a first visit: the API's defaults, with the recommended
 // reminders ticked.
 func newWizardForm() wizardForm {
 	return wizardForm{Draft: onair.NewID(), Duration: "60",
-		Intervals: slices.Clone(onair.DefaultIntervals), EmailEnabled: true}
+		Intervals: slices.Clone(onair.DefaultIntervals), EmailEnabled: true, Language: string(onair.English)}
 }
 
 // readWizardForm reads the answers a step posted, or the query of the
@@ -101,6 +103,9 @@ func readWizardForm(v url.Values) wizardForm {
 	}
 	f.CustomIntervals, f.CustomMessage = v.Get("custom_intervals"), v.Get("custom_message")
 	f.Preview = v.Get("preview")
+	if l := v.Get("language"); l != "" {
+		f.Language = l
+	}
 	return f
 }
 
@@ -112,7 +117,7 @@ func (f wizardForm) values() url.Values {
 		"max_registrations": f.MaxRegistrations, "stream_url": f.StreamURL, "cover_image_url": f.CoverImageURL,
 		"date": f.Date, "time": f.Time,
 		"timezone": f.Timezone, "timezone_other": f.TimezoneOther, "duration_minutes": f.Duration,
-		"custom_intervals": f.CustomIntervals, "custom_message": f.CustomMessage, "preview": f.Preview} {
+		"custom_intervals": f.CustomIntervals, "custom_message": f.CustomMessage, "preview": f.Preview, "language": f.Language} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -160,6 +165,9 @@ func (f wizardForm) input(v *onair.ValidationError) onair.EventInput {
 	in.SelectedIntervals = &ivs
 	in.NotificationSettings = &onair.NotificationSettingsInput{
 		EmailEnabled: &f.EmailEnabled, SMSEnabled: &f.SMSEnabled, CustomMessage: &f.CustomMessage}
+	if f.Language != "" {
+		in.Language = &f.Language
+	}
 	return in
 }
 
@@ -241,6 +249,7 @@ func (f wizardForm) sketch(now time.Time) onair.Event {
 			"duration_minutes":                     func() { in.DurationMinutes = nil },
 			"selected_intervals":                   func() { in.SelectedIntervals = &f.Intervals },
 			"notification_settings.custom_message": func() { in.NotificationSettings.CustomMessage = nil },
+			"language":                             func() { in.Language = nil },
 		}
 		for field := range ve.Fields {
 			if fix := stand[field]; fix != nil {
@@ -355,8 +364,9 @@ type wizardView struct {
 	ExtraZone string      // a valid chosen zone outside the list
 	ZoneUnset bool        // no zone chosen yet: the browser's own may be offered
 
-	Choices []intervalChoice // step 3
-	Preview *wizardPreview
+	Choices   []intervalChoice // step 3
+	Languages []languageOption
+	Preview   *wizardPreview
 
 	Review *wizardReview // step 4
 }
@@ -456,6 +466,7 @@ func (d *Dashboard) renderWizard(w http.ResponseWriter, r *http.Request, p site.
 			v.Choices = append(v.Choices, intervalChoice{Name: n.Name, Label: intervalLabel(n.String()),
 				Checked: slices.Contains(f.Intervals, n.Name), Recommended: slices.Contains(onair.DefaultIntervals, n.Name)})
 		}
+		v.Languages = languageOptions
 		v.Preview = d.wizardPreview(*p.Host, f.sketch(now), f.Preview, now)
 		site.AllowEmailStyles(w)
 	case 4:

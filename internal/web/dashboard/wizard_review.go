@@ -113,6 +113,7 @@ type wizardReview struct {
 	When, WhenUTC, Zone, Duration string
 	Reminders                     []wizardReminder
 	Channels, CustomMessage       string
+	Language                      string
 }
 
 type wizardReminder struct {
@@ -124,7 +125,7 @@ func reviewOf(ev onair.Event, now time.Time) *wizardReview {
 	rv := &wizardReview{Title: ev.Title, Description: ev.Description, Capacity: "Unlimited",
 		When: notify.FormatTime(ev.ScheduledStart, ev.Timezone), WhenUTC: notify.FormatTime(ev.ScheduledStart, "UTC"),
 		Zone: ev.Timezone, Duration: strconv.Itoa(ev.DurationMinutes) + " minutes",
-		CustomMessage: ev.Notifications.CustomMessage}
+		CustomMessage: ev.Notifications.CustomMessage, Language: languageName(ev.Language)}
 	if ev.MaxRegistrations > 0 {
 		rv.Capacity = strconv.Itoa(ev.MaxRegistrations)
 	}

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/onair-live/onair/internal/locale"
 	"github.com/onair-live/onair/internal/notify"
 	"github.com/onair-live/onair/internal/onair"
 	"github.com/onair-live/onair/internal/web/ui"
@@ -37,13 +38,18 @@ type Page struct {
 	// Embed renders the page for another site's frame: no header, no
 	// background of its own.
 	Embed bool
+	// L is the language of a viewer's page (nil on the host's pages,
+	// which are in English).
+	L *locale.Locale
 }
 
 // funcs are the helpers templates may call.
 var funcs = template.FuncMap{
 	// inZone formats t in an IANA zone with the zone named, as messages do.
-	"inZone":  func(t time.Time, zone string) string { return notify.FormatTime(t, zone) },
-	"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"inZone": func(t time.Time, zone string) string { return notify.FormatTime(t, zone) },
+	// inZoneIn is inZone in a viewer's language.
+	"inZoneIn": func(t time.Time, zone string, l *locale.Locale) string { return notify.FormatTimeIn(t, zone, l.Lang) },
+	"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"pct": func(part, whole int) int {
 		if whole <= 0 {
 			return 0

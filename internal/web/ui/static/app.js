@@ -5,7 +5,7 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-copy]").forEach((b) => {
     b.addEventListener("click", async (e) => {
       e.preventDefault();
-      try { await navigator.clipboard.writeText(b.dataset.copy); b.textContent = "Copied"; }
+      try { await navigator.clipboard.writeText(b.dataset.copy); b.textContent = b.dataset.copied || "Copied"; }
       catch { window.prompt("Copy this link", b.dataset.copy); }
     });
   });
@@ -20,14 +20,21 @@ document.addEventListener("DOMContentLoaded", () => {
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
   // The viewer's own zone goes with the form, so that reminders speak it.
   document.querySelectorAll("input[data-viewer-timezone]").forEach((i) => { if (!i.value && tz) i.value = tz; });
-  // The start in the viewer's own time, when it is not the event's zone.
-  document.querySelectorAll("[data-local-time]").forEach((p) => {
-    if (p.dataset.eventZone === tz) return;
-    const t = p.querySelector("time");
-    t.textContent = new Intl.DateTimeFormat(undefined, {
-      weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit", timeZoneName: "short",
-    }).format(new Date(p.dataset.localTime));
-    p.hidden = false;
+  // The start in the viewer's own time, when it is not the event's zone:
+  // the page as the server writes it for that zone (?tz=), so that the
+  // time and its zone read as in every message and page.
+  document.querySelectorAll("[data-local-time][hidden]").forEach(async (p) => {
+    if (!tz || p.dataset.eventZone === tz || !window.fetch || !window.DOMParser) return;
+    const u = new URL(location.href);
+    u.searchParams.set("tz", tz);
+    try {
+      const res = await fetch(u, { credentials: "same-origin" });
+      if (!res.ok) return;
+      const fresh = new DOMParser().parseFromString(await res.text(), "text/html").querySelector("[data-local-time] time");
+      if (!fresh || !fresh.textContent) return;
+      p.querySelector("time").textContent = fresh.textContent;
+      p.hidden = false;
+    } catch { /* the event's own time is shown already */ }
   });
   // Copy buttons do nothing without this file, so they show only with it.
   document.querySelectorAll("[data-copy][hidden]").forEach((b) => { b.hidden = false; });
@@ -46,7 +53,12 @@ document.addEventListener("DOMContentLoaded", () => {
     } catch { return; }
     const n = info.spots_left;
     const text = card.querySelector("[data-spots-text]");
-    if (text && typeof n === "number") text.textContent = n + (n === 1 ? " spot" : " spots") + " left";
+    const spots = card.querySelector("[data-spots-one]");
+    if (text && spots && typeof n === "number") {
+      const form = new Intl.PluralRules(spots.dataset.lang).select(n);
+      const words = spots.dataset["spots" + form[0].toUpperCase() + form.slice(1)] || spots.dataset.spotsOther;
+      text.textContent = words.replace("{n}", n);
+    }
     const bar = card.querySelector("progress[data-capacity]");
     if (bar && typeof n === "number") {
       const cap = Number(bar.dataset.capacity);
@@ -76,8 +88,8 @@ document.addEventListener("DOMContentLoaded", () => {
       const left = Math.max(0, Math.floor((start - Date.now()) / 1000));
       const d = Math.floor(left / 86400), h = Math.floor((left % 86400) / 3600);
       const m = Math.floor((left % 3600) / 60), s = left % 60;
-      el.textContent = left === 0 ? "Starting now…" :
-        "Starts in " + (d ? d + " d " : "") + (d || h ? h + " h " : "") + m + " min " + String(s).padStart(2, "0") + " s";
+      el.textContent = left === 0 ? (el.dataset.startingNow || "Starting now…") :
+        (el.dataset.startsIn || "Starts in") + " " + (d ? d + " d " : "") + (d || h ? h + " h " : "") + m + " min " + String(s).padStart(2, "0") + " s";
       if (left === 0) { clearInterval(timer); setTimeout(() => location.reload(), 5000); }
     };
     timer = setInterval(tick, 1000);
