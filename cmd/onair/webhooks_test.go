@@ -314,7 +314,9 @@ func TestWebhookRetriesWithTheSameID(t *testing.T) {
 			t.Errorf("%d calls before the clock moved past the first backoff", n)
 		}
 
-		// The first retry, within 30 s, with the same webhook-id.
+		// The first retry, within 30 s, with the same webhook-id; a 503 this
+		// time, so that the log tells when it is recorded.
+		rcv.status.Store(http.StatusServiceUnavailable)
 		a.advance(30 * time.Second)
 		calls := rcv.waitCalls(4)
 		ids := map[string]int{}
@@ -327,6 +329,14 @@ func TestWebhookRetriesWithTheSameID(t *testing.T) {
 		if len(ids) != 2 || ids[first[0].ID] != 2 || ids[first[1].ID] != 2 {
 			t.Errorf("webhook-ids of the calls: %v", ids)
 		}
+
+		// Both retries recorded (each one's next time set from the clock as
+		// it is now) before the clock moves on: a record after the move
+		// would put the next retry 5 minutes past it.
+		waitFor(t, 15*time.Second, "the two retries recorded", func() (bool, string) {
+			log := logOf()
+			return log[first[0].ID]["response_status"] == 503.0 && log[first[1].ID]["response_status"] == 503.0, fmt.Sprint(log)
+		})
 
 		// The receiver takes the next retry.
 		rcv.status.Store(http.StatusOK)
