@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"github.com/onair-live/onair/internal/store/storetest"
@@ -12,7 +15,9 @@ import (
 
 // The registration page as a viewer on a phone sees it: the host's brand,
 // the cover, the Markdown description and the host's questions; the form
-// filled in and sent, the success page, and the answers stored.
+// filled in and sent, the success page, and the answers stored. Then a
+// browser that prefers French gets the same page, form and success page in
+// French, and the registration keeps the language.
 func TestBrowserLandingPageOnAPhone(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
@@ -79,6 +84,38 @@ func TestBrowserLandingPageOnAPhone(t *testing.T) {
 		answers := r["answers"].(map[string]any)
 		if answers["role"] != "Engineer" || answers["team_size"] != "11-50" || answers["newsletter"] != true || r["source"] != "social" {
 			t.Errorf("stored: %v", r)
+		}
+
+		browse(t, ctx, "the page in French",
+			chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+				_, err := cdp.Call(ctx, t, network.SetExtraHTTPHeaders,
+					network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "fr-CH, fr;q=0.9, en;q=0.5"}})
+				return err
+			}),
+			chromedp.Navigate(a.URL+"/register/"+id),
+			chromedp.WaitVisible(chromedp.CSS("form.register-form")),
+		)
+		if lang, _ := chromedp.Run(ctx, chromedp.Evaluate[string]("document.documentElement.lang")); lang != "fr" {
+			t.Errorf("the page's language is %q, want fr", lang)
+		}
+		if got := text(t, ctx, "form.register-form button[type=submit]"); got != "S'inscrire" {
+			t.Errorf("the button says %q, want S'inscrire", got)
+		}
+		if got := text(t, ctx, "form.register-form"); !strings.Contains(got, "Your role (obligatoire)") || !strings.Contains(got, "Choisissez…") {
+			t.Errorf("the host's questions are not asked in French:\n%s", got)
+		}
+		browse(t, ctx, "register in French",
+			chromedp.SendKeys(chromedp.CSS("#reg-email"), "amelie@example.com"),
+			chromedp.SendKeys(chromedp.CSS("#reg-q-role"), "Designer"),
+			chromedp.Click(chromedp.CSS("form.register-form button[type=submit]")),
+			chromedp.WaitVisible(chromedp.CSS("#watch-url")),
+		)
+		if got := text(t, ctx, "h1"); !strings.Contains(got, "Vous êtes inscrit") {
+			t.Errorf("the French success page says %q", got)
+		}
+		screenshot(t, ctx, "landing-success-phone-fr", 390)
+		if r := a.registrationsByEmail(token, id)["amelie@example.com"]; r["language"] != "fr" {
+			t.Errorf("the French registration keeps the language %v, want fr", r["language"])
 		}
 	})
 }
