@@ -59,7 +59,6 @@ func faultScaled(n, underRace int) int {
 func TestFaultSendWorkerKilledRepeatedly(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
-		t.Parallel() // the backends side by side: their waits overlap
 		postgres := faultBackend(dbURL) == "postgres"
 		kills, recovery := faultKillsSQLite, faultKillRecoverySQLite
 		if postgres {
@@ -202,7 +201,6 @@ func TestFaultSendWorkerKilledRepeatedly(t *testing.T) {
 func TestFaultSendSMTPServerMisbehaves(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
-		t.Parallel() // the backends side by side: their waits overlap
 		viewers := faultScaled(1000, 500)
 		began := time.Now()
 		token, eventID, start := faultSendSetup(t, dbURL)

@@ -93,13 +93,18 @@ func faultChildMain() {
 	os.Exit(0)
 }
 
+// The fault tests are the longest of the package, and each runs its two
+// backends one after the other in its own slot. go test hands slots out
+// first come, first served, and parallel subtests join the line behind
+// every top-level test: as parallel subtests, the fault tests' backends
+// started last and made the package's tail, alone on the machine.
+
 // Rule 5: a reminder found late after downtime goes out only while it is
 // before the next reminder's time and the start; otherwise it is skipped,
 // and the host sees why. Nothing is sent twice across the restart.
 func TestFaultDowntimeSkipsStaleReminders(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
-		t.Parallel() // the backends side by side: their waits overlap
 		mail := notifytest.NewSMTPServer(t)
 		env := map[string]string{"SMTP_URL": mail.URL()}
 		clk := newTestClock() // the servers' before and after the downtime
@@ -192,7 +197,6 @@ func TestFaultDowntimeSkipsStaleReminders(t *testing.T) {
 func TestFaultCronInParallelSendsNothingTwice(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
-		t.Parallel() // the backends side by side: their waits overlap
 		const (
 			secret   = "fault-cron-secret-0123456789abcdef"
 			viewers  = 55 // two batches: 50 and 5
@@ -377,7 +381,6 @@ func TestFaultCronInParallelSendsNothingTwice(t *testing.T) {
 func TestFaultWorkerKilledMidBatch(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
-		t.Parallel() // the backends side by side: their waits overlap
 		const (
 			viewers = 120 // batches of 50, 50 and 20
 			delay   = 400 * time.Millisecond
@@ -528,7 +531,6 @@ func TestFaultWorkerKilledMidBatch(t *testing.T) {
 func TestFaultGracefulStopFinishesInFlightSends(t *testing.T) {
 	t.Parallel()
 	storetest.Run(t, func(t *testing.T, dbURL string) {
-		t.Parallel() // the backends side by side: their waits overlap
 		mail := notifytest.NewSMTPServer(t)
 		env := map[string]string{"SMTP_URL": mail.URL()}
 		a := startApp(t, dbURL, env)
