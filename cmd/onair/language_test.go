@@ -22,7 +22,7 @@ func TestLanguages(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		tw := notifytest.NewTwilio(t, testTwilioSID, testTwilioToken)
 		a := startApp(t, dbURL, twilioEnv(tw, nil))
-		token := a.signup()
+		host, token := dashSignup(t, a)
 		ev := a.createEvent(token, map[string]any{"language": "es", "timezone": "Europe/Madrid",
 			"notification_settings": map[string]any{"email_enabled": true, "sms_enabled": true}})
 		id := ev["id"].(string)
@@ -52,6 +52,15 @@ func TestLanguages(t *testing.T) {
 			map[string]any{"email": "de@example.com", "first_name": "Dora", "phone": "+14155550131", "language": "de"})
 		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "",
 			map[string]any{"email": "es@example.com", "first_name": "Elena"})
+
+		t.Run("the registrants list names the language of each one's messages", func(t *testing.T) {
+			page := host.in(t).expect(http.StatusOK, "/dashboard/events/"+id)
+			for _, want := range []string{"<td>German (Deutsch)</td>", "<td>Spanish (español)</td>"} {
+				if !strings.Contains(page, want) {
+					t.Errorf("the registrants list has no %s", want)
+				}
+			}
+		})
 
 		t.Run("a German registrant of a Spanish event gets German messages", func(t *testing.T) {
 			sms := waitSMS(t, tw, 1, 15*time.Second)[0]

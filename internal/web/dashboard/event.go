@@ -105,7 +105,7 @@ type eventPage struct {
 	Event         eventCard
 	Registration  string // whether registration is open, in a sentence
 	Notifications []notificationRow
-	Registrants   []onair.Registration
+	Registrants   []registrantRow
 	// EmbedSnippet is the <iframe> of the registration page for the
 	// host's own site.
 	EmbedSnippet string
@@ -183,7 +183,10 @@ func (d *Dashboard) renderEvent(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	v.Registrants = regs
+	for _, reg := range regs {
+		v.Registrants = append(v.Registrants, registrantRow{Registration: reg,
+			Language: languageName(onair.MessageLanguage(ev, reg))})
+	}
 	q := url.Values{}
 	if v.Query != "" {
 		q.Set("q", v.Query)
@@ -395,4 +398,11 @@ func sentence(msg string) string {
 		msg += "."
 	}
 	return msg
+}
+
+// registrantRow is one line of the registrants list: the registration and
+// the language its messages are in (its own, or the event's).
+type registrantRow struct {
+	onair.Registration
+	Language string
 }
