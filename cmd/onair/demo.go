@@ -56,7 +56,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 	cfg.SMTPURL, cfg.MailgunAPIKey, cfg.MailgunDomain = "", "", ""
 	cfg.TwilioAccountSID, cfg.TwilioAuthToken, cfg.TwilioPhoneNumber = "", "", ""
 	seed := func(ctx context.Context, st *store.Store) error {
-		token, err := seedDemo(ctx, st, clk.now())
+		token, err := seedDemo(ctx, st, clk.now(), cfg.AppURL)
 		if err != nil {
 			return err
 		}
@@ -72,16 +72,30 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 // upcoming with registrants, one live, and one that ran this last hour and
 // a quarter, with attendance, watch time, engagement, revenue and its
 // follow-ups.
-func seedDemo(ctx context.Context, st *store.Store, now time.Time) (token string, err error) {
+func seedDemo(ctx context.Context, st *store.Store, now time.Time, appURL string) (token string, err error) {
 	now = now.UTC().Truncate(time.Second)
 	host, err := accounts.SignUp(ctx, st, onair.Credentials{Email: demoEmail, Password: demoPassword}, now)
 	if err != nil {
 		return "", err
 	}
+	// The host's brand and the launch's cover, served by onair itself,
+	// where its address may carry them (https, or this machine).
+	name, color, logo := "Acme Live", "#0f766e", appURL+"/static/sample-logo.svg"
+	brand := onair.HostSettingsInput{Name: &name, BrandColor: &color}
+	if onair.SecureURL(logo) {
+		brand.LogoURL = &logo
+	}
+	if _, err := st.UpdateHostSettings(ctx, host.ID, brand); err != nil {
+		return "", err
+	}
+	cover := appURL + "/static/sample-cover.svg"
+	if !onair.SecureURL(cover) {
+		cover = ""
+	}
 	if token, err = accounts.NewToken(ctx, st, host.ID, now); err != nil {
 		return "", err
 	}
-	for i, d := range demoEvents(now) {
+	for i, d := range demoEvents(now, cover) {
 		ev, regs, err := d.create(ctx, st, host.ID, i)
 		if err != nil {
 			return "", fmt.Errorf("%s: %w", d.title, err)
@@ -106,17 +120,18 @@ type demoEvent struct {
 	sms                      bool
 	viewers                  int
 	questions                []onair.QuestionInput // the registration page's own questions, answered by every viewer
+	cover                    string
 	then                     func(context.Context, *store.Store, onair.Event, []onair.Registration) error
 }
 
-func demoEvents(now time.Time) []demoEvent {
+func demoEvents(now time.Time, cover string) []demoEvent {
 	ranFrom := now.Add(-75 * time.Minute)
 	return []demoEvent{
 		{title: "Product Launch Webinar",
 			description: "Be the first to see what we have been building, with a **live Q&A** at the end.\n\n" +
 				"- a tour of what is new\n- the roadmap for next year\n- your questions, answered live",
 			zone: "America/New_York", created: now, start: now.Add(3 * 24 * time.Hour), registeredBy: now,
-			capacity: 120, intervals: []string{"1day", "1hour", "15minutes", "now"}, sms: true, viewers: 36,
+			capacity: 120, intervals: []string{"1day", "1hour", "15minutes", "now"}, sms: true, viewers: 36, cover: cover,
 			questions: []onair.QuestionInput{
 				{Key: "role", Label: "Your role", Required: true},
 				{Key: "team_size", Label: "Team size", Type: "select", Options: []string{"1-10", "11-50", "51+"}},
@@ -157,7 +172,7 @@ func (d demoEvent) create(ctx context.Context, st *store.Store, hostID string, n
 		Title: &title, Description: &desc, ScheduledStart: &start, Timezone: &zone,
 		MaxRegistrations: &capacity, SelectedIntervals: &d.intervals,
 		NotificationSettings: &onair.NotificationSettingsInput{SMSEnabled: &d.sms},
-		RegistrationFields:   &d.questions,
+		RegistrationFields:   &d.questions, CoverImageURL: &d.cover,
 	}, d.created)
 	if err != nil {
 		return onair.Event{}, nil, err

@@ -83,12 +83,27 @@ func TestDemo(t *testing.T) {
 
 	a := &app{URL: "http://" + addr, t: t}
 	statuses := map[string]int{}
-	var ended string
+	var ended, launch string
 	for _, e := range a.expect(http.StatusOK, "GET", "/api/events", token, nil)["events"].([]any) {
 		e := e.(map[string]any)
 		statuses[e["status"].(string)]++
 		if e["status"] == "ended" {
 			ended = e["id"].(string)
+		}
+		if e["cover_image_url"] != "" {
+			launch = e["id"].(string)
+		}
+	}
+	// The launch's landing page: the host's brand, the cover (which onair
+	// serves), the questions.
+	if launch == "" {
+		t.Error("no demo event has a cover")
+	} else {
+		page := a.rawBody(t, "/register/"+launch, "")
+		for _, want := range []string{"Acme Live", "/static/sample-cover.svg", "/static/sample-logo.svg", "Your role"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the launch's registration page lacks %q", want)
+			}
 		}
 	}
 	if statuses["scheduled"] < 1 || statuses["live"] != 1 || statuses["ended"] != 1 {

@@ -306,13 +306,13 @@ func (e Event) apply(v *ValidationError, in EventInput, now time.Time) (Event, C
 	}
 	if in.ReplayURL != nil {
 		e.ReplayURL = cleanLine(v, "replay_url", *in.ReplayURL, MaxStreamURLLen, false)
-		if e.ReplayURL != "" && !v.Has("replay_url") && !isSecureURL(e.ReplayURL) {
+		if e.ReplayURL != "" && !v.Has("replay_url") && !SecureURL(e.ReplayURL) {
 			v.Add("replay_url", "must be an https URL (http only for localhost)")
 		}
 	}
 	if in.CoverImageURL != nil {
 		e.CoverImageURL = cleanLine(v, "cover_image_url", *in.CoverImageURL, MaxStreamURLLen, false)
-		if e.CoverImageURL != "" && !v.Has("cover_image_url") && !isSecureURL(e.CoverImageURL) {
+		if e.CoverImageURL != "" && !v.Has("cover_image_url") && !SecureURL(e.CoverImageURL) {
 			v.Add("cover_image_url", "must be an https URL (http only for localhost)")
 		}
 	}

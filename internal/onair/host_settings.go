@@ -45,7 +45,7 @@ func (s HostSettings) Apply(in HostSettingsInput) (HostSettings, error) {
 	}
 	if in.LogoURL != nil {
 		s.LogoURL = cleanLine(v, "logo_url", *in.LogoURL, MaxLogoURLLen, false)
-		if s.LogoURL != "" && !v.Has("logo_url") && !isSecureURL(s.LogoURL) {
+		if s.LogoURL != "" && !v.Has("logo_url") && !SecureURL(s.LogoURL) {
 			v.Add("logo_url", "must be an https URL (http only for localhost)")
 		}
 	}
@@ -71,11 +71,11 @@ func isHexColor(s string) bool {
 	return true
 }
 
-// isSecureURL reports whether s is an absolute https URL, or an http one
+// SecureURL reports whether s is an absolute https URL, or an http one
 // whose host is this machine. A logo goes into every email and page: over
 // plain http it would be a mixed-content warning, and a way to see who
 // opened which message from the network.
-func isSecureURL(s string) bool {
+func SecureURL(s string) bool {
 	if strings.ContainsAny(s, " \"'<>\\") {
 		return false
 	}
