@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -79,9 +80,19 @@ func TestWizard(t *testing.T) {
 			}
 		})
 
+		t.Run("a question without a label is refused at step 1, naming its line", func(t *testing.T) {
+			page := b.submit(http.StatusUnprocessableEntity, "next", url.Values{"title": {"Wizard Launch"},
+				"registration_fields": {"role: Your role\nteam size"}})
+			wizExpectStep(t, page, "Details")
+			if !strings.Contains(page, "registration_fields-error") || !strings.Contains(page, "line 2") {
+				t.Errorf("no problem at the questions, naming line 2:\n%s", wizErrors(page))
+			}
+		})
+
 		t.Run("step 1 to step 2, through a redirect that a reload only shows again", func(t *testing.T) {
 			form := wizMerge(wizFields(b.page), url.Values{"title": {"Wizard Launch"}, "description": {"Line one\nLine two"},
-				"max_registrations": {"250"}, "stream_url": {"https://www.youtube.com/embed/abc123"}})
+				"max_registrations": {"250"}, "stream_url": {"https://www.youtube.com/embed/abc123"},
+				"registration_fields": {"role: Your role *\nsize: Team size [1-10 | 11+]"}})
 			form.Set("action", "next")
 			status, _, loc := b.post(form)
 			if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/dashboard/events/create?") || strings.Contains(loc, "csrf") {
@@ -282,6 +293,10 @@ func TestWizard(t *testing.T) {
 			}
 			if want := []string{"1day", "1hour", "15minutes", "now", "45m0s"}; !slices.Equal(ivs, want) {
 				t.Errorf("selected_intervals = %v, want %v", ivs, want)
+			}
+			if qs := fmt.Sprint(ev["registration_fields"]); qs != "[map[key:role label:Your role options:[] required:true type:text] "+
+				"map[key:size label:Team size options:[1-10 11+] required:false type:select]]" {
+				t.Errorf("registration_fields = %s", qs)
 			}
 		})
 

@@ -39,6 +39,7 @@ var wizardFields = []wizardField{
 	{"max_registrations", "max_registrations", "max_registrations", "Max registrations", 1},
 	{"stream_url", "stream_url", "stream_url", "Stream link", 1},
 	{"cover_image_url", "cover_image_url", "cover_image_url", "Cover image", 1},
+	{"registration_fields", "registration_fields", "registration_fields", "Questions", 1},
 	{"scheduled_start", "start", "date", "Date and time", 2},
 	{"timezone", "timezone", "timezone", "Time zone", 2},
 	{"duration_minutes", "duration_minutes", "duration_minutes", "Duration", 2},
@@ -54,6 +55,7 @@ type wizardForm struct {
 	Draft                                string
 	Title, Description, MaxRegistrations string
 	StreamURL, CoverImageURL             string
+	Questions                            string // the registration page's questions, a line each (parseQuestionsText)
 	Date, Time, Timezone, TimezoneOther  string
 	Duration                             string
 	Intervals                            []string // the named intervals ticked
@@ -83,6 +85,7 @@ func readWizardForm(v url.Values) wizardForm {
 	f.Title, f.Description, f.MaxRegistrations = v.Get("title"), v.Get("description"), v.Get("max_registrations")
 	f.StreamURL = strings.TrimSpace(v.Get("stream_url"))
 	f.CoverImageURL = strings.TrimSpace(v.Get("cover_image_url"))
+	f.Questions = v.Get("registration_fields")
 	f.Date, f.Time, f.Duration = v.Get("date"), v.Get("time"), v.Get("duration_minutes")
 	f.Timezone, f.TimezoneOther = strings.TrimSpace(v.Get("timezone")), strings.TrimSpace(v.Get("timezone_other"))
 	if onair.ValidTimezone(f.TimezoneOther) {
@@ -115,7 +118,8 @@ func (f wizardForm) values() url.Values {
 	v := url.Values{"draft": {f.Draft}, "notify_set": {"1"}}
 	for k, s := range map[string]string{"title": f.Title, "description": f.Description,
 		"max_registrations": f.MaxRegistrations, "stream_url": f.StreamURL, "cover_image_url": f.CoverImageURL,
-		"date": f.Date, "time": f.Time,
+		"registration_fields": f.Questions,
+		"date":                f.Date, "time": f.Time,
 		"timezone": f.Timezone, "timezone_other": f.TimezoneOther, "duration_minutes": f.Duration,
 		"custom_intervals": f.CustomIntervals, "custom_message": f.CustomMessage, "preview": f.Preview, "language": f.Language} {
 		if s != "" {
@@ -168,6 +172,8 @@ func (f wizardForm) input(v *onair.ValidationError) onair.EventInput {
 	if f.Language != "" {
 		in.Language = &f.Language
 	}
+	questions := parseQuestionsText(v, f.Questions)
+	in.RegistrationFields = &questions
 	return in
 }
 
@@ -216,8 +222,18 @@ func (f wizardForm) build(hostID string, now time.Time) (onair.Event, error) {
 	ev, err := onair.NewEvent(hostID, f.input(v), now)
 	var ve *onair.ValidationError
 	if errors.As(err, &ve) {
+		// One field of the form holds every question: the problems of
+		// each (registration_fields[2].key) are said at it.
+		questions := map[string]string{}
 		for field, problem := range ve.Fields {
+			if strings.HasPrefix(field, "registration_fields[") {
+				questions[field] = problem
+				continue
+			}
 			v.Add(field, problem)
+		}
+		if len(questions) > 0 {
+			v.Add("registration_fields", strings.Join(questionProblems(questions), " "))
 		}
 	} else if err != nil {
 		return ev, err
@@ -250,8 +266,12 @@ func (f wizardForm) sketch(now time.Time) onair.Event {
 			"selected_intervals":                   func() { in.SelectedIntervals = &f.Intervals },
 			"notification_settings.custom_message": func() { in.NotificationSettings.CustomMessage = nil },
 			"language":                             func() { in.Language = nil },
+			"registration_fields":                  func() { in.RegistrationFields = nil },
 		}
 		for field := range ve.Fields {
+			if strings.HasPrefix(field, "registration_fields") {
+				field = "registration_fields"
+			}
 			if fix := stand[field]; fix != nil {
 				fix()
 			}

@@ -18,7 +18,8 @@ func TestWizardFormValuesRoundTrip(t *testing.T) {
 		{Draft: newWizardForm().Draft, Title: "Launch & Q&A?", Description: "Line one\nLine <two> 100%",
 			MaxRegistrations: "250", StreamURL: "https://www.youtube.com/embed/abc?x=1&y=2", Date: "2026-12-15", Time: "14:00",
 			Timezone: "Europe/Paris", Duration: "90", Intervals: []string{"1day", "now"}, CustomIntervals: "45m, 2h30m",
-			EmailEnabled: true, SMSEnabled: true, CustomMessage: "See you there =)", Preview: "45m0s", Language: "de"},
+			EmailEnabled: true, SMSEnabled: true, CustomMessage: "See you there =)", Preview: "45m0s", Language: "de",
+			Questions: "role: Your role *\nsize: Team size [1-10 | 11+]"},
 		{Draft: newWizardForm().Draft, Duration: "60", TimezoneOther: "Mars/Olympus", Language: "en"}, // nothing ticked, a zone that is not one
 	} {
 		got := readWizardForm(f.values())
