@@ -61,6 +61,22 @@ func text(t *testing.T, ctx context.Context, css string) string {
 	return s
 }
 
+// browserSignUp signs a new host up on the signup page, in the browser of
+// ctx, with the password "correct horse battery", and returns its email;
+// the browser is then on the events list.
+func browserSignUp(t *testing.T, ctx context.Context, a *app, prefix string) string {
+	t.Helper()
+	email := fmt.Sprintf("%s-%d@example.com", prefix, time.Now().UnixNano())
+	browse(t, ctx, "sign up",
+		chromedp.Navigate(a.URL+"/signup"),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
+		chromedp.Click(chromedp.CSS("form[action='/signup'] button[type=submit]")),
+		waitPath("/dashboard/events"),
+	)
+	return email
+}
+
 // The whole journey of issue 4 in a real browser: sign up, create an event
 // through the four wizard steps, register as a viewer, see the dashboard
 // count it, go live, and watch.
@@ -69,15 +85,7 @@ func TestBrowserHostAndViewerJourney(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		ctx := newBrowser(t, 1280, 900)
-		email := fmt.Sprintf("browser-%d@example.com", time.Now().UnixNano())
-
-		browse(t, ctx, "sign up",
-			chromedp.Navigate(a.URL+"/signup"),
-			chromedp.SendKeys(chromedp.CSS("#email"), email),
-			chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
-			chromedp.Click(chromedp.CSS("form[action='/signup'] button[type=submit]")),
-			waitPath("/dashboard/events"),
-		)
+		email := browserSignUp(t, ctx, a, "browser")
 
 		start := time.Now().Add(48 * time.Hour).UTC()
 		browse(t, ctx, "wizard step 1",

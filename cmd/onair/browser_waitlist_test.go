@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"maps"
 	"net/http"
 	"regexp"
@@ -27,14 +26,7 @@ func TestBrowserWaitlistJourney(t *testing.T) {
 		maps.Copy(env, privateHooks())
 		a := startAppOn(t, dbURL, env, in.clock)
 		ctx := newBrowser(t, 1280, 900)
-		email := fmt.Sprintf("waitlist-host-%d@example.com", time.Now().UnixNano())
-		browse(t, ctx, "sign up",
-			chromedp.Navigate(a.URL+"/signup"),
-			chromedp.SendKeys(chromedp.CSS("#email"), email),
-			chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
-			chromedp.Click(chromedp.CSS("form[action='/signup'] button[type=submit]")),
-			waitPath("/dashboard/events"),
-		)
+		email := browserSignUp(t, ctx, a, "waitlist-host")
 		token := a.expect(http.StatusOK, "POST", "/api/auth/login", "", map[string]string{"email": email, "password": "correct horse battery"})["token"].(string)
 		hooks.addWebhook(a, token, "registration.created", "registration.waitlisted", "registration.cancelled", "registration.promoted")
 		id := a.createEvent(token, map[string]any{"title": "Waitlist Night", "max_registrations": 1, "waitlist_enabled": true,
