@@ -118,8 +118,7 @@ func (f wizardForm) values() url.Values {
 	v := url.Values{"draft": {f.Draft}, "notify_set": {"1"}}
 	for k, s := range map[string]string{"title": f.Title, "description": f.Description,
 		"max_registrations": f.MaxRegistrations, "stream_url": f.StreamURL, "cover_image_url": f.CoverImageURL,
-		"registration_fields": f.Questions,
-		"date":                f.Date, "time": f.Time,
+		"registration_fields": f.Questions, "date": f.Date, "time": f.Time,
 		"timezone": f.Timezone, "timezone_other": f.TimezoneOther, "duration_minutes": f.Duration,
 		"custom_intervals": f.CustomIntervals, "custom_message": f.CustomMessage, "preview": f.Preview, "language": f.Language} {
 		if s != "" {
