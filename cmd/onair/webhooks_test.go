@@ -268,8 +268,18 @@ func TestWebhooksReportEveryFact(t *testing.T) {
 			t.Errorf("delivery.failed data %v", d)
 		}
 
-		// The log has them all, delivered.
-		log := a.expect(http.StatusOK, "GET", "/api/webhooks/"+hook["id"].(string)+"/deliveries", host, nil)["deliveries"].([]any)
+		// The log has them all, delivered, once onair has recorded what the
+		// receiver answered (a moment after the receiver has the call).
+		var log []any
+		waitFor(t, 15*time.Second, "every delivery recorded", func() (bool, string) {
+			log = a.expect(http.StatusOK, "GET", "/api/webhooks/"+hook["id"].(string)+"/deliveries", host, nil)["deliveries"].([]any)
+			for _, x := range log {
+				if x.(map[string]any)["status"] == "pending" {
+					return false, fmt.Sprint(x)
+				}
+			}
+			return true, ""
+		})
 		if len(log) != len(calls) {
 			t.Errorf("the log has %d deliveries, the receiver %d calls", len(log), len(calls))
 		}
