@@ -97,53 +97,42 @@ func failOnPolicyViolations(t *testing.T, ctx context.Context) {
 // (iframes above all).
 func screenshot(t *testing.T, ctx context.Context, name string, width int64) {
 	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900), chromedp.Sleep(200*time.Millisecond)); err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
+	fitHeight := func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		height, err := chromedp.Evaluate[int64]("document.documentElement.scrollHeight")(ctx, tg)
+		if err != nil {
+			return chromedp.Void{}, err
+		}
+		return chromedp.EmulateViewport(width, max(height, 600))(ctx, tg)
 	}
-	height, err := chromedp.Run(ctx, chromedp.Evaluate[int64]("document.documentElement.scrollHeight"))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, max(height, 600)), chromedp.Sleep(400*time.Millisecond)); err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	saveScreenshot(t, name, png)
+	capture(t, ctx, name, chromedp.Steps(chromedp.EmulateViewport(width, 900), chromedp.Sleep(200*time.Millisecond),
+		fitHeight, chromedp.Sleep(400*time.Millisecond)), chromedp.CaptureScreenshot())
 }
 
 // screenshotTop is screenshot of the first width × height pixels of the
 // page only: the head of a page too long to show whole.
 func screenshotTop(t *testing.T, ctx context.Context, name string, width, height int64) {
 	t.Helper()
-	err := chromedp.Do(ctx, chromedp.EmulateViewport(width, height),
-		chromedp.Evaluate[chromedp.Void]("window.scrollTo(0, 0)"), chromedp.Sleep(300*time.Millisecond))
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	if err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
-		t.Fatalf("screenshot %s: %v", name, err)
-	}
-	saveScreenshot(t, name, png)
+	capture(t, ctx, name, chromedp.Steps(chromedp.EmulateViewport(width, height),
+		chromedp.Evaluate[chromedp.Void]("window.scrollTo(0, 0)"), chromedp.Sleep(300*time.Millisecond)),
+		chromedp.CaptureScreenshot())
 }
 
 // screenshotOf is screenshot of the first element matching css alone, in
 // a window width wide: one part of a long page.
 func screenshotOf(t *testing.T, ctx context.Context, name string, width int64, css string) {
 	t.Helper()
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 900), chromedp.Sleep(200*time.Millisecond)); err != nil {
+	capture(t, ctx, name, chromedp.Steps(chromedp.EmulateViewport(width, 900), chromedp.Sleep(200*time.Millisecond)),
+		chromedp.Screenshot(chromedp.CSS(css)))
+}
+
+// capture lays the window out with prepare, takes the picture with take,
+// puts the window back to 1280 × 900 and saves the picture as name.
+func capture(t *testing.T, ctx context.Context, name string, prepare chromedp.Action[chromedp.Void], take chromedp.Action[[]byte]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, prepare); err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
-	png, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS(css)))
+	png, err := chromedp.Run(ctx, take)
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
