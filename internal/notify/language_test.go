@@ -20,7 +20,7 @@ func TestEveryKindInEveryLanguage(t *testing.T) {
 				c.Registration.Language = lang
 				n, _ := c.Split()
 				n, _ = checkNotice(n)
-				zone := ViewerZone(c.Event, c.Registration)
+				zone := onair.ViewerZoneName(c.Event, c.Registration)
 				kc := copyFor(n, c.Event.Title, zone, l)
 				m, err := RenderEmail(c)
 				if err != nil {

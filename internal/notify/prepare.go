@@ -226,7 +226,7 @@ func (t *EmailTemplate) personalize(p Personal) (personalView, error) {
 	if err := headerValue("To", to); err != nil {
 		return personalView{}, err
 	}
-	pv := personalView{to: to, zone: ViewerZone(t.n.Event, p.Registration), lang: onair.MessageLanguage(t.n.Event, p.Registration)}
+	pv := personalView{to: to, zone: onair.ViewerZoneName(t.n.Event, p.Registration), lang: onair.MessageLanguage(t.n.Event, p.Registration)}
 	pv.text[slotGreeting] = greeting(p.Registration.FirstName, locale.For(pv.lang))
 	pv.text[slotUnsubscribe] = p.UnsubscribeURL
 	if !isFollowUp(kind) { // after the end there is nothing to cancel

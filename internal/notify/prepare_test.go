@@ -280,7 +280,7 @@ func legacyRenderSMS(c Content) (Message, error) {
 	if title == "" {
 		title = "Your event"
 	}
-	zone := ViewerZone(n.Event, c.Registration)
+	zone := onair.ViewerZoneName(n.Event, c.Registration)
 	when := FormatTime(n.Event.ScheduledStart, zone)
 	watch := "\n" + c.WatchURL
 	optOut := "\nUnsubscribe: " + c.UnsubscribeURL + "\nReply STOP to opt out."

@@ -352,15 +352,6 @@ func checkLinks(kind onair.NotificationKind, p *Personal) error {
 	return checkURL("open pixel URL", p.OpenPixelURL, false)
 }
 
-// ViewerZone is the zone a registrant of ev sees times in (rule 9): their
-// own, or the event's.
-func ViewerZone(ev onair.Event, r onair.Registration) string {
-	if r.Timezone != "" {
-		return r.Timezone
-	}
-	return ev.Timezone
-}
-
 // copyFor words n's kind for the title in l.
 func copyFor(n Notice, title, zone string, l *locale.Locale) kindCopy {
 	t := func(id string) string { return l.T(id, "Title", title) }

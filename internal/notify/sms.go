@@ -42,7 +42,7 @@ func RenderSMS(c Content) (Message, error) {
 	}
 	lang := onair.MessageLanguage(t.n.Event, p.Registration)
 	way := wayOut(t.n.Kind, p, lang)
-	layouts := smsLayouts(t.n, ViewerZone(t.n.Event, p.Registration), lang)
+	layouts := smsLayouts(t.n, onair.ViewerZoneName(t.n.Event, p.Registration), lang)
 	for note := range noteFits {
 		for _, l := range layouts {
 			fixed, ok := septets(l.body("", "", p.WatchURL, way))
@@ -124,7 +124,7 @@ func (t *SMSTemplate) Fill(p Personal) (Message, error) {
 	way := wayOut(t.n.Kind, p, lang)
 	unsub, unsubOK := septets(way)
 	watch, watchOK := septets(p.WatchURL)
-	layouts := t.layoutsFor(ViewerZone(t.n.Event, p.Registration), lang)
+	layouts := t.layoutsFor(onair.ViewerZoneName(t.n.Event, p.Registration), lang)
 	for note := range noteFits {
 		for _, l := range layouts {
 			fixed, ok := l.fixed+unsub, l.gsm && unsubOK

@@ -49,7 +49,7 @@ func checkSMS(t *testing.T, c Content, m Message) {
 		}
 	}
 	if (c.Kind == onair.KindConfirmation && !c.Live) || c.Kind == onair.KindReminder || c.Kind == onair.KindRescheduled || c.Kind == onair.KindPromoted {
-		if when := gsmWording(FormatShortTimeIn(c.Event.ScheduledStart, ViewerZone(c.Event, c.Registration), lang)); !strings.Contains(m.Text, when) {
+		if when := gsmWording(FormatShortTimeIn(c.Event.ScheduledStart, onair.ViewerZoneName(c.Event, c.Registration), lang)); !strings.Contains(m.Text, when) {
 			t.Errorf("body lacks the start %q:\n%s", when, m.Text)
 		}
 	}

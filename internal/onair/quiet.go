@@ -254,10 +254,19 @@ func (e Event) ReminderDeadline(arm string, due time.Time) time.Time {
 	return deadline
 }
 
-// ViewerZone is the zone r reads times in: their own, or the event's when
-// they gave none (or one this binary does not know any more).
+// ViewerZoneName names the zone a registrant of ev sees times in (rule 9):
+// their own, or the event's when they gave none.
+func ViewerZoneName(ev Event, r Registration) string {
+	if r.Timezone != "" {
+		return r.Timezone
+	}
+	return ev.Timezone
+}
+
+// ViewerZone is ViewerZoneName's zone, loaded; the event's when the
+// viewer's is one this binary does not know any more, UTC at worst.
 func ViewerZone(ev Event, r Registration) *time.Location {
-	for _, name := range []string{r.Timezone, ev.Timezone} {
+	for _, name := range []string{ViewerZoneName(ev, r), ev.Timezone} {
 		if name == "" {
 			continue
 		}
