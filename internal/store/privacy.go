@@ -268,52 +268,11 @@ func (s *Store) eraseRegistrations(ctx context.Context, tx *sql.Tx, ids []string
 	in, in1 := `(`+placeholders(2, len(ids))+`)`, `(`+placeholders(1, len(ids))+`)`
 	args := append([]any{dbTime(now)}, anys(ids)...)
 
-	skipped := map[string]int{}
-	err := s.eachRow(ctx, tx, func(rows *sql.Rows) error {
-		var nid string
-		if err := rows.Scan(&nid); err != nil {
-			return err
-		}
-		skipped[nid]++
-		return nil
-	}, `UPDATE deliveries SET status = 'skipped', error = $2, claimed_by = '', updated_at = $1
-		WHERE registration_id IN (`+placeholders(3, len(ids))+`) AND status = 'pending' RETURNING notification_id`,
-		append([]any{dbTime(now), onair.ReasonErased}, anys(ids)...)...)
-	if err != nil {
+	if err := s.skipErasedDeliveries(ctx, tx, ids, now); err != nil {
 		return 0, err
 	}
-	for _, nid := range slices.Sorted(maps.Keys(skipped)) {
-		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET skipped_count = skipped_count + $1,
-			updated_at = $2 WHERE id = $3`, skipped[nid], dbTime(now), nid); err != nil {
-			return 0, s.normalize(err)
-		}
-		if err := s.refreshStatus(ctx, tx, nid, now); err != nil {
-			return 0, err
-		}
-	}
-
-	type errText struct {
-		id   int64
-		text string
-	}
-	var texts []errText
-	err = s.eachRow(ctx, tx, func(rows *sql.Rows) error {
-		var t errText
-		if err := rows.Scan(&t.id, &t.text); err != nil {
-			return err
-		}
-		texts = append(texts, t)
-		return nil
-	}, `SELECT id, error FROM deliveries WHERE registration_id IN `+in1+` AND error <> '' ORDER BY id`, anys(ids)...)
-	if err != nil {
+	if err := s.scrubDeliveryErrors(ctx, tx, ids, scrub); err != nil {
 		return 0, err
-	}
-	for _, t := range texts {
-		if clean := redact.String(scrub(t.text)); clean != t.text {
-			if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET error = $1 WHERE id = $2`, clean, t.id); err != nil {
-				return 0, s.normalize(err)
-			}
-		}
 	}
 	if err := s.scrubNotificationErrors(ctx, tx, `event_id IN (SELECT event_id FROM registrations WHERE id IN `+in1+`)`,
 		scrub, anys(ids)...); err != nil {
@@ -343,6 +302,44 @@ func (s *Store) eraseRegistrations(ctx context.Context, tx *sql.Tx, ids []string
 	return int(n), s.normalize(err)
 }
 
+// skipErasedDeliveries skips, at now, the pending deliveries of the
+// registrations ids, which are being erased, keeping their notifications'
+// counters and statuses exact.
+func (s *Store) skipErasedDeliveries(ctx context.Context, tx *sql.Tx, ids []string, now time.Time) error {
+	skipped := map[string]int{}
+	err := s.eachRow(ctx, tx, func(rows *sql.Rows) error {
+		var nid string
+		if err := rows.Scan(&nid); err != nil {
+			return err
+		}
+		skipped[nid]++
+		return nil
+	}, `UPDATE deliveries SET status = 'skipped', error = $2, claimed_by = '', updated_at = $1
+		WHERE registration_id IN (`+placeholders(3, len(ids))+`) AND status = 'pending' RETURNING notification_id`,
+		append([]any{dbTime(now), onair.ReasonErased}, anys(ids)...)...)
+	if err != nil {
+		return err
+	}
+	for _, nid := range slices.Sorted(maps.Keys(skipped)) {
+		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET skipped_count = skipped_count + $1,
+			updated_at = $2 WHERE id = $3`, skipped[nid], dbTime(now), nid); err != nil {
+			return s.normalize(err)
+		}
+		if err := s.refreshStatus(ctx, tx, nid, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scrubDeliveryErrors runs scrub, then redact.String, over the error texts
+// of the deliveries of the registrations ids.
+func (s *Store) scrubDeliveryErrors(ctx context.Context, tx *sql.Tx, ids []string, scrub func(string) string) error {
+	return rewriteTexts[int64](ctx, s, tx, func(t string) string { return redact.String(scrub(t)) },
+		`SELECT id, error FROM deliveries WHERE registration_id IN (`+placeholders(1, len(ids))+`) AND error <> '' ORDER BY id`,
+		`UPDATE deliveries SET error = $1 WHERE id = $2`, anys(ids)...)
+}
+
 // leaveWaitlists takes the waitlisted of the registrations ids, which are
 // being erased, off their events' waitlists: the line behind them moves up.
 func (s *Store) leaveWaitlists(ctx context.Context, tx *sql.Tx, ids []string) error {
@@ -356,22 +353,34 @@ func (s *Store) leaveWaitlists(ctx context.Context, tx *sql.Tx, ids []string) er
 // scrubNotificationErrors runs scrub over the first error of the
 // notifications matching cond (with args).
 func (s *Store) scrubNotificationErrors(ctx context.Context, tx *sql.Tx, cond string, scrub func(string) string, args ...any) error {
-	type errText struct{ id, text string }
-	var texts []errText
+	return rewriteTexts[string](ctx, s, tx, scrub,
+		`SELECT id, error_details FROM notifications WHERE `+cond+` AND error_details <> '' ORDER BY id`,
+		`UPDATE notifications SET error_details = $1 WHERE id = $2`, args...)
+}
+
+// rewriteTexts runs query (with args), which selects rows' ids and a text,
+// and puts each text that f changes back with update ($1 the new text, $2
+// the id).
+func rewriteTexts[ID any](ctx context.Context, s *Store, tx *sql.Tx, f func(string) string, query, update string, args ...any) error {
+	type row struct {
+		id   ID
+		text string
+	}
+	var rs []row
 	err := s.eachRow(ctx, tx, func(rows *sql.Rows) error {
-		var t errText
-		if err := rows.Scan(&t.id, &t.text); err != nil {
+		var r row
+		if err := rows.Scan(&r.id, &r.text); err != nil {
 			return err
 		}
-		texts = append(texts, t)
+		rs = append(rs, r)
 		return nil
-	}, `SELECT id, error_details FROM notifications WHERE `+cond+` AND error_details <> '' ORDER BY id`, args...)
+	}, query, args...)
 	if err != nil {
 		return err
 	}
-	for _, t := range texts {
-		if clean := scrub(t.text); clean != t.text {
-			if _, err := tx.ExecContext(ctx, `UPDATE notifications SET error_details = $1 WHERE id = $2`, clean, t.id); err != nil {
+	for _, r := range rs {
+		if clean := f(r.text); clean != r.text {
+			if _, err := tx.ExecContext(ctx, update, clean, r.id); err != nil {
 				return s.normalize(err)
 			}
 		}

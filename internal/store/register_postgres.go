@@ -150,27 +150,44 @@ const pgWrite = `WITH limits AS (
 // numbered after the others).
 func pgWriteArgs(w *batchWrites) []any {
 	args := make([]any, 0, 45)
-	text := func(n int, f func(i int) string) {
-		col := make([]string, n)
-		for i := range col {
-			col[i] = f(i)
-		}
-		args = append(args, col)
-	}
-	ints := func(n int, f func(i int) int64) {
-		col := make([]int64, n)
-		for i := range col {
-			col[i] = f(i)
-		}
-		args = append(args, col)
-	}
-
 	ls := w.limits
-	text(len(ls), func(i int) string { return ls[i].key })
-	text(len(ls), func(i int) string { return ls[i].hits })
-	ints(len(ls), func(i int) int64 { return ls[i].expires })
+	args = append(args, pgColumn(len(ls), func(i int) string { return ls[i].key }))
+	args = append(args, pgColumn(len(ls), func(i int) string { return ls[i].hits }))
+	args = append(args, pgColumn(len(ls), func(i int) int64 { return ls[i].expires }))
 
-	vs := w.viewers
+	args = append(args, pgViewerArgs(w.viewers)...)
+	rs := w.registrations
+	args = append(args, pgRegistrationArgs(rs)...)
+
+	events := slices.Sorted(maps.Keys(w.counts))
+	args = append(args, pgColumn(len(events), func(i int) string { return events[i] }))
+	args = append(args, pgColumn(len(events), func(i int) int64 { return int64(w.counts[events[i]].registered) }))
+
+	notes := slices.Sorted(maps.Keys(w.bumps))
+	args = append(args, pgColumn(len(notes), func(i int) string { return notes[i] }))
+	args = append(args, pgColumn(len(notes), func(i int) int64 { return int64(w.bumps[notes[i]].recipients) }))
+	args = append(args, pgColumn(len(notes), func(i int) int64 { return w.bumps[notes[i]].at }))
+
+	ds := w.deliveries
+	args = append(args, pgColumn(len(ds), func(i int) string { return ds[i].notificationID }))
+	args = append(args, pgColumn(len(ds), func(i int) string { return ds[i].registrationID }))
+	args = append(args, pgColumn(len(ds), func(i int) string { return string(ds[i].channel) }))
+	args = append(args, pgColumn(len(ds), func(i int) int64 { return int64(ds[i].seq) }))
+	args = append(args, pgColumn(len(ds), func(i int) int64 { return ds[i].at }))
+
+	args = append(args, pgColumn(len(rs), func(i int) int64 { return int64(rs[i].seq) }))
+	args = append(args, pgColumn(len(events), func(i int) int64 { return int64(w.counts[events[i]].waitlisted) }))
+	args = append(args, pgColumn(len(events), func(i int) int64 { return int64(w.counts[events[i]].seq) }))
+	args = append(args, pgColumn(len(rs), func(i int) string { return rs[i].r.Arm }))
+	args = append(args, pgColumn(len(events), func(i int) int64 { return int64(w.counts[events[i]].abSeq) }))
+	args = append(args, pgColumn(len(rs), func(i int) string { return answersJSON(rs[i].r.Answers) }))
+	args = append(args, pgColumn(len(rs), func(i int) string { return string(rs[i].r.Language) }))
+	return args
+}
+
+// pgViewerArgs are pgWriteArgs' columns of the viewers vs.
+func pgViewerArgs(vs []*viewerRow) []any {
+	var args []any
 	for _, f := range []func(v *viewerRow) string{
 		func(v *viewerRow) string { return v.id },
 		func(v *viewerRow) string { return v.key.hostID },
@@ -182,12 +199,17 @@ func pgWriteArgs(w *batchWrites) []any {
 		func(v *viewerRow) string { return v.company },
 		func(v *viewerRow) string { return v.timezone },
 	} {
-		text(len(vs), func(i int) string { return f(vs[i]) })
+		args = append(args, pgColumn(len(vs), func(i int) string { return f(vs[i]) }))
 	}
-	ints(len(vs), func(i int) int64 { return vs[i].createdAt })
-	ints(len(vs), func(i int) int64 { return vs[i].updatedAt })
+	return append(args,
+		pgColumn(len(vs), func(i int) int64 { return vs[i].createdAt }),
+		pgColumn(len(vs), func(i int) int64 { return vs[i].updatedAt }))
+}
 
-	rs := w.registrations
+// pgRegistrationArgs are pgWriteArgs' first columns of the registrations
+// rs (those added later come after the deliveries').
+func pgRegistrationArgs(rs []registrationRow) []any {
+	var args []any
 	for _, f := range []func(r *onair.Registration) string{
 		func(r *onair.Registration) string { return r.ID },
 		func(r *onair.Registration) string { return r.EventID },
@@ -203,34 +225,18 @@ func pgWriteArgs(w *batchWrites) []any {
 		func(r *onair.Registration) string { return string(r.Status) },
 		func(r *onair.Registration) string { return searchText(r.FirstName, r.LastName, r.Email, r.Company) },
 	} {
-		text(len(rs), func(i int) string { return f(&rs[i].r) })
+		args = append(args, pgColumn(len(rs), func(i int) string { return f(&rs[i].r) }))
 	}
-	ints(len(rs), func(i int) int64 { return rs[i].at })
+	return append(args, pgColumn(len(rs), func(i int) int64 { return rs[i].at }))
+}
 
-	events := slices.Sorted(maps.Keys(w.counts))
-	text(len(events), func(i int) string { return events[i] })
-	ints(len(events), func(i int) int64 { return int64(w.counts[events[i]].registered) })
-
-	notes := slices.Sorted(maps.Keys(w.bumps))
-	text(len(notes), func(i int) string { return notes[i] })
-	ints(len(notes), func(i int) int64 { return int64(w.bumps[notes[i]].recipients) })
-	ints(len(notes), func(i int) int64 { return w.bumps[notes[i]].at })
-
-	ds := w.deliveries
-	text(len(ds), func(i int) string { return ds[i].notificationID })
-	text(len(ds), func(i int) string { return ds[i].registrationID })
-	text(len(ds), func(i int) string { return string(ds[i].channel) })
-	ints(len(ds), func(i int) int64 { return int64(ds[i].seq) })
-	ints(len(ds), func(i int) int64 { return ds[i].at })
-
-	ints(len(rs), func(i int) int64 { return int64(rs[i].seq) })
-	ints(len(events), func(i int) int64 { return int64(w.counts[events[i]].waitlisted) })
-	ints(len(events), func(i int) int64 { return int64(w.counts[events[i]].seq) })
-	text(len(rs), func(i int) string { return rs[i].r.Arm })
-	ints(len(events), func(i int) int64 { return int64(w.counts[events[i]].abSeq) })
-	text(len(rs), func(i int) string { return answersJSON(rs[i].r.Answers) })
-	text(len(rs), func(i int) string { return string(rs[i].r.Language) })
-	return args
+// pgColumn is one array argument of n values, f(0) to f(n-1).
+func pgColumn[T any](n int, f func(i int) T) []T {
+	col := make([]T, n)
+	for i := range col {
+		col[i] = f(i)
+	}
+	return col
 }
 
 // write runs pgWrite for w and returns the ids of the deliveries it made.
