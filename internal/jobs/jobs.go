@@ -154,33 +154,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	native := cfg.Workers && cfg.Store.Dialect() == store.Postgres
 	if cfg.Workers {
-		workers := river.NewWorkers()
-		river.AddWorker(workers, &dispatchWorker{e: e})
-		river.AddWorker(workers, &sweepWorker{e: e})
-		river.AddWorker(workers, &retentionWorker{e: e})
-		river.AddWorker(workers, &outboxPruneWorker{e: e})
-		river.AddWorker(workers, &autoEndWorker{e: e})
-		rc.Workers = workers
-		rc.Queues = map[string]river.QueueConfig{
-			// The periodic jobs, every 30 s at most often: looking for them
-			// every second is plenty.
-			river.QueueDefault: {MaxWorkers: 1, FetchPollInterval: time.Second},
-			queueDispatch:      {MaxWorkers: 4},
-		}
-		rc.PeriodicJobs = []*river.PeriodicJob{
-			river.NewPeriodicJob(river.PeriodicInterval(sweepEvery),
-				func() (river.JobArgs, *river.InsertOpts) { return sweepArgs{}, nil },
-				&river.PeriodicJobOpts{ID: "sweep", RunOnStart: true}),
-			river.NewPeriodicJob(river.PeriodicInterval(retentionEvery),
-				func() (river.JobArgs, *river.InsertOpts) { return retentionArgs{}, nil },
-				&river.PeriodicJobOpts{ID: "retention", RunOnStart: true}),
-			river.NewPeriodicJob(river.PeriodicInterval(outboxPruneEvery),
-				func() (river.JobArgs, *river.InsertOpts) { return outboxPruneArgs{}, nil },
-				&river.PeriodicJobOpts{ID: "outbox_prune", RunOnStart: true}),
-			river.NewPeriodicJob(river.PeriodicInterval(autoEndEvery),
-				func() (river.JobArgs, *river.InsertOpts) { return autoEndArgs{}, nil },
-				&river.PeriodicJobOpts{ID: "auto_end", RunOnStart: true}),
-		}
+		e.addWorkers(rc)
 	} else {
 		rc.SkipUnknownJobCheck = true
 	}
@@ -213,6 +187,35 @@ func New(cfg Config) (*Engine, error) {
 	}
 	cfg.Store.SetEnqueuer(e)
 	return e, nil
+}
+
+// addWorkers gives rc the engine's workers, their queues and the
+// periodic jobs.
+func (e *Engine) addWorkers(rc *river.Config) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &dispatchWorker{e: e})
+	river.AddWorker(workers, &sweepWorker{e: e})
+	river.AddWorker(workers, &retentionWorker{e: e})
+	river.AddWorker(workers, &outboxPruneWorker{e: e})
+	river.AddWorker(workers, &autoEndWorker{e: e})
+	rc.Workers = workers
+	rc.Queues = map[string]river.QueueConfig{
+		// The periodic jobs, every 30 s at most often: looking for them
+		// every second is plenty.
+		river.QueueDefault: {MaxWorkers: 1, FetchPollInterval: time.Second},
+		queueDispatch:      {MaxWorkers: 4},
+	}
+	periodic := func(every time.Duration, id string, args river.JobArgs) *river.PeriodicJob {
+		return river.NewPeriodicJob(river.PeriodicInterval(every),
+			func() (river.JobArgs, *river.InsertOpts) { return args, nil },
+			&river.PeriodicJobOpts{ID: id, RunOnStart: true})
+	}
+	rc.PeriodicJobs = []*river.PeriodicJob{
+		periodic(sweepEvery, "sweep", sweepArgs{}),
+		periodic(retentionEvery, "retention", retentionArgs{}),
+		periodic(outboxPruneEvery, "outbox_prune", outboxPruneArgs{}),
+		periodic(autoEndEvery, "auto_end", autoEndArgs{}),
+	}
 }
 
 // Start runs the workers until ctx ends or Stop is called (cancelling ctx
