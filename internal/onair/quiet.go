@@ -254,29 +254,6 @@ func (e Event) ReminderDeadline(arm string, due time.Time) time.Time {
 	return deadline
 }
 
-// ViewerZoneName names the zone a registrant of ev sees times in (rule 9):
-// their own, or the event's when they gave none.
-func ViewerZoneName(ev Event, r Registration) string {
-	if r.Timezone != "" {
-		return r.Timezone
-	}
-	return ev.Timezone
-}
-
-// ViewerZone is ViewerZoneName's zone, loaded; the event's when the
-// viewer's is one this binary does not know any more, UTC at worst.
-func ViewerZone(ev Event, r Registration) *time.Location {
-	for _, name := range []string{ViewerZoneName(ev, r), ev.Timezone} {
-		if name == "" {
-			continue
-		}
-		if loc, err := LoadZone(name); err == nil {
-			return loc
-		}
-	}
-	return time.UTC
-}
-
 // SMSQuietHold applies the event's SMS quiet hours to one message of n to
 // r at now: held until a time still ahead (the message waits for it), or
 // skipped with ReasonQuietHours, or neither (it goes now). Only SMS
