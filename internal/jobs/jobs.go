@@ -284,44 +284,6 @@ func (e *Engine) Start(ctx context.Context) error {
 	return nil
 }
 
-// heartbeat says, until ctx ends, that owner is alive; with release, it
-// also hands back what dead nodes had claimed. The returned channel is
-// closed when it has ended.
-func (e *Engine) heartbeat(ctx context.Context, owner string, release bool) <-chan struct{} {
-	done := make(chan struct{})
-	beat := func() {
-		if err := e.store.NodeAlive(ctx, owner, e.now()); err != nil && ctx.Err() == nil {
-			e.log.Warn("the node's heartbeat failed", "err", err)
-		}
-	}
-	beat()
-	go func() {
-		defer close(done)
-		t := time.NewTicker(nodeHeartbeat)
-		defer t.Stop()
-		for i := 1; ; i++ {
-			select {
-			case <-ctx.Done():
-				leave, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-				defer cancel()
-				e.store.LeaveNode(leave, owner)
-				return
-			case <-t.C:
-			}
-			beat()
-			if release && i%3 == 0 {
-				n, err := e.store.ReleaseDeadNodes(ctx, e.now().Add(-nodeDeadAfter))
-				if err != nil && ctx.Err() == nil {
-					e.log.Warn("releasing the deliveries of dead nodes failed", "err", err)
-				} else if n > 0 {
-					e.log.Warn("a node stopped with deliveries in flight; they are sent again, and a few may arrive twice", "count", n)
-				}
-			}
-		}
-	}()
-	return done
-}
-
 // followJumps, until ctx ends, dispatches what fell due each time the
 // clock jumps ahead, and wakes the pump for what became due to send (a
 // retry's time, say). River's scheduler, on the wall clock, would only

@@ -41,7 +41,8 @@ const (
 	// until the timer.
 	recordEvery = 100 * time.Millisecond
 	// A node says it is alive every nodeHeartbeat; one silent for
-	// nodeDeadAfter is dead, and what it had claimed goes back to pending.
+	// nodeDeadAfter of wall time is dead (nodeWatch), and what it had
+	// claimed goes back to pending.
 	nodeHeartbeat = time.Second
 	nodeDeadAfter = 10 * time.Second
 	// claimAhead is how long the deliveries a lane holds last its senders.

@@ -150,10 +150,28 @@ func TestDeadNodesReleaseTheirClaims(t *testing.T) {
 				return items
 			}
 			claim("worker:dead")
-			clock = clock.Add(nodeDeadAfter)
 			live := claim("worker:live")
-			if n, err := st.ReleaseDeadNodes(ctx, clock.Add(-nodeDeadAfter/2)); err != nil || n != 1 {
-				t.Fatalf("ReleaseDeadNodes = %d, %v; want the dead node's one claim", n, err)
+			// Both seen at wall time 0; only the live one beats again,
+			// and the clock the beats name jumps an hour ahead.
+			var watch nodeWatch
+			wall := time.Now()
+			beats, err := st.Heartbeats(ctx)
+			if err != nil || len(watch.silent(beats, wall)) != 0 {
+				t.Fatalf("Heartbeats = %v, %v; nobody is silent at first sight", beats, err)
+			}
+			clock = clock.Add(time.Hour)
+			if err := st.NodeAlive(ctx, "worker:live", clock); err != nil {
+				t.Fatal(err)
+			}
+			if beats, err = st.Heartbeats(ctx); err != nil {
+				t.Fatal(err)
+			}
+			silent := watch.silent(beats, wall.Add(nodeDeadAfter))
+			if _, ok := silent["worker:dead"]; !ok || len(silent) != 1 {
+				t.Fatalf("silent after %v = %v; want worker:dead alone", nodeDeadAfter, silent)
+			}
+			if n, err := st.ReleaseNodes(ctx, silent); err != nil || n != 1 {
+				t.Fatalf("ReleaseNodes = %d, %v; want the dead node's one claim", n, err)
 			}
 			again, err := st.ClaimDue(ctx, "worker:live", onair.ChannelEmail, clock, clock, 10)
 			if err != nil || len(again) != 1 || again[0].Delivery.ID == live[0].Delivery.ID {

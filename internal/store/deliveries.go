@@ -23,7 +23,7 @@ func truncate(s string, n int) string {
 // sender (a sweep, or a job River gave up on) died without a retry that
 // would take them up. Whether such a message left is unknown; sending it
 // again is the lesser harm than losing it. A node's claims are left to its
-// heartbeat (ReleaseDeadNodes): a node still beating is sending them, however
+// heartbeat (ReleaseNodes): a node still beating is sending them, however
 // long ago the clock says it took them. It returns how many it released.
 func (s *Store) ReleaseStaleClaims(ctx context.Context, claimedBefore time.Time) (int, error) {
 	res, err := s.write.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', claimed_by = ''

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -22,21 +24,47 @@ func (s *Store) LeaveNode(ctx context.Context, owner string) error {
 	return s.normalize(err)
 }
 
-// ReleaseDeadNodes hands back to pending what the nodes whose last
-// heartbeat is older than cutoff had claimed and not recorded, and forgets
-// those nodes. Whether such a message left is unknown; sending it again is
-// the lesser harm than losing it. It returns how many it released.
-func (s *Store) ReleaseDeadNodes(ctx context.Context, cutoff time.Time) (int, error) {
+// Heartbeats lists every node's last heartbeat, as its clock said it.
+func (s *Store) Heartbeats(ctx context.Context) (map[string]time.Time, error) {
+	beats := map[string]time.Time{}
+	err := s.eachRow(ctx, s.read, func(rows *sql.Rows) error {
+		var id string
+		var at int64
+		if err := rows.Scan(&id, &at); err != nil {
+			return err
+		}
+		beats[id] = fromDB(at)
+		return nil
+	}, `SELECT id, seen_at FROM nodes`)
+	return beats, err
+}
+
+// ReleaseNodes hands back to pending what the silent nodes had claimed and
+// not recorded, and forgets them: each node whose last heartbeat is still
+// the one given (a node that beat since is alive after all, and keeps its
+// claims). Whether such a message left is unknown; sending it again is the
+// lesser harm than losing it. It returns how many it released.
+func (s *Store) ReleaseNodes(ctx context.Context, silent map[string]time.Time) (int, error) {
 	var released int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', claimed_by = ''
-			WHERE status = 'sending' AND claimed_by IN (SELECT id FROM nodes WHERE seen_at < $1)`, dbTime(cutoff))
-		if err != nil {
-			return s.normalize(err)
+		released = 0
+		for _, id := range slices.Sorted(maps.Keys(silent)) {
+			res, err := tx.ExecContext(ctx, `DELETE FROM nodes WHERE id = $1 AND seen_at = $2`, id, dbTime(silent[id]))
+			if err != nil {
+				return s.normalize(err)
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue // it beat since
+			}
+			res, err = tx.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', claimed_by = ''
+				WHERE status = 'sending' AND claimed_by = $1`, id)
+			if err != nil {
+				return s.normalize(err)
+			}
+			n, _ := res.RowsAffected()
+			released += n
 		}
-		released, _ = res.RowsAffected()
-		_, err = tx.ExecContext(ctx, `DELETE FROM nodes WHERE seen_at < $1`, dbTime(cutoff))
-		return s.normalize(err)
+		return nil
 	})
 	return int(released), err
 }

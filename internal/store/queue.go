@@ -17,7 +17,7 @@ import (
 // claims the due ones a page at a time (ClaimDue), sends them and records
 // their outcomes in batches (RecordOutcomes). A claim names its node; a
 // node beats its heart in the nodes table (NodeAlive), and the claims of a
-// node whose heart stopped go back to pending (ReleaseDeadNodes). Every
+// node whose heart stopped go back to pending (ReleaseNodes). Every
 // statement here has one shape whatever the number of rows: lists travel
 // as one JSON parameter, which both engines parse once.
 

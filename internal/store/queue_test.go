@@ -147,8 +147,8 @@ func TestClaimersNeverShare(t *testing.T) {
 // TestClaimAfterCrash: what an owner claimed and did not record before it
 // died comes back: to the same owner claiming again under its name, to
 // anyone after ReleaseClaimsOf its name's prefix, and to anyone after
-// ReleaseDeadNodes once its heart stopped; the claims of the living stay
-// theirs.
+// ReleaseNodes once its heart stopped; the claims of a node that beat
+// since it was seen stay its own.
 func TestClaimAfterCrash(t *testing.T) {
 	t.Parallel()
 	storetest.RunStore(t, func(t *testing.T, s *store.Store) {
@@ -190,8 +190,8 @@ func TestClaimAfterCrash(t *testing.T) {
 			t.Fatalf("after the release proc-3 claimed %v; want all but proc-2's %d", got, ids[3])
 		}
 
-		// Nodes: the one whose last heartbeat is older than the cutoff
-		// gives its claims back and is forgotten; the live one keeps its.
+		// Nodes: the one whose heartbeat is still the one seen gives its
+		// claims back and is forgotten; the live one keeps its.
 		if err := s.ReleaseClaims(ctx, "proc-3/email", slices.Concat(ids[:3], ids[4:])); err != nil {
 			t.Fatalf("ReleaseClaims: %v", err)
 		}
@@ -207,15 +207,25 @@ func TestClaimAfterCrash(t *testing.T) {
 		if _, err := s.ClaimDeliveries(ctx, ids[4:], "node-live", now); err != nil {
 			t.Fatalf("ClaimDeliveries: %v", err)
 		}
-		cutoff := now.Add(30 * time.Second)
-		if n, err := s.ReleaseDeadNodes(ctx, cutoff); err != nil || n != 3 {
-			t.Fatalf("ReleaseDeadNodes = %d, %v; want the dead node's 3 claims", n, err)
+		beats, err := s.Heartbeats(ctx)
+		if err != nil || !beats["node-dead"].Equal(now) || !beats["node-live"].Equal(now.Add(time.Minute)) {
+			t.Fatalf("Heartbeats = %v, %v; want node-dead at %v, node-live a minute later", beats, err, now)
+		}
+		// node-live beat again since it was seen: it keeps its claims.
+		if err := s.NodeAlive(ctx, "node-live", now.Add(2*time.Minute)); err != nil {
+			t.Fatalf("NodeAlive: %v", err)
+		}
+		if n, err := s.ReleaseNodes(ctx, beats); err != nil || n != 3 {
+			t.Fatalf("ReleaseNodes = %d, %v; want the dead node's 3 claims", n, err)
 		}
 		if got := deliveryIDs(claimAllDue(t, s, "node-other")); !slices.Equal(got, ids[:3]) {
 			t.Fatalf("after the release another node claimed %v; want the dead node's %v", got, ids[:3])
 		}
-		if n, err := s.ReleaseDeadNodes(ctx, cutoff); err != nil || n != 0 {
-			t.Fatalf("ReleaseDeadNodes again = %d, %v; want nothing: the dead node is forgotten", n, err)
+		if n, err := s.ReleaseNodes(ctx, beats); err != nil || n != 0 {
+			t.Fatalf("ReleaseNodes again = %d, %v; want nothing: the dead node is forgotten", n, err)
+		}
+		if beats, err = s.Heartbeats(ctx); err != nil || len(beats) != 1 || !beats["node-live"].Equal(now.Add(2*time.Minute)) {
+			t.Fatalf("Heartbeats after the release = %v, %v; want node-live's latest alone", beats, err)
 		}
 	})
 }
