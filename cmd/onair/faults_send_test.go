@@ -32,8 +32,8 @@ const (
 	faultKillsSQLite        = 10
 	faultKillRecoverySQLite = 60 * time.Second
 	// On PostgreSQL the killed worker's claimed deliveries go back to
-	// pending once its heartbeat is jobs.nodeDeadAfter (10 s) old, seen by
-	// a node that looks every 3 s.
+	// pending once its heartbeat has not changed for jobs.nodeDeadAfter (10
+	// s of wall time), seen by a node that looks every 3 s.
 	faultKillsPostgres        = 10
 	faultKillRecoveryPostgres = 60 * time.Second
 )

@@ -111,13 +111,13 @@ func TestFaultDowntimeSkipsStaleReminders(t *testing.T) {
 		a := startAppOn(t, dbURL, env, clk)
 		token := a.signup()
 
-		// The start an hour from now; reminders 11 s and 8 s before it and
-		// at the start.
+		// The start an hour from now; reminders 3 and 2 minutes before it
+		// and at the start.
 		start := clk.Now().Truncate(time.Second).Add(time.Hour)
-		remindFirst, remindLate := start.Add(-11*time.Second), start.Add(-8*time.Second)
+		remindFirst, remindLate := start.Add(-3*time.Minute), start.Add(-2*time.Minute)
 		ev := a.createEvent(token, map[string]any{
 			"scheduled_start":    start.UTC().Format(time.RFC3339),
-			"selected_intervals": []string{"11s", "8s", "now"},
+			"selected_intervals": []string{"3m", "2m", "now"},
 		})
 		id := ev["id"].(string)
 		emails := faultRegister(t, a, id, "downtime", 2)
@@ -129,37 +129,39 @@ func TestFaultDowntimeSkipsStaleReminders(t *testing.T) {
 				stopped.Format(time.RFC3339Nano), remindFirst.Format(time.RFC3339Nano))
 		}
 
-		// Down until the "8s" reminder is late: the "11s" one is then past
-		// the next reminder's time (stale), the "8s" one still before the
-		// start and before the next ("now") time.
+		// Down until the "2m" reminder is late: the "3m" one is then past
+		// the next reminder's time (stale), the "2m" one still before the
+		// start and before the next ("now") time, with a minute and more
+		// for the restart.
 		clk.AdvanceTo(remindLate.Add(500 * time.Millisecond))
 		b := startAppOn(t, dbURL, env, clk)
 		up := clk.Now()
-		if !up.Before(start.Add(-5 * time.Second)) {
+		if !up.Before(start.Add(-time.Minute)) {
 			t.Fatalf("restart too slow: up at %s, the start is at %s", up.Format(time.RFC3339Nano), start.Format(time.RFC3339Nano))
 		}
 		var byInterval map[string]faultNotification
 		settled := func(iv string) bool {
-			return byInterval[iv].Status != "scheduled" && byInterval[iv].Status != "sending"
+			n, ok := byInterval[iv]
+			return ok && n.Status != "scheduled" && n.Status != "sending"
 		}
 		lateArrived := waitFor(t, 30*time.Second, "the stale reminder skipped and the late one sent", func() (bool, string) {
 			byInterval = faultByInterval(faultNotifications(b, token, id))
-			return settled("11s") && settled("8s"), fmt.Sprintf("%+v", byInterval)
+			return settled("3m0s") && settled("2m0s"), fmt.Sprintf("%+v", byInterval)
 		})
 		// Then the start, for the "now" message.
 		clk.AdvanceTo(start)
 		took := waitFor(t, 30*time.Second, "the reminders to settle", func() (bool, string) {
 			byInterval = faultByInterval(faultNotifications(b, token, id))
-			return settled("11s") && settled("8s") && settled("now"), fmt.Sprintf("%+v", byInterval)
+			return settled("3m0s") && settled("2m0s") && settled("now"), fmt.Sprintf("%+v", byInterval)
 		})
 		t.Logf("down from %.1fs to %.1fs before the start; the late reminder was settled %v after the restart, the start's %v after its time",
 			start.Sub(remindFirst).Seconds(), start.Sub(up).Seconds(), lateArrived.Round(time.Millisecond), took.Round(time.Millisecond))
 		b.waitIdle() // room for a message that should not come
 
-		stale, late, now := byInterval["11s"], byInterval["8s"], byInterval["now"]
+		stale, late, now := byInterval["3m0s"], byInterval["2m0s"], byInterval["now"]
 		if stale.Status != "skipped" || stale.Recipients != 0 || stale.SentCount != 0 || stale.ErrorDetails == nil ||
 			!strings.Contains(*stale.ErrorDetails, "next reminder") {
-			t.Errorf(`the "11s" reminder: want skipped with the reason "…after the next reminder's time", nothing sent; got %+v (error_details %q)`,
+			t.Errorf(`the "3m" reminder: want skipped with the reason "…after the next reminder's time", nothing sent; got %+v (error_details %q)`,
 				stale, faultDeref(stale.ErrorDetails))
 		}
 		for _, n := range []faultNotification{late, now} {
@@ -173,7 +175,7 @@ func TestFaultDowntimeSkipsStaleReminders(t *testing.T) {
 		owner := faultDeliveryIndex(t, dbURL)
 		for _, m := range mails {
 			if m.kind == "reminder" && owner[m.delivery].notification != late.ID {
-				t.Errorf("a reminder to %s came from delivery %d of notification %q, not from the \"8s\" reminder %s",
+				t.Errorf("a reminder to %s came from delivery %d of notification %q, not from the \"2m\" reminder %s",
 					m.to, m.delivery, owner[m.delivery].notification, late.ID)
 			}
 		}
@@ -389,8 +391,8 @@ func TestFaultWorkerKilledMidBatch(t *testing.T) {
 			maxInFlight = 500
 		)
 		// On PostgreSQL, a dead node's claims go back to pending once its
-		// heartbeat is jobs.nodeDeadAfter (10 s) old, seen by a node that
-		// looks every 3 s; on SQLite the next start takes them at once.
+		// heartbeat has not changed for jobs.nodeDeadAfter (10 s of wall time),
+		// seen by a node that looks every 3 s; on SQLite the next start takes them at once.
 		recovery := 30 * time.Second
 		if faultBackend(dbURL) == "postgres" {
 			recovery = 60 * time.Second

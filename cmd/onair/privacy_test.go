@@ -313,10 +313,10 @@ func TestDeleteEvent(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, dbURL string) {
 		a := startApp(t, dbURL, nil)
 		token := a.signup()
-		// A reminder two seconds ahead: its dispatch job is queued.
-		start := a.startsAt(5 * time.Second)
+		// A reminder an hour ahead: its dispatch job is queued.
+		start := a.startsAt(2 * time.Hour)
 		id := a.createEvent(token, map[string]any{"scheduled_start": start.Format(time.RFC3339),
-			"selected_intervals": []string{"3s", "now"}})["id"].(string)
+			"selected_intervals": []string{"1h", "now"}})["id"].(string)
 		kept := a.createEvent(token, nil)["id"].(string)
 		a.expect(http.StatusCreated, "POST", "/api/events/"+id+"/register", "", ada)
 		a.expect(http.StatusCreated, "POST", "/api/events/"+kept+"/register", "", map[string]string{"email": "bob@example.com"})
