@@ -320,16 +320,7 @@ func (s *Store) skipErasedDeliveries(ctx context.Context, tx *sql.Tx, ids []stri
 	if err != nil {
 		return err
 	}
-	for _, nid := range slices.Sorted(maps.Keys(skipped)) {
-		if _, err := tx.ExecContext(ctx, `UPDATE notifications SET skipped_count = skipped_count + $1,
-			updated_at = $2 WHERE id = $3`, skipped[nid], dbTime(now), nid); err != nil {
-			return s.normalize(err)
-		}
-		if err := s.refreshStatus(ctx, tx, nid, now); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.countSkipped(ctx, tx, skipped, now)
 }
 
 // scrubDeliveryErrors runs scrub, then redact.String, over the error texts
