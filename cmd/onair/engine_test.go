@@ -204,7 +204,7 @@ func TestRemindersArriveOnceAndOnTime(t *testing.T) {
 			}
 			a.advanceTo(due)
 			sent += len(viewers)
-			in.wait(sent, 20*time.Second)
+			in.wait(sent, time.Minute)
 		}
 		got := in.wait(12, 20*time.Second)
 		want := map[string]int{}

@@ -42,7 +42,7 @@ func message() notify.Message {
 func newProvider(t *testing.T, base string, change func(*mailgun.Config)) *mailgun.Provider {
 	t.Helper()
 	cfg := mailgun.Config{APIKey: apiKey, Domain: domain, BaseURL: base,
-		From: "Onair Live <no-reply@mg.onair.example>", Timeout: 5 * time.Second}
+		From: "Onair Live <no-reply@mg.onair.example>", Timeout: mailgun.DefaultTimeout}
 	if change != nil {
 		change(&cfg)
 	}
