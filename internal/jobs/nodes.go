@@ -14,11 +14,12 @@ func (e *Engine) heartbeat(ctx context.Context, owner string, release bool) <-ch
 	beat := func() {
 		// Each beat a new value, even on a clock that stands still or
 		// steps back: the others see the node alive by its changing.
-		at := e.now()
+		// The store keeps microseconds.
+		at := e.now().Truncate(time.Microsecond)
 		if !at.After(last) {
 			at = last.Add(time.Microsecond)
 		}
-		last = at.Truncate(time.Microsecond)
+		last = at
 		if err := e.store.NodeAlive(ctx, owner, last); err != nil && ctx.Err() == nil {
 			e.log.Warn("the node's heartbeat failed", "err", err)
 		}
